@@ -1,0 +1,158 @@
+"""Cross-sheet rules of the contract that single cells cannot show (route chains, node kinds, ...)."""
+from __future__ import annotations
+
+import re
+
+from .schema import STAR
+
+_YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")
+
+
+def check_semantics(chk, tables, settings):
+    """Append an issue to ``chk`` for every violated cross-sheet rule; never raises."""
+    _periods(chk, tables)
+    nodes = {r["node"]: r for r in tables.get("nodes", []) if r.get("node")}
+    _sites(chk, tables, nodes)
+    _routes(chk, tables)
+    _seasonality(chk, tables, nodes)
+    _licences(chk, tables)
+    _policies(chk, tables)
+    _demand(chk, tables, nodes)
+    if not tables.get("periods"):
+        chk.err("periods", None, "", "no periods declared: at least one row is needed")
+
+
+def _periods(chk, tables):
+    for r in tables.get("periods", []):
+        if r.get("month") is None and r.get("period"):
+            m = _YYYY_MM.match(r["period"])
+            if m and 1 <= int(m.group(1)) <= 12:
+                r["month"] = int(m.group(1))
+            else:
+                chk.err("periods", r["_row"], "month", "is blank and the period id is not of the form YYYY-MM; "
+                                                       "give the calendar month 1..12")
+        if r.get("days") is not None and r["days"] <= 0:
+            chk.err("periods", r["_row"], "days", "must be positive")
+
+
+def _sites(chk, tables, nodes):
+    for r in tables["sites"]:
+        n = nodes.get(r.get("site"))
+        if n is not None and n.get("kind") != "site":
+            chk.err("sites", r["_row"], "site", f"node '{r['site']}' is of kind '{n.get('kind')}', not 'site'")
+        if r.get("yield") is not None and r["yield"] <= 0:
+            chk.err("sites", r["_row"], "yield", f"{r['yield']:g} must be above 0 (tonnes of output per "
+                                                 "tonne of input)")
+        if r.get("status") == "existing" and (r.get("fixed_cost") or 0) > 0:
+            chk.warn("sites", r["_row"], "fixed_cost", "an existing site has no opening decision; its fixed "
+                                                       "cost is ignored")
+        if r.get("tech_origin") is None and n is not None:
+            r["tech_origin"] = n.get("country")
+        if (r.get("min_throughput_t") or 0) > (r.get("capacity_t") or 0) and r.get("capacity_t") is not None:
+            chk.err("sites", r["_row"], "min_throughput_t", f"{r['min_throughput_t']:g} exceeds capacity_t "
+                                                            f"{r['capacity_t']:g}")
+
+
+def _routes(chk, tables):
+    legs = {r["leg"]: r for r in tables.get("legs", []) if r.get("leg")}
+    by_route = {}
+    for r in tables.get("route_legs", []):
+        if r.get("route") and r.get("seq") is not None and r.get("leg"):
+            by_route.setdefault(r["route"], []).append(r)
+    for r in tables.get("legs", []):
+        if r.get("from_node") and r.get("from_node") == r.get("to_node"):
+            chk.err("legs", r["_row"], "to_node", "a leg must end at another node than it starts")
+    for rt in tables.get("routes", []):
+        rid = rt.get("route")
+        if not rid:
+            continue
+        if rt.get("origin") and rt.get("origin") == rt.get("destination"):
+            chk.err("routes", rt["_row"], "destination", "a route must end at another node than it starts")
+        mn, mx = rt.get("min_volume_t") or 0, rt.get("max_volume_t")
+        if mx is not None and mn > mx:
+            chk.err("routes", rt["_row"], "min_volume_t", f"{mn:g} exceeds max_volume_t {mx:g}")
+        steps = sorted(by_route.get(rid, []), key=lambda x: x["seq"])
+        if not steps:
+            chk.err("routes", rt["_row"], "route", f"route '{rid}' has no legs on sheet 'route_legs'")
+            continue
+        seqs = [s["seq"] for s in steps]
+        if seqs != list(range(1, len(seqs) + 1)):
+            chk.err("route_legs", steps[0]["_row"], "seq", f"route '{rid}': seq must run 1, 2, ... without "
+                                                           f"gaps; found {', '.join(map(str, seqs))}")
+            continue
+        at = rt.get("origin")
+        for s in steps:
+            leg = legs.get(s["leg"])
+            if leg is None or at is None:
+                break
+            if leg.get("from_node") != at:
+                chk.err("route_legs", s["_row"], "leg", f"route '{rid}' step {s['seq']}: leg '{s['leg']}' starts "
+                                                        f"at '{leg.get('from_node')}' but the route is at '{at}'")
+                break
+            at = leg.get("to_node")
+        else:
+            if at is not None and rt.get("destination") and at != rt["destination"]:
+                chk.err("route_legs", steps[-1]["_row"], "leg",
+                        f"route '{rid}' ends at '{at}', not at its destination '{rt['destination']}'")
+    declared = {r.get("route") for r in tables.get("routes", [])}
+    for r in tables.get("route_legs", []):
+        if r.get("route") is not None and r["route"] not in declared:
+            pass  # reported as an undeclared reference
+
+
+def _seasonality(chk, tables, nodes):
+    targets = {
+        "leg": {r["leg"] for r in tables.get("legs", []) if r.get("leg")},
+        "route": {r["route"] for r in tables.get("routes", []) if r.get("route")},
+        "corridor": {r["corridor"] for r in tables.get("routes", []) if r.get("corridor")},
+        "site": {r["site"] for r in tables.get("sites", []) if r.get("site")},
+        "supply": {r["node"] for r in tables.get("supply", []) if r.get("node")},
+    }
+    for r in tables["seasonality"]:
+        tt, t = r.get("target_type"), r.get("target")
+        if tt and t is not None and t not in targets[tt]:
+            pool = sorted(targets[tt])
+            hint = ("; known: " + ", ".join(pool[:12]) + (" ..." if len(pool) > 12 else "")) if pool else ""
+            chk.err("seasonality", r["_row"], "target", f"'{t}' is not a known {tt}" + hint)
+        if r.get("month") is None and r.get("period") is None:
+            chk.err("seasonality", r["_row"], "month", "give a month (1..12 or *) or a period")
+        elif r.get("month") is not None and r.get("period") is not None:
+            chk.err("seasonality", r["_row"], "period", "give a month or a period, not both")
+
+
+def _licences(chk, tables):
+    for r in tables["licences"]:
+        if r.get("rule") == "required" and r.get("validity_periods") is not None and r["validity_periods"] < 1:
+            chk.err("licences", r["_row"], "validity_periods", "must be at least 1")
+        if r.get("end_use") is None:
+            r["end_use"] = STAR
+
+
+def _policies(chk, tables):
+    corridors = {r["corridor"] for r in tables.get("routes", []) if r.get("corridor")}
+    routes = {r["route"] for r in tables.get("routes", []) if r.get("route")}
+    for r in tables["policies"]:
+        m, row = r.get("measure"), r["_row"]
+        if m is None:
+            continue
+        if m == "max_active_routes":
+            if r.get("max_count") is None:
+                chk.err("policies", row, "max_count", "max_active_routes needs max_count (1 = single sourcing)")
+            continue
+        if r.get("value") is None:
+            chk.err("policies", row, "value", f"measure '{m}' needs a value (the {m.replace('_', ' ')})")
+        elif m == "corridor" and r["value"] not in corridors:
+            chk.err("policies", row, "value", f"'{r['value']}' is not a corridor of any route; known: "
+                                              + ", ".join(sorted(corridors)))
+        elif m == "route" and r["value"] not in routes:
+            chk.err("policies", row, "value", f"'{r['value']}' is not a declared route")
+        if r.get("max_share") is None and r.get("min_share") is None:
+            chk.err("policies", row, "max_share", "give max_share or min_share (0..1)")
+        if r.get("max_share") is not None and r.get("min_share") is not None and r["min_share"] > r["max_share"]:
+            chk.err("policies", row, "min_share", f"{r['min_share']:g} exceeds max_share {r['max_share']:g}")
+
+
+def _demand(chk, tables, nodes):
+    for r in tables["demand"]:
+        if r.get("end_use") is None:
+            r["end_use"] = "civil"

@@ -1,0 +1,352 @@
+"""Model-ready data derived from validated inputs: sparse index tuples, effective capacities and costs,
+transit offsets, licence gating, policy expansion and data-derived big-M bounds.
+
+Everything the formulation indexes is built here once, as plain Python data (adjacency lists, dicts
+keyed by sparse tuples), so that `build.py` never filters a cross-product.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .calendar import Calendar, Seasons
+from .provenance import Tagging, rule_matches, untag
+from .schema import STAR
+
+INF = math.inf
+
+
+@dataclass
+class Route:
+    id: str
+    origin: str
+    destination: str
+    commodity: str
+    corridor: str
+    fixed_cost: float
+    min_t: float
+    max_t: float
+    legs: list
+    leg_days: list  # days travelled before each leg starts
+    total_days: float
+    o_country: str
+    d_country: str
+    leg_countries: set
+    row: int = 0
+
+    @property
+    def transit_countries(self):
+        return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
+
+
+@dataclass
+class CaseData:
+    """All derived data; see the module docstring.  Built by `prepare(inputs)`."""
+
+    inputs: object
+    settings: dict
+    cal: Calendar
+    seasons: Seasons
+    commodities: list
+    nodes: dict
+    country: dict
+    legs: dict
+    routes: dict
+    sites: dict
+    rules: list
+    policy_rows: list
+    supply: dict = field(default_factory=dict)  # (n, c, p) -> (cap_t, cost_per_t)
+    supply_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
+    site_period: dict = field(default_factory=dict)  # (s, p) -> (cap_t, cost_per_t, min_t)
+    proc_arcs: dict = field(default_factory=dict)  # s -> [(k_in, k_out)]
+    ship: dict = field(default_factory=dict)  # (r, p) -> RoutePeriod info dict
+    ship_tags: dict = field(default_factory=dict)  # r -> [tag]
+    leg_periods: dict = field(default_factory=dict)  # (leg, q) -> [(r, p)]
+    leg_cap: dict = field(default_factory=dict)  # (leg, q) -> effective capacity (finite only)
+    storage: dict = field(default_factory=dict)  # (n, c) -> (cap_t or inf, hold_per_t, initial_t)
+    stock_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
+    demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (qty_t, penalty_per_t, price_per_t)
+    demand_tags: dict = field(default_factory=dict)  # (m, c, e) -> [tag]
+    licences: dict = field(default_factory=dict)  # L -> rule record (required, granted, gating a flow)
+    gated: dict = field(default_factory=dict)  # L -> [(r, tag)]
+    gating: dict = field(default_factory=dict)  # (r, tag) -> [L] required licences the flow needs
+    covers: dict = field(default_factory=dict)  # (L, p) -> [a] applications whose window holds p
+    windows: dict = field(default_factory=dict)  # (L, a) -> [covered periods]
+    policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
+    tagging: Tagging | None = None
+    removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
+
+    @property
+    def periods(self):
+        return self.cal.periods
+
+    def route_bound(self, r, p):
+        return self.ship[(r, p)]["bound"]
+
+
+def _by(rows, key):
+    return {r[key]: r for r in rows}
+
+
+def prepare(inputs) -> CaseData:
+    """Derive every sparse index, effective coefficient and bound the model needs (see module doc)."""
+    t = inputs.tables
+    s = inputs.settings
+    cal = Calendar(t["periods"], cyclic=s["horizon"] == "cyclic")
+    seasons = Seasons(t["seasonality"], cal)
+    nodes = _by(t["nodes"], "node")
+    country = {n: r["country"] for n, r in nodes.items()}
+    legs = _by(t["legs"], "leg")
+    steps = defaultdict(list)
+    for r in t["route_legs"]:
+        steps[r["route"]].append(r)
+    routes = {}
+    for r in t["routes"]:
+        seq = [x["leg"] for x in sorted(steps[r["route"]], key=lambda x: x["seq"])]
+        days, acc = [], 0.0
+        for leg in seq:
+            days.append(acc)
+            acc += legs[leg]["transit_days"] or 0.0
+        routes[r["route"]] = Route(
+            r["route"], r["origin"], r["destination"], r["commodity"], r["corridor"], r["fixed_cost"] or 0.0,
+            r["min_volume_t"] or 0.0, INF if r["max_volume_t"] is None else r["max_volume_t"], seq, days, acc,
+            country[r["origin"]], country[r["destination"]], {legs[x]["country"] for x in seq}, r["_row"])
+    rules = [r for r in t["licences"]]
+    policy_rows = [p for p in t["policies"] if p.get("active", "yes") != "no"]
+    d = CaseData(inputs, s, cal, seasons, [r["commodity"] for r in t["commodities"]], nodes, country, legs,
+                 routes, _by(t["sites"], "site"), rules, policy_rows)
+    _supply_sites_storage_demand(d, t)
+    d.tagging = Tagging(d)
+    _route_periods(d)
+    _tags_and_gating(d)
+    _bounds(d)
+    _policies(d)
+    return d
+
+
+def _supply_sites_storage_demand(d, t):
+    cal, se = d.cal, d.seasons
+    for r in t["supply"]:
+        for p in (cal.periods if r["period"] == STAR else [r["period"]]):
+            cap = r["capacity_t"] * se.cap_factor("supply", r["node"], p)
+            cost = (r["cost_per_t"] or 0.0) * se.cost_factor("supply", r["node"], p)
+            key = (r["node"], r["commodity"], p)
+            if key in d.supply:  # a '*' row and a period row: the period row wins
+                if r["period"] == STAR:
+                    continue
+            if cap > 0:
+                d.supply[key] = (cap, cost)
+            else:
+                d.supply.pop(key, None)
+    for s, r in d.sites.items():
+        first = cal.index[r["available_from"]] if r.get("available_from") else 0
+        for p in cal.periods[first:]:
+            cap = r["capacity_t"] * se.cap_factor("site", s, p)
+            if cap <= 0:
+                continue
+            cost = (r["cost_per_t"] or 0.0) * se.cost_factor("site", s, p)
+            d.site_period[(s, p)] = (cap, cost, min(r["min_throughput_t"] or 0.0, cap))
+    for r in t["storage"]:
+        cap = INF if r["capacity_t"] is None else r["capacity_t"]
+        init = 0.0 if d.cal.cyclic else (r["initial_t"] or 0.0)
+        d.storage[(r["node"], r["commodity"])] = (cap, r["holding_cost_per_t"] or 0.0, min(init, cap))
+    default_pen = d.settings["shortfall_penalty_per_t"]
+    for r in t["demand"]:
+        for p in (cal.periods if r["period"] == STAR else [r["period"]]):
+            key = (r["market"], r["commodity"], r["end_use"], p)
+            if key in d.demand and r["period"] == STAR:
+                continue
+            pen = default_pen if r["shortfall_penalty_per_t"] is None else r["shortfall_penalty_per_t"]
+            d.demand[key] = (r["quantity_t"], pen, r["price_per_t"])
+
+
+def _route_periods(d):
+    """Runnable (route, dispatch period) pairs with costs per tonne and the period each leg is used in."""
+    cal, se = d.cal, d.seasons
+    for r, route in d.routes.items():
+        for p in cal.periods:
+            arrive = cal.shift(p, route.total_days)
+            if arrive is None:
+                continue  # open horizon: would arrive after the end, never delivered
+            f_cap = se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p)
+            f_cost = se.cost_factor("route", r, p) * se.cost_factor("corridor", route.corridor, p)
+            bound = route.max_t * f_cap if f_cap > 0 else 0.0
+            freight = handling = 0.0
+            at = []
+            for leg, before in zip(route.legs, route.leg_days):
+                q = cal.shift(p, before)
+                rec = d.legs[leg]
+                lf = se.cap_factor("leg", leg, q)
+                cap = INF if rec["capacity_t"] is None else rec["capacity_t"] * lf
+                if lf <= 0:
+                    cap = 0.0
+                bound = min(bound, cap)
+                c_f = se.cost_factor("leg", leg, q)
+                freight += (rec["cost_per_t"] or 0.0) * c_f
+                handling += (rec["handling_cost_per_t"] or 0.0) * c_f
+                at.append((leg, q, cap))
+            if bound <= 0 or bound < route.min_t:
+                continue
+            d.ship[(r, p)] = {"arrive": arrive, "freight": freight * f_cost, "handling": handling * f_cost,
+                              "bound": bound, "legs": at}
+    for (r, p), info in d.ship.items():
+        for leg, q, cap in info["legs"]:
+            d.leg_periods.setdefault((leg, q), []).append((r, p))
+            if cap < INF:
+                d.leg_cap[(leg, q)] = cap
+
+
+def _tags_and_gating(d):
+    tg = d.tagging
+    runnable = {r for (r, _p) in d.ship}
+    allowed = {}
+    gating = defaultdict(list)
+    blocked = []
+    for r, route in d.routes.items():
+        if r not in runnable:
+            continue
+        ok = []
+        for prov in tg.provs[route.commodity]:
+            for eu in tg.uses(route.commodity):
+                k = f"{route.commodity}|{prov[0]}|{prov[1]}|{eu}"
+                need, stop = [], None
+                for rule in d.rules:
+                    if not rule_matches(rule, route, k):
+                        continue
+                    if rule["rule"] == "prohibited" or rule["granted"] == "no":
+                        stop = rule["licence"]
+                        break
+                    need.append(rule["licence"])
+                if stop:
+                    blocked.append((r, k, stop))
+                    continue
+                ok.append(k)
+                gating[(r, k)] = need
+        allowed[r] = set(ok)
+    sources = set()
+    for (n, c, _p) in d.supply:
+        sources.update((n, k) for k in tg.source_tags(c))
+    for (n, c), (_cap, _h, init) in d.storage.items():
+        if init > 0:
+            sources.update((n, k) for k in tg.source_tags(c))
+    site_nodes = {s: rec["input_commodity"] for s, rec in d.sites.items()
+                  if any((s, p) in d.site_period for p in d.periods)}
+    demand_uses = defaultdict(set)
+    for (m, c, e, _p) in d.demand:
+        demand_uses[(m, c)].add(tg.demand_class(c, e))
+    reached, useful = tg.reachability(allowed, sources, site_nodes, demand_uses)
+    live = reached & useful
+    for r, route in d.routes.items():
+        ks = sorted(k for k in allowed.get(r, ()) if (route.origin, k) in live and (route.destination, k) in live)
+        if ks:
+            d.ship_tags[r] = ks
+    d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
+    for (n, c, _p) in d.supply:
+        d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
+    live_at = defaultdict(list)
+    for (n, k) in sorted(live):
+        live_at[n].append(k)
+    reached_at = defaultdict(list)
+    for (n, k) in sorted(reached):
+        reached_at[n].append(k)
+    for s, c_in in site_nodes.items():
+        d.proc_arcs[s] = [(k, k2) for k in live_at[s] if untag(k)[0] == c_in
+                          for k2 in tg.site_outputs(s, k) if (s, k2) in live]
+    for (n, c) in d.storage:
+        d.stock_tags[(n, c)] = [k for k in live_at[n] if untag(k)[0] == c]
+    for (m, c, e, _p) in d.demand:
+        cls = tg.demand_class(c, e)
+        d.demand_tags[(m, c, e)] = [k for k in reached_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
+    rules = {r["licence"]: r for r in d.rules}
+    for (r, k), need in gating.items():
+        if r in d.ship_tags and k in d.ship_tags[r]:
+            for L in need:
+                d.gated.setdefault(L, []).append((r, k))
+    for L in d.gated:
+        rule = rules[L]
+        d.licences[L] = rule
+        for a in d.periods:
+            w = d.cal.window(a, rule["lead_periods"] or 0, rule["validity_periods"] or 1)
+            if w:
+                d.windows[(L, a)] = w
+                for p in w:
+                    d.covers.setdefault((L, p), []).append(a)
+    d.gating = {key: need for key, need in gating.items() if need and key[0] in d.ship_tags
+                and key[1] in d.ship_tags[key[0]]}
+    d.removed_flows = blocked
+
+
+def _bounds(d):
+    """Tighten each (route, period) bound with what can leave its origin and what its destination can use.
+
+    Valid for every plan without circulation (shipping the same tonnes round a cycle only adds cost):
+    - a node with no inbound route of the commodity can send at most its supply + production + initial
+      stock over the horizon;
+    - a node with no outbound route and no site consuming the commodity can absorb at most its demand over
+      the horizon (+ its storage capacity in an open horizon);
+    - anywhere, no more than the commodity's total supply + production capacity + initial stock.
+    """
+    inbound, outbound = set(), set()
+    for route in d.routes.values():
+        inbound.add((route.destination, route.commodity))
+        outbound.add((route.origin, route.commodity))
+    made = defaultdict(float)
+    for (n, c, _p), (cap, _cost) in d.supply.items():
+        made[(n, c)] += cap
+    consumes = set()
+    for (s, _p), (cap, _c, _m) in d.site_period.items():
+        rec = d.sites[s]
+        made[(s, rec["output_commodity"])] += cap * rec["yield"]
+        consumes.add((s, rec["input_commodity"]))
+    for (n, c), (_cap, _h, init) in d.storage.items():
+        made[(n, c)] += init
+    total = defaultdict(float)
+    for (n, c), v in made.items():
+        total[c] += v
+    absorb = defaultdict(float)
+    for (m, c, _e, _p), (q, _pen, _pr) in d.demand.items():
+        absorb[(m, c)] += q
+    for (n, c), (cap, _h, _i) in d.storage.items():
+        if not d.cal.cyclic:
+            absorb[(n, c)] += cap
+    for (r, p), info in d.ship.items():
+        route = d.routes[r]
+        c = route.commodity
+        b = min(info["bound"], total[c])
+        if (route.origin, c) not in inbound:
+            b = min(b, made[(route.origin, c)])
+        key = (route.destination, c)
+        if key not in outbound and key not in consumes:
+            b = min(b, absorb[key])
+        info["bound"] = b
+
+
+def _policies(d):
+    demanded = defaultdict(set)
+    for (m, c, _e, _p) in d.demand:
+        demanded[m].add(c)
+    for pol in d.policy_rows:
+        markets = sorted(demanded) if pol["market"] == STAR else [pol["market"]]
+        for m in markets:
+            comms = demanded[m] if pol["commodity"] in (STAR, None) else {pol["commodity"]} & demanded[m]
+            if not comms and pol["commodity"] not in (STAR, None):
+                comms = {pol["commodity"]}
+            d.policies.append({"policy": pol["policy"], "market": m, "commodities": sorted(comms),
+                               "measure": pol["measure"], "value": pol["value"], "max_share": pol["max_share"],
+                               "min_share": pol["min_share"], "max_count": pol["max_count"], "row": pol["_row"]})
+
+
+def policy_part(d, pol, r, k) -> bool:
+    """Do tonnes of tag ``k`` arriving by route ``r`` count towards the policy's measured part?"""
+    route = d.routes[r]
+    m, v = pol["measure"], pol["value"]
+    if m == "corridor":
+        return route.corridor == v
+    if m == "route":
+        return r == v
+    if m == "transit_country":
+        return v in route.transit_countries
+    if m == "processing_country":
+        return untag(k)[2] == v
+    return True

@@ -1,0 +1,235 @@
+"""The input workbook schema: one table that drives the reader, the validator, the template and the docs.
+
+Every sheet and column of the contract (`shared/spec/workbook.md`, v1) is declared here once, with its
+type, unit, default and meaning.  `reader.py` converts cells with it, `validate.py` checks references
+with it, `template.py` writes the empty workbook and its README sheet from it, and `docs/inputs.md` is
+generated from it (`corridor docs`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STAR = "*"
+
+MODES = ("rail", "road", "sea", "ferry", "river", "air")
+NODE_KINDS = ("mine", "site", "port", "border", "hub", "market")
+SITE_STATUS = ("existing", "candidate")
+SEASON_TARGETS = ("leg", "route", "corridor", "site", "supply")
+APPLIES_TO = ("transit", "export", "controlled_content")
+RULES = ("prohibited", "required")
+YES_NO = ("yes", "no")
+MEASURES = ("corridor", "transit_country", "processing_country", "route", "max_active_routes")
+OBJECTIVES = ("min_cost", "max_security")
+HORIZONS = ("cyclic", "open")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet.
+
+    kind: ``id`` (declares an id), ``ref`` (refers to ids of sheet ``ref``), ``text``, ``num``, ``int``,
+    ``enum`` (one of ``allowed``), ``list`` (comma-separated refs or ``*``).
+    """
+
+    name: str
+    kind: str
+    desc: str
+    required: bool = False
+    default: object = None
+    unit: str = ""
+    allowed: tuple = ()
+    ref: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    star: bool = False  # ``*`` accepted (means "all")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    desc: str
+    columns: tuple
+    required: bool = True
+    key: tuple = ()  # columns whose combination must be unique
+    id_column: str = ""  # the column declaring this sheet's ids (if any)
+    kv: bool = False  # key/value sheet (settings)
+    extra: dict = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _free():
+    return (
+        Column("source", "text", "where the figure came from (kept and echoed, never interpreted)"),
+        Column("note", "text", "free note (kept and echoed, never interpreted)"),
+    )
+
+
+SETTINGS = {
+    # key: (kind, default, allowed/lo, description)
+    "objective": ("enum", "min_cost", OBJECTIVES, "min_cost or max_security"),
+    "horizon": ("enum", "cyclic", HORIZONS,
+                "cyclic: the periods are a representative year that repeats (end stock = start stock, "
+                "shipments in transit wrap around); open: plain horizon (end stock >= 0, arrivals after "
+                "the last period are not delivered)"),
+    "currency": ("text", "USD", (), "label only"),
+    "shortfall_penalty_per_t": ("num", 1e6, (0,), "cost of one tonne of unmet demand where demand gives none"),
+    "time_limit_s": ("num", 600.0, (0,), "solver time limit in seconds"),
+    "mip_rel_gap": ("num", 1e-4, (0,), "relative MIP gap at which the solver stops"),
+    "threads": ("int", None, (1,), "solver threads (blank = solver default)"),
+}
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("settings", "Run settings, two columns `key` and `value`. Every key is optional.", (
+        Column("key", "enum", "setting name", required=True, allowed=tuple(SETTINGS)),
+        Column("value", "text", "setting value (see the settings table)"),
+    ) + _free(), required=False, key=("key",), kv=True),
+    Sheet("periods", "The time periods; the sheet order is the time order.", (
+        Column("period", "id", "period id, e.g. 2027-01", required=True),
+        Column("month", "int", "calendar month 1..12; seasonality keys on it (blank: read from a YYYY-MM id)",
+               lo=1, hi=12),
+        Column("days", "num", "length of the period", default=30.0, unit="days", lo=0),
+    ) + _free(), key=("period",), id_column="period"),
+    Sheet("commodities", "The goods that flow (e.g. ore, reo).", (
+        Column("commodity", "id", "commodity id", required=True),
+        Column("unit", "text", "unit label", default="t"),
+        Column("description", "text", "free text"),
+    ) + _free(), key=("commodity",), id_column="commodity"),
+    Sheet("nodes", "Places: mines, processing sites, ports, borders, hubs, markets.", (
+        Column("node", "id", "node id", required=True),
+        Column("kind", "enum", "what the node is", required=True, allowed=NODE_KINDS),
+        Column("country", "text", "ISO 3166 alpha-2 country code, e.g. KZ", required=True),
+        Column("lat", "num", "latitude (informational)", unit="deg", lo=-90, hi=90),
+        Column("lon", "num", "longitude (informational)", unit="deg", lo=-180, hi=180),
+        Column("description", "text", "free text"),
+    ) + _free(), key=("node",), id_column="node"),
+    Sheet("supply", "What each source can supply per period.", (
+        Column("node", "ref", "supplying node", required=True, ref="nodes"),
+        Column("commodity", "ref", "commodity supplied", required=True, ref="commodities"),
+        Column("period", "ref", "period, or * for every period", required=True, ref="periods", star=True),
+        Column("capacity_t", "num", "tonnes per period", required=True, unit="t", lo=0),
+        Column("cost_per_t", "num", "cost per tonne supplied", default=0.0, unit="currency/t", lo=0),
+    ) + _free(), key=("node", "commodity", "period")),
+    Sheet("sites", "Processing sites: one row per site.", (
+        Column("site", "ref", "a node of kind site", required=True, ref="nodes"),
+        Column("input_commodity", "ref", "commodity consumed", required=True, ref="commodities"),
+        Column("output_commodity", "ref", "commodity produced", required=True, ref="commodities"),
+        Column("yield", "num", "tonnes of output per tonne of input", required=True, unit="t/t", lo=0),
+        Column("capacity_t", "num", "input tonnes per period", required=True, unit="t", lo=0),
+        Column("cost_per_t", "num", "cost per tonne of input processed", default=0.0, unit="currency/t", lo=0),
+        Column("status", "enum", "existing: always available; candidate: opened by the model",
+               default="existing", allowed=SITE_STATUS),
+        Column("fixed_cost", "num", "paid once over the horizon if a candidate is opened", default=0.0,
+               unit="currency", lo=0),
+        Column("min_throughput_t", "num", "input tonnes per period while open", default=0.0, unit="t", lo=0),
+        Column("available_from", "ref", "first period it may process (blank: the first period)",
+               ref="periods"),
+        Column("tech_origin", "text", "country whose technology it uses (blank: the site's country)"),
+    ) + _free(), key=("site",)),
+    Sheet("legs", "Physical links; several routes may share one leg and its capacity.", (
+        Column("leg", "id", "leg id", required=True),
+        Column("from_node", "ref", "start node", required=True, ref="nodes"),
+        Column("to_node", "ref", "end node", required=True, ref="nodes"),
+        Column("mode", "enum", "transport mode", required=True, allowed=MODES),
+        Column("country", "text", "country the leg runs in (sea: flag of the departure port, or INT)",
+               required=True),
+        Column("distance_km", "num", "informational", unit="km", lo=0),
+        Column("cost_per_t", "num", "freight cost per tonne", default=0.0, unit="currency/t", lo=0),
+        Column("handling_cost_per_t", "num", "handling paid when a shipment enters this leg", default=0.0,
+               unit="currency/t", lo=0),
+        Column("transit_days", "num", "days on this leg including dwell at its start", default=0.0,
+               unit="days", lo=0),
+        Column("capacity_t", "num", "tonnes per period (blank = unlimited)", unit="t", lo=0),
+    ) + _free(), key=("leg",), id_column="leg"),
+    Sheet("routes", "A route is an ordered path of legs; the model decides the volume per route.", (
+        Column("route", "id", "route id", required=True),
+        Column("origin", "ref", "first node", required=True, ref="nodes"),
+        Column("destination", "ref", "last node", required=True, ref="nodes"),
+        Column("commodity", "ref", "commodity carried", required=True, ref="commodities"),
+        Column("corridor", "text", "label that groups routes, e.g. China, Middle Corridor", required=True),
+        Column("fixed_cost", "num", "paid once over the horizon if the route is used at all", default=0.0,
+               unit="currency", lo=0),
+        Column("min_volume_t", "num", "tonnes per period in which the route is used", default=0.0,
+               unit="t", lo=0),
+        Column("max_volume_t", "num", "tonnes per period (blank = unlimited)", unit="t", lo=0),
+        Column("description", "text", "free text"),
+    ) + _free(), key=("route",), id_column="route"),
+    Sheet("route_legs", "The legs of each route in order; they must chain from origin to destination.", (
+        Column("route", "ref", "route", required=True, ref="routes"),
+        Column("seq", "int", "position of the leg on the route: 1, 2, ...", required=True, lo=1),
+        Column("leg", "ref", "leg", required=True, ref="legs"),
+    ) + _free(), key=("route", "seq")),
+    Sheet("seasonality", "Capacity and cost factors by month or period. Factors multiply; no row = 1.", (
+        Column("target_type", "enum", "what the factor applies to", required=True, allowed=SEASON_TARGETS),
+        Column("target", "text", "leg / route / site / supplying node id, or corridor label", required=True),
+        Column("month", "int", "calendar month 1..12 or * (give month or period)", lo=1, hi=12, star=True),
+        Column("period", "ref", "a period id (give month or period)", ref="periods"),
+        Column("capacity_factor", "num", "0..1, 0 = closed", default=1.0, lo=0, hi=1),
+        Column("cost_factor", "num", "multiplies the cost", default=1.0, lo=0),
+    ) + _free(), required=False),
+    Sheet("storage", "Where stock may be held (nowhere else).", (
+        Column("node", "ref", "node", required=True, ref="nodes"),
+        Column("commodity", "ref", "commodity", required=True, ref="commodities"),
+        Column("capacity_t", "num", "tonnes (blank = unlimited)", unit="t", lo=0),
+        Column("holding_cost_per_t", "num", "per tonne of end-of-period stock per period", default=0.0,
+               unit="currency/t/period", lo=0),
+        Column("initial_t", "num", "stock before the first period (ignored when the horizon is cyclic)",
+               default=0.0, unit="t", lo=0),
+    ) + _free(), required=False, key=("node", "commodity")),
+    Sheet("demand", "What each market needs, per end use and period.", (
+        Column("market", "ref", "market node", required=True, ref="nodes"),
+        Column("commodity", "ref", "commodity", required=True, ref="commodities"),
+        Column("end_use", "text", "civil, defense or any label", default="civil"),
+        Column("period", "ref", "period, or * for every period", required=True, ref="periods", star=True),
+        Column("quantity_t", "num", "tonnes per period", required=True, unit="t", lo=0),
+        Column("shortfall_penalty_per_t", "num", "cost per tonne not delivered (blank: settings value)",
+               unit="currency/t", lo=0),
+        Column("price_per_t", "num", "sale price, margin reporting only", unit="currency/t", lo=0),
+    ) + _free(), key=("market", "commodity", "end_use", "period")),
+    Sheet("licences", "Rules that gate flows (export controls, transit bans, sanctions).", (
+        Column("licence", "id", "rule id", required=True),
+        Column("authority", "text", "label, e.g. CN-MOFCOM"),
+        Column("applies_to", "enum", "which flows the rule matches", required=True, allowed=APPLIES_TO),
+        Column("country", "text", "the country whose rule it is", required=True),
+        Column("commodity", "list", "*, one commodity or a comma-separated list", default=STAR,
+               ref="commodities", star=True),
+        Column("destination_country", "list", "*, one country or a comma-separated list", default=STAR,
+               star=True),
+        Column("end_use", "text", "* or an end-use label such as defense", default=STAR),
+        Column("rule", "enum", "prohibited: no such flow; required: needs a held licence", required=True,
+               allowed=RULES),
+        Column("granted", "enum", "a required licence that is not granted acts as prohibited", default="yes",
+               allowed=YES_NO),
+        Column("application_cost", "num", "paid each time the licence is applied for", default=0.0,
+               unit="currency", lo=0),
+        Column("validity_periods", "int", "periods one licence covers", default=1, unit="periods", lo=1),
+        Column("lead_periods", "int", "periods between applying and the first covered period", default=0,
+               unit="periods", lo=0),
+        Column("quota_t", "num", "tonnes one licence may cover over its validity (blank = none)", unit="t",
+               lo=0),
+    ) + _free(), required=False, key=("licence",), id_column="licence"),
+    Sheet("policies", "Sourcing policies on the tonnes each market receives over the horizon.", (
+        Column("policy", "id", "policy id", required=True),
+        Column("market", "ref", "market node, or * for each market separately", required=True, ref="nodes",
+               star=True),
+        Column("commodity", "ref", "commodity, or * for every commodity the market demands", default=STAR,
+               ref="commodities", star=True),
+        Column("measure", "enum", "what the share is measured on", required=True, allowed=MEASURES),
+        Column("value", "text", "corridor label / country / route id (blank for max_active_routes)"),
+        Column("max_share", "num", "upper bound on the share", lo=0, hi=1),
+        Column("min_share", "num", "lower bound on the share", lo=0, hi=1),
+        Column("max_count", "int", "max_active_routes: how many routes may deliver (1 = single sourcing)",
+               lo=0),
+        Column("active", "enum", "no = the row is switched off (kept for scenarios)", default="yes",
+               allowed=YES_NO),
+    ) + _free(), required=False, key=("policy",), id_column="policy"),
+)
+
+SHEET = {s.name: s for s in SHEETS}
+
+# Which sheet declares the ids that a ``ref`` column points to.
+ID_SHEETS = {s.name: s.id_column for s in SHEETS if s.id_column}

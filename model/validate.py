@@ -1,0 +1,254 @@
+"""Validate raw records against the schema and the contract's cross-sheet rules.
+
+Every problem is collected (sheet, Excel row, column, what is wrong, what is allowed) before anything is
+built; `validate` raises `InputError` with all of them, or returns typed `Inputs`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .reader import InputError, Issue, RawWorkbook, read_workbook
+from .schema import SETTINGS, SHEET, SHEETS, STAR
+
+
+@dataclass
+class Inputs:
+    """Typed, validated input tables: ``tables[sheet]`` is a list of dicts (with ``_row``)."""
+
+    settings: dict
+    tables: dict
+    path: Path | None = None
+    sha256: str = ""
+    warnings: list = field(default_factory=list)
+
+    def rows(self, sheet):
+        return self.tables.get(sheet, [])
+
+
+def read_inputs(path) -> Inputs:
+    """Read and validate a workbook; raise `InputError` listing every problem."""
+    return validate(read_workbook(path))
+
+
+def _blank(v):
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+class _Checker:
+    def __init__(self):
+        self.issues: list[Issue] = []
+
+    def err(self, sheet, row, col, msg):
+        self.issues.append(Issue(sheet, row, col, msg))
+
+    def warn(self, sheet, row, col, msg):
+        self.issues.append(Issue(sheet, row, col, msg, "warning"))
+
+    # -- cell conversion ---------------------------------------------------------------------------
+    def text(self, sheet, row, col, v, is_id=False):
+        if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+            self.err(sheet, row, col, f"is a date ({v}) where a text id belongs; format the column as Text "
+                                      "in Excel and type the id again (e.g. 2027-01)")
+            return None
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v)
+        if is_id and s != s.strip():
+            self.err(sheet, row, col, f"id '{s}' has leading or trailing blanks; remove them")
+            return None
+        s = s.strip()
+        if isinstance(v, str) and s.startswith("#") and s.endswith(("!", "?", "A")) and s.upper() == s:
+            self.err(sheet, row, col, f"holds the Excel error value {s}")
+            return None
+        return s
+
+    def number(self, sheet, row, col, v, c):
+        if isinstance(v, bool) or isinstance(v, (_dt.datetime, _dt.date)):
+            self.err(sheet, row, col, f"'{v}' is not a number")
+            return None
+        if isinstance(v, str):
+            s = v.strip().replace("_", "")
+            try:
+                v = float(s)
+            except ValueError:
+                allowed = " or *" if c.star else ""
+                self.err(sheet, row, col, f"'{v.strip()}' is not a number (expected a number{allowed}"
+                                          f"{', in ' + c.unit if c.unit else ''})")
+                return None
+        v = float(v)
+        if math.isnan(v) or math.isinf(v):
+            self.err(sheet, row, col, f"{v} is not a finite number")
+            return None
+        if c.kind == "int":
+            if not v.is_integer():
+                self.err(sheet, row, col, f"{v} is not a whole number")
+                return None
+            v = int(v)
+        if c.lo is not None and v < c.lo:
+            self.err(sheet, row, col, f"{v:g} is below the allowed minimum {c.lo:g}" + _range(c))
+            return None
+        if c.hi is not None and v > c.hi:
+            self.err(sheet, row, col, f"{v:g} is above the allowed maximum {c.hi:g}" + _range(c))
+            return None
+        return v
+
+    def cell(self, sheet, rec, c):
+        row, v = rec["_row"], rec.get(c.name)
+        if _blank(v):
+            if c.required:
+                self.err(sheet, row, c.name, "is required but blank")
+            return c.default
+        if c.star and isinstance(v, str) and v.strip() == STAR:
+            return STAR
+        if c.kind in ("num", "int"):
+            return self.number(sheet, row, c.name, v, c)
+        s = self.text(sheet, row, c.name, v, is_id=c.kind in ("id", "ref"))
+        if s is None:
+            return None
+        if c.kind == "enum":
+            low = s.lower()
+            if low not in c.allowed:
+                self.err(sheet, row, c.name, f"'{s}' is not allowed; allowed: {', '.join(c.allowed)}")
+                return None
+            return low
+        if c.kind == "list":
+            items = [x.strip() for x in s.split(",") if x.strip()]
+            if STAR in items:
+                return STAR
+            return tuple(items)
+        return s
+
+
+def _range(c):
+    lo = "" if c.lo is None else f"{c.lo:g}"
+    hi = "" if c.hi is None else f"{c.hi:g}"
+    return f" (allowed: {lo}..{hi})" if lo and hi else ""
+
+
+def _convert_settings(chk, records):
+    out = {k: spec[1] for k, spec in SETTINGS.items()}
+    seen = {}
+    for rec in records:
+        row = rec["_row"]
+        key = chk.cell("settings", rec, SHEET["settings"].column("key"))
+        if key is None:
+            continue
+        if key in seen:
+            chk.err("settings", row, "key", f"'{key}' is already set in row {seen[key]}")
+            continue
+        seen[key] = row
+        kind, default, allowed, _ = SETTINGS[key]
+        v = rec.get("value")
+        if _blank(v):
+            out[key] = default
+            continue
+        if kind == "enum":
+            s = str(v).strip().lower()
+            if s not in allowed:
+                chk.err("settings", row, "value", f"'{v}' is not allowed for {key}; allowed: {', '.join(allowed)}")
+            else:
+                out[key] = s
+        elif kind in ("num", "int"):
+            from .schema import Column
+            c = Column("value", kind, "", lo=allowed[0] if allowed else None)
+            x = chk.number("settings", row, "value", v, c)
+            if x is not None:
+                out[key] = x
+        else:
+            out[key] = str(v).strip()
+    return out
+
+
+def validate(raw: RawWorkbook) -> Inputs:
+    """Convert every cell, then check ids, references and the contract's cross-sheet rules."""
+    chk = _Checker()
+    chk.issues.extend(raw.issues)
+    tables = {}
+    for sheet in SHEETS:
+        if sheet.kv or sheet.name not in raw.sheets:
+            continue
+        out = []
+        for rec in raw.sheets[sheet.name]:
+            typed = {"_row": rec["_row"]}
+            for c in sheet.columns:
+                typed[c.name] = chk.cell(sheet.name, rec, c)
+            out.append(typed)
+        tables[sheet.name] = out
+    settings = _convert_settings(chk, raw.sheets.get("settings", []))
+    for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies"):
+        tables.setdefault(name, [])
+    _check_keys(chk, tables)
+    _check_refs(chk, tables)
+    from .checks import check_semantics
+    check_semantics(chk, tables, settings)
+    errors = [i for i in chk.issues if i.severity == "error"]
+    if errors:
+        raise InputError(sorted(chk.issues, key=_order))
+    return Inputs(settings=settings, tables=tables, path=raw.path, sha256=raw.sha256,
+                  warnings=[i for i in chk.issues if i.severity == "warning"])
+
+
+_SHEET_ORDER = {s.name: k for k, s in enumerate(SHEETS)}
+
+
+def _order(i: Issue):
+    return (i.severity != "error", _SHEET_ORDER.get(i.sheet, -1), i.row or 0, i.column)
+
+
+def _check_keys(chk, tables):
+    for sheet in SHEETS:
+        if not sheet.key or sheet.name not in tables:
+            continue
+        seen = {}
+        for rec in tables[sheet.name]:
+            key = tuple(rec.get(k) for k in sheet.key)
+            if any(k is None for k in key):
+                continue
+            if key in seen:
+                what = ", ".join(f"{k}={v}" for k, v in zip(sheet.key, key))
+                chk.err(sheet.name, rec["_row"], sheet.key[-1] if len(sheet.key) > 1 else sheet.key[0],
+                        f"duplicate {what}: already given in row {seen[key]}")
+            else:
+                seen[key] = rec["_row"]
+
+
+def declared_ids(tables) -> dict:
+    return {sheet.name: {r[sheet.id_column] for r in tables.get(sheet.name, []) if r.get(sheet.id_column)}
+            for sheet in SHEETS if sheet.id_column}
+
+
+def _check_refs(chk, tables):
+    ids = declared_ids(tables)
+    for sheet in SHEETS:
+        for c in sheet.columns:
+            if c.kind not in ("ref", "list") or not c.ref:
+                continue
+            pool = ids.get(c.ref, set())
+            for rec in tables.get(sheet.name, []):
+                v = rec.get(c.name)
+                if v is None or v == STAR:
+                    continue
+                for item in (v if isinstance(v, tuple) else (v,)):
+                    if item not in pool:
+                        chk.err(sheet.name, rec["_row"], c.name,
+                                f"'{item}' is not declared on sheet '{c.ref}'" + _suggest(item, pool))
+                        rec[c.name] = None
+
+
+def _suggest(item, pool):
+    import difflib
+    close = difflib.get_close_matches(str(item), [str(p) for p in pool], n=3)
+    if close:
+        return "; did you mean " + " or ".join(f"'{x}'" for x in close) + "?"
+    if len(pool) <= 8 and pool:
+        return "; declared: " + ", ".join(sorted(map(str, pool)))
+    return ""
+
+
+_YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")
