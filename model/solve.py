@@ -45,6 +45,10 @@ def solve(m, settings=None, tee=False) -> SolveResult:
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
 
     settings = settings if settings is not None else m._data.settings
+    if next(m.component_data_objects(pyo.Var, active=True, descend_into=True), None) is None:
+        value = float(pyo.value(next(m.component_data_objects(pyo.Objective, active=True)).expr))
+        return SolveResult("optimal", "nothing_to_decide", True, True, value, value, 0.0, 0.0,
+                           "proven optimal: no flow is possible, the plan is empty")
     opt = SolverFactory("highs")
     kwargs = {"tee": tee, "load_solutions": False, "raise_exception_on_nonoptimal_result": False,
               "time_limit": float(settings.get("time_limit_s") or 600.0), "rel_gap": settings.get("mip_rel_gap")}

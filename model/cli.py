@@ -1,0 +1,131 @@
+"""Command line: corridor solve | validate | template | docs."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT, EXIT_NO_PLAN, EXIT_OUTPUT = 0, 2, 3, 4
+
+
+def _print_issues(issues, out=sys.stderr):
+    errors = [i for i in issues if i.severity == "error"]
+    for i in issues:
+        print(f"  {i}", file=out)
+    if errors:
+        print(f"{len(errors)} error(s) in the input; nothing was written.", file=out)
+
+
+def _money(x):
+    return f"{x:,.0f}"
+
+
+def cmd_solve(args) -> int:
+    from .pipeline import run
+    from .reader import InputError
+    from .writer import OutputError
+
+    try:
+        rep = run(args.input, args.output, tee=args.verbose)
+    except InputError as e:
+        print(f"corridor: the input {args.input or 'default case'} is not valid:", file=sys.stderr)
+        _print_issues(e.issues)
+        return EXIT_INPUT
+    except (OutputError, OSError) as e:
+        print(f"corridor: could not write the solution: {e}", file=sys.stderr)
+        return EXIT_OUTPUT
+    for w in rep.warnings:
+        print(f"  {w}")
+    r = rep.result
+    cur = rep.tables["summary"].set_index("item")["value"].get("currency", "") if rep.tables else ""
+    print(f"input      {rep.input_path}")
+    print(f"status     {r.status}: {r.message}")
+    if r.has_plan:
+        print(f"objective  {_money(r.objective)} {cur}")
+        if r.bound is not None:
+            print(f"bound      {_money(r.bound)} {cur}   gap {100 * (r.gap or 0):.4f}%")
+        for k, v in rep.costs.items():
+            print(f"  {k:<18}{_money(v):>20}")
+    print("model      " + ", ".join(f"{k} {v:,}" for k, v in rep.stats.items()))
+    print("seconds    " + ", ".join(f"{k} {v:.2f}" for k, v in rep.seconds.items()))
+    if rep.output_path:
+        print(f"written    {rep.output_path}")
+        return EXIT_OK
+    print("no plan was found; nothing was written.", file=sys.stderr)
+    return EXIT_NO_PLAN
+
+
+def cmd_validate(args) -> int:
+    from .reader import InputError
+    from .validate import read_inputs
+
+    try:
+        inputs = read_inputs(args.input)
+    except InputError as e:
+        print(f"{args.input}: not valid", file=sys.stderr)
+        _print_issues(e.issues)
+        return EXIT_INPUT
+    for w in inputs.warnings:
+        print(f"  {w}")
+    counts = ", ".join(f"{k} {len(v)}" for k, v in inputs.tables.items() if v)
+    print(f"{args.input}: valid ({counts})")
+    return EXIT_OK
+
+
+def cmd_template(args) -> int:
+    from .reader import InputError
+    from .template import write_template
+    from .validate import read_inputs
+    from .writer import same_file
+
+    src = None
+    if args.from_input:
+        if same_file(args.from_input, args.output):
+            print("corridor: refusing to write the template over its --from input", file=sys.stderr)
+            return EXIT_OUTPUT
+        try:
+            src = read_inputs(args.from_input)
+        except InputError as e:
+            print(f"{args.from_input}: not valid", file=sys.stderr)
+            _print_issues(e.issues)
+            return EXIT_INPUT
+    path = write_template(args.output, src)
+    print(f"written    {path}")
+    return EXIT_OK
+
+
+def cmd_docs(args) -> int:
+    from .template import inputs_markdown
+    text = inputs_markdown()
+    if args.output:
+        Path(args.output).write_text(text)
+        print(f"written    {args.output}")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="solve a workbook (default: the embedded Kazakhstan case)")
+    s.add_argument("input", nargs="?", help="input workbook (.xlsx)")
+    s.add_argument("-o", "--output", help="solution workbook (default: outputs/<input>-solution.xlsx)")
+    s.add_argument("-v", "--verbose", action="store_true", help="show the solver log")
+    s.set_defaults(func=cmd_solve)
+    v = sub.add_parser("validate", help="report every input error at once")
+    v.add_argument("input")
+    v.set_defaults(func=cmd_validate)
+    t = sub.add_parser("template", help="write an empty input workbook with a README sheet and dropdowns")
+    t.add_argument("output")
+    t.add_argument("--from", dest="from_input", help="restrict id columns to the ids declared in this workbook")
+    t.set_defaults(func=cmd_template)
+    d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
+    d.add_argument("-o", "--output")
+    d.set_defaults(func=cmd_docs)
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

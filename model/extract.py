@@ -1,0 +1,227 @@
+"""Turn a solved model into the solution tables (pandas DataFrames), one per solution sheet."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from .build import COST_LINES
+from .provenance import untag
+
+EPS = 1e-6
+
+
+def _v(var):
+    x = var.value
+    return 0.0 if x is None or abs(x) < EPS else float(x)
+
+
+def cost_breakdown(m) -> dict:
+    return {name: float(pyo.value(getattr(m, comp))) for name, comp in COST_LINES}
+
+
+def extract(m, result, stage_seconds=None, stats=None) -> dict:
+    """Return ``{sheet name: DataFrame}`` for a solved model (empty plan tables when there is no plan)."""
+    d = m._data
+    has = result.has_plan
+    costs = cost_breakdown(m) if has else {}
+    tables = {"summary": _summary(m, d, result, costs, stage_seconds or {}, stats or {})}
+    if not has:
+        return tables
+    tables["costs"] = pd.DataFrame([{"cost": k, "amount": v, "share": v / result.objective if result.objective else 0}
+                                    for k, v in costs.items()])
+    tables["route_flows"] = _route_flows(m, d)
+    tables["leg_use"] = _leg_use(m, d)
+    tables["processing"] = _processing(m, d)
+    tables["deliveries"] = _deliveries(m, d)
+    tables["inventory"] = _inventory(m, d)
+    tables["licences"] = _licences(m, d)
+    tables["corridor_shares"] = _corridor_shares(m, d)
+    tables["corridor_periods"] = _corridor_periods(tables["route_flows"], d)
+    tables["decisions"] = _decisions(m, d)
+    return tables
+
+
+def _summary(m, d, res, costs, stages, stats):
+    inp = d.inputs
+    rows = [("status", res.status), ("message", res.message), ("solver_termination", res.termination),
+            ("proven_optimal", "yes" if res.proven_optimal else "no"),
+            ("objective", res.objective), ("best_bound", res.bound), ("relative_gap", res.gap),
+            ("currency", d.settings["currency"]), ("horizon", d.settings["horizon"]),
+            ("periods", len(d.periods)),
+            ("input_file", inp.path.name if inp.path else ""), ("input_sha256", inp.sha256)]
+    rows += [(f"cost_{k}", v) for k, v in costs.items()]
+    rows += [(f"seconds_{k}", v) for k, v in stages.items()]
+    rows += [(f"model_{k}", v) for k, v in stats.items()]
+    rows += [("input_warning", str(w)) for w in inp.warnings]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _tag_cols(k):
+    c, cc, pc, eu = untag(k)
+    return {"tech_origin_tag": cc, "processing_country_tag": pc, "earmarked_end_use": eu}
+
+
+def _route_flows(m, d):
+    rows = []
+    for (r, k, p), var in m.Ship.items():
+        t = _v(var)
+        if t <= 0:
+            continue
+        route, info = d.routes[r], d.ship[(r, p)]
+        rows.append({"route": r, "corridor": route.corridor, "commodity": route.commodity, "origin": route.origin,
+                     "destination": route.destination, **_tag_cols(k), "dispatch_period": p,
+                     "arrival_period": info["arrive"], "transit_days": route.total_days, "tonnes": t,
+                     "freight_cost": t * info["freight"], "handling_cost": t * info["handling"],
+                     "cost": t * (info["freight"] + info["handling"]),
+                     "licences_needed": ", ".join(d.gating.get((r, k), ()))})
+    cols = ["route", "corridor", "commodity", "origin", "destination", "tech_origin_tag", "processing_country_tag",
+            "earmarked_end_use", "dispatch_period", "arrival_period", "transit_days", "tonnes", "freight_cost",
+            "handling_cost", "cost", "licences_needed"]
+    df = pd.DataFrame(rows, columns=cols)
+    order = {p: i for i, p in enumerate(d.periods)}
+    return df.sort_values(["route", "dispatch_period"], key=lambda s: s.map(order) if s.name == "dispatch_period"
+                          else s).reset_index(drop=True)
+
+
+def _leg_use(m, d):
+    flow = defaultdict(float)
+    for (r, k, p), var in m.Ship.items():
+        t = _v(var)
+        if t > 0:
+            for leg, q, _cap in d.ship[(r, p)]["legs"]:
+                flow[(leg, q)] += t
+    rows = []
+    for leg in d.legs:
+        for p in d.periods:
+            t = flow.get((leg, p), 0.0)
+            cap = d.leg_cap.get((leg, p))
+            if cap is None and d.legs[leg]["capacity_t"] is not None:
+                cap = d.legs[leg]["capacity_t"] * d.seasons.cap_factor("leg", leg, p)
+            if t <= 0 and cap is None:
+                continue
+            rows.append({"leg": leg, "from_node": d.legs[leg]["from_node"], "to_node": d.legs[leg]["to_node"],
+                         "mode": d.legs[leg]["mode"], "period": p, "tonnes": t, "effective_capacity_t": cap,
+                         "utilisation": (t / cap) if cap else None})
+    return pd.DataFrame(rows, columns=["leg", "from_node", "to_node", "mode", "period", "tonnes",
+                                       "effective_capacity_t", "utilisation"])
+
+
+def _processing(m, d):
+    inp = defaultdict(float)
+    for (s, ki, ko, p), var in m.Process.items():
+        inp[(s, p)] += _v(var)
+    rows = []
+    for s, rec in d.sites.items():
+        opened = 1 if rec["status"] == "existing" else (round(_v(m.Open[s])) if s in m.Open else 0)
+        for p in d.periods:
+            cap, cost, _mn = d.site_period.get((s, p), (0.0, 0.0, 0.0))
+            x = inp.get((s, p), 0.0)
+            rows.append({"site": s, "status": rec["status"], "open": "yes" if opened else "no", "period": p,
+                         "input_commodity": rec["input_commodity"], "input_t": x,
+                         "output_commodity": rec["output_commodity"], "output_t": x * rec["yield"],
+                         "capacity_t": cap, "utilisation": x / cap if cap else None, "cost": x * cost})
+    return pd.DataFrame(rows)
+
+
+def _deliveries(m, d):
+    got = defaultdict(float)
+    for (mk, c, e, p, k), var in m.Deliver.items():
+        got[(mk, c, e, p)] += _v(var)
+    rows = []
+    for (mk, c, e, p), (q, pen, price) in d.demand.items():
+        x = got.get((mk, c, e, p), 0.0)
+        rows.append({"market": mk, "commodity": c, "end_use": e, "period": p, "demand_t": q, "delivered_t": x,
+                     "shortfall_t": max(0.0, q - x), "penalty_cost": max(0.0, q - x) * pen,
+                     "revenue": x * price if price is not None else None})
+    return pd.DataFrame(rows, columns=["market", "commodity", "end_use", "period", "demand_t", "delivered_t",
+                                       "shortfall_t", "penalty_cost", "revenue"])
+
+
+def _inventory(m, d):
+    rows = []
+    for (n, k, p), var in m.Stock.items():
+        c = untag(k)[0]
+        cap, hold, _init = d.storage[(n, c)]
+        t = _v(var)
+        rows.append({"node": n, "commodity": c, **_tag_cols(k), "period": p, "stock_t": t,
+                     "capacity_t": None if cap == float("inf") else cap, "holding_cost": t * hold})
+    df = pd.DataFrame(rows, columns=["node", "commodity", "tech_origin_tag", "processing_country_tag",
+                                     "earmarked_end_use", "period", "stock_t", "capacity_t", "holding_cost"])
+    if len(df):
+        keep = df.groupby(["node", "commodity", "tech_origin_tag", "processing_country_tag",
+                           "earmarked_end_use"])["stock_t"].transform("max") > 0
+        df = df[keep].reset_index(drop=True)
+    return df
+
+
+def _licences(m, d):
+    flows = getattr(m, "_licence_flows", {})
+    rows = []
+    for L, rule in d.licences.items():
+        cost = rule["application_cost"] or 0.0
+        for p in d.periods:
+            applied = round(_v(m.Apply[L, p])) if (L, p) in m.Apply else 0
+            held = round(sum(_v(m.Apply[L, a]) for a in d.covers.get((L, p), ())))
+            covered = sum(_v(v) for v in flows.get((L, p), ()))
+            rows.append({"licence": L, "authority": rule.get("authority"), "rule": rule["rule"], "period": p,
+                         "applied": applied, "held": held, "tonnes_covered": covered,
+                         "quota_t": rule.get("quota_t"), "cost": applied * cost})
+    return pd.DataFrame(rows, columns=["licence", "authority", "rule", "period", "applied", "held",
+                                       "tonnes_covered", "quota_t", "cost"])
+
+
+def _corridor_shares(m, d):
+    demanded = defaultdict(set)
+    for (mk, c, _e, _p) in d.demand:
+        demanded[mk].add(c)
+    tonnes = defaultdict(float)
+    for (r, k, p), var in m.Ship.items():
+        route = d.routes[r]
+        if route.commodity in demanded.get(route.destination, ()):
+            tonnes[(route.destination, route.commodity, route.corridor)] += _v(var)
+    total = defaultdict(float)
+    for (mk, c, _cor), t in tonnes.items():
+        total[(mk, c)] += t
+    rows = [{"market": mk, "commodity": c, "corridor": cor, "tonnes": t,
+             "share": t / total[(mk, c)] if total[(mk, c)] else 0.0}
+            for (mk, c, cor), t in sorted(tonnes.items()) if t > 0]
+    return pd.DataFrame(rows, columns=["market", "commodity", "corridor", "tonnes", "share"])
+
+
+def _corridor_periods(flows, d):
+    """Tonnes dispatched per period and corridor (a wide table: the chart's data)."""
+    corridors = sorted({r.corridor for r in d.routes.values()})
+    if len(flows):
+        piv = flows.pivot_table(index="dispatch_period", columns="corridor", values="tonnes", aggfunc="sum")
+    else:
+        piv = pd.DataFrame()
+    rows = []
+    for p in d.periods:
+        row = {"period": p}
+        for c in corridors:
+            v = piv.at[p, c] if (p in piv.index and c in piv.columns) else 0.0
+            row[c] = 0.0 if pd.isna(v) else float(v)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["period"] + corridors)
+
+
+def _decisions(m, d):
+    used = defaultdict(float)
+    for (r, k, p), var in m.Ship.items():
+        used[r] += _v(var)
+    rows = []
+    for r, route in d.routes.items():
+        if used.get(r, 0) > 0 or (r in m.Active and _v(m.Active[r]) > 0.5):
+            rows.append({"decision": "route used", "id": r, "detail": route.corridor, "tonnes": used.get(r, 0.0),
+                         "fixed_cost": route.fixed_cost})
+    for s, rec in d.sites.items():
+        if rec["status"] == "candidate":
+            opened = s in m.Open and _v(m.Open[s]) > 0.5
+            rows.append({"decision": "site opened" if opened else "site not opened", "id": s,
+                         "detail": rec["status"], "tonnes": None, "fixed_cost": (rec["fixed_cost"] or 0.0)})
+    for (r, k, rule) in d.removed_flows:
+        rows.append({"decision": "flow prohibited", "id": r, "detail": f"{k} by {rule}", "tonnes": None,
+                     "fixed_cost": None})
+    return pd.DataFrame(rows, columns=["decision", "id", "detail", "tonnes", "fixed_cost"])

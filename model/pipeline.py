@@ -1,0 +1,89 @@
+"""The whole path the CLI runs: read -> validate -> build -> solve -> extract/write, timed per stage."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .reader import InputError, read_workbook
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INPUT = PACKAGE_ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
+DEFAULT_OUTPUT_DIR = PACKAGE_ROOT / "outputs"
+
+
+def default_output(input_path) -> Path:
+    return DEFAULT_OUTPUT_DIR / f"{Path(input_path).stem}-solution.xlsx"
+
+
+@dataclass
+class RunReport:
+    input_path: Path
+    output_path: Path | None
+    result: object = None
+    costs: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
+
+
+class _Clock:
+    def __init__(self):
+        self.seconds = {}
+
+    def stage(self, name):
+        clock = self
+
+        class _S:
+            def __enter__(self):
+                self.t = time.perf_counter()
+
+            def __exit__(self, *exc):
+                clock.seconds[name] = time.perf_counter() - self.t
+
+        return _S()
+
+
+def run(input_path=None, output_path=None, write=True, tee=False) -> RunReport:
+    """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
+
+    Raises `InputError` (nothing written) when the input is invalid.  The report carries the solver's
+    result; callers decide what an unproven or missing plan means for them.
+    """
+    from .build import build_model
+    from .data import prepare
+    from .extract import cost_breakdown, extract
+    from .solve import model_stats, solve
+    from .validate import validate
+    from .writer import write_solution
+
+    input_path = Path(input_path) if input_path else DEFAULT_INPUT
+    output_path = Path(output_path) if output_path else default_output(input_path)
+    clock = _Clock()
+    with clock.stage("read"):
+        raw = read_workbook(input_path)
+    with clock.stage("validate"):
+        inputs = validate(raw)
+        data = prepare(inputs)
+    if data.settings["objective"] != "min_cost":
+        from .reader import Issue
+        raise InputError([Issue("settings", None, "value", "objective 'max_security' needs disruption "
+                                "scenarios, which this version does not model yet; use 'min_cost'")])
+    with clock.stage("build"):
+        m = build_model(data)
+    stats = model_stats(m)
+    with clock.stage("solve"):
+        result = solve(m, data.settings, tee=tee)
+    report = RunReport(input_path, output_path if write and result.has_plan else None, result,
+                       stats=stats, warnings=list(inputs.warnings))
+    report.costs = cost_breakdown(m) if result.has_plan else {}
+    if write and result.has_plan:
+        with clock.stage("write"):
+            tables = extract(m, result, dict(clock.seconds), stats)
+            write_solution(tables, output_path, input_path=input_path)
+        report.tables = tables
+    elif result.has_plan:
+        report.tables = extract(m, result, dict(clock.seconds), stats)
+    report.seconds = clock.seconds
+    return report
