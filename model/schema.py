@@ -129,7 +129,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("available_from", "ref", "first period it may process (blank: the first period)",
                ref="periods"),
         Column("tech_origin", "text", "country whose technology it uses (blank: the site's country)"),
-    ) + _free(), key=("site",)),
+    ) + _free(), required=False, key=("site",)),
     Sheet("legs", "Physical links; several routes may share one leg and its capacity.", (
         Column("leg", "id", "leg id", required=True),
         Column("from_node", "ref", "start node", required=True, ref="nodes"),
