@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .calendar import Calendar, Seasons
-from .provenance import Tagging, rule_matches, untag
+from .provenance import Tagging, rule_matches, transited, untag
 from .schema import STAR
 
 INF = math.inf
@@ -71,6 +71,7 @@ class CaseData:
     licences: dict = field(default_factory=dict)  # L -> rule record (required, granted, gating a flow)
     gated: dict = field(default_factory=dict)  # L -> [(r, tag)]
     gating: dict = field(default_factory=dict)  # (r, tag) -> [L] required licences the flow needs
+    arrive_tag: dict = field(default_factory=dict)  # (r, tag) -> tag of the tonnes at the destination
     covers: dict = field(default_factory=dict)  # (L, p) -> [a] applications whose window holds p
     windows: dict = field(default_factory=dict)  # (L, a) -> [covered periods]
     policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
@@ -200,30 +201,29 @@ def _route_periods(d):
 def _tags_and_gating(d):
     tg = d.tagging
     runnable = {r for (r, _p) in d.ship}
-    allowed = {}
-    gating = defaultdict(list)
+    rules_by_route = {r: [rule for rule in d.rules if _route_could_match(rule, route)]
+                      for r, route in d.routes.items() if r in runnable}
+    verdict = {}  # (r, k) -> None (prohibited) or [required licences]
     blocked = []
-    for r, route in d.routes.items():
-        if r not in runnable:
-            continue
-        ok = []
-        for prov in tg.provs[route.commodity]:
-            for eu in tg.uses(route.commodity):
-                k = f"{route.commodity}|{prov[0]}|{prov[1]}|{eu}"
-                need, stop = [], None
-                for rule in d.rules:
-                    if not rule_matches(rule, route, k):
-                        continue
-                    if rule["rule"] == "prohibited" or rule["granted"] == "no":
-                        stop = rule["licence"]
-                        break
-                    need.append(rule["licence"])
-                if stop:
-                    blocked.append((r, k, stop))
+
+    def allowed(r, k):
+        key = (r, k)
+        if key not in verdict:
+            if r not in runnable or untag(k)[0] != d.routes[r].commodity:
+                verdict[key] = None
+                return False
+            need = []
+            for rule in rules_by_route[r]:
+                if not rule_matches(rule, d.routes[r], k):
                     continue
-                ok.append(k)
-                gating[(r, k)] = need
-        allowed[r] = set(ok)
+                if rule["rule"] == "prohibited" or rule["granted"] == "no":
+                    blocked.append((r, k, rule["licence"]))
+                    need = None
+                    break
+                need.append(rule["licence"])
+            verdict[key] = need
+        return verdict[key] is not None
+
     sources = set()
     for (n, c, _p) in d.supply:
         sources.update((n, k) for k in tg.source_tags(c))
@@ -237,10 +237,15 @@ def _tags_and_gating(d):
         demand_uses[(m, c)].add(tg.demand_class(c, e))
     reached, useful = tg.reachability(allowed, sources, site_nodes, demand_uses)
     live = reached & useful
-    for r, route in d.routes.items():
-        ks = sorted(k for k in allowed.get(r, ()) if (route.origin, k) in live and (route.destination, k) in live)
-        if ks:
-            d.ship_tags[r] = ks
+    for (r, k), need in verdict.items():
+        route = d.routes[r]
+        if need is not None and (route.origin, k) in live and (route.destination, tg.arrival_tag(route, k)) in live:
+            d.ship_tags.setdefault(r, []).append(k)
+            d.arrive_tag[(r, k)] = tg.arrival_tag(route, k)
+            if need:
+                d.gating[(r, k)] = need
+    for r in d.ship_tags:
+        d.ship_tags[r].sort()
     d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
     for (n, c, _p) in d.supply:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
@@ -259,10 +264,9 @@ def _tags_and_gating(d):
         cls = tg.demand_class(c, e)
         d.demand_tags[(m, c, e)] = [k for k in reached_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
     rules = {r["licence"]: r for r in d.rules}
-    for (r, k), need in gating.items():
-        if r in d.ship_tags and k in d.ship_tags[r]:
-            for L in need:
-                d.gated.setdefault(L, []).append((r, k))
+    for (r, k), need in sorted(d.gating.items()):
+        for L in need:
+            d.gated.setdefault(L, []).append((r, k))
     for L in d.gated:
         rule = rules[L]
         d.licences[L] = rule
@@ -272,9 +276,22 @@ def _tags_and_gating(d):
                 d.windows[(L, a)] = w
                 for p in w:
                     d.covers.setdefault((L, p), []).append(a)
-    d.gating = {key: need for key, need in gating.items() if need and key[0] in d.ship_tags
-                and key[1] in d.ship_tags[key[0]]}
-    d.removed_flows = blocked
+    seen = set()
+    d.removed_flows = [b for b in blocked if (b[0], b[1]) not in seen and not seen.add((b[0], b[1]))]
+
+
+def _route_could_match(rule, route) -> bool:
+    """Cheap pre-filter: can ``rule`` match anything on ``route`` (commodity, destination, kind)?"""
+    if rule["commodity"] not in (STAR, None) and route.commodity not in rule["commodity"]:
+        return False
+    if rule["destination_country"] not in (STAR, None) and route.d_country not in rule["destination_country"]:
+        return False
+    x, kind = rule["country"], rule["applies_to"]
+    if kind == "transit":
+        return x in route.leg_countries and x not in (route.o_country, route.d_country)
+    if kind == "export":
+        return route.o_country == x and route.d_country != x
+    return route.d_country != x
 
 
 def _bounds(d):
@@ -346,7 +363,7 @@ def policy_part(d, pol, r, k) -> bool:
     if m == "route":
         return r == v
     if m == "transit_country":
-        return v in route.transit_countries
+        return v in transited(d.arrive_tag[(r, k)])
     if m == "processing_country":
         return untag(k)[2] == v
     return True

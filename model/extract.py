@@ -59,8 +59,8 @@ def _summary(m, d, res, costs, stages, stats):
 
 
 def _tag_cols(k):
-    c, cc, pc, eu = untag(k)
-    return {"tech_origin_tag": cc, "processing_country_tag": pc, "earmarked_end_use": eu}
+    c, cc, pc, eu, tc = untag(k)
+    return {"tech_origin_tag": cc, "processing_country_tag": pc, "earmarked_end_use": eu, "transited_tag": tc}
 
 
 def _route_flows(m, d):
@@ -71,13 +71,13 @@ def _route_flows(m, d):
             continue
         route, info = d.routes[r], d.ship[(r, p)]
         rows.append({"route": r, "corridor": route.corridor, "commodity": route.commodity, "origin": route.origin,
-                     "destination": route.destination, **_tag_cols(k), "dispatch_period": p,
+                     "destination": route.destination, **_tag_cols(d.arrive_tag[(r, k)]), "dispatch_period": p,
                      "arrival_period": info["arrive"], "transit_days": route.total_days, "tonnes": t,
                      "freight_cost": t * info["freight"], "handling_cost": t * info["handling"],
                      "cost": t * (info["freight"] + info["handling"]),
                      "licences_needed": ", ".join(d.gating.get((r, k), ()))})
     cols = ["route", "corridor", "commodity", "origin", "destination", "tech_origin_tag", "processing_country_tag",
-            "earmarked_end_use", "dispatch_period", "arrival_period", "transit_days", "tonnes", "freight_cost",
+            "earmarked_end_use", "transited_tag", "dispatch_period", "arrival_period", "transit_days", "tonnes", "freight_cost",
             "handling_cost", "cost", "licences_needed"]
     df = pd.DataFrame(rows, columns=cols)
     order = {p: i for i, p in enumerate(d.periods)}
@@ -147,11 +147,10 @@ def _inventory(m, d):
         t = _v(var)
         rows.append({"node": n, "commodity": c, **_tag_cols(k), "period": p, "stock_t": t,
                      "capacity_t": None if cap == float("inf") else cap, "holding_cost": t * hold})
-    df = pd.DataFrame(rows, columns=["node", "commodity", "tech_origin_tag", "processing_country_tag",
-                                     "earmarked_end_use", "period", "stock_t", "capacity_t", "holding_cost"])
+    tags = ["tech_origin_tag", "processing_country_tag", "earmarked_end_use", "transited_tag"]
+    df = pd.DataFrame(rows, columns=["node", "commodity", *tags, "period", "stock_t", "capacity_t", "holding_cost"])
     if len(df):
-        keep = df.groupby(["node", "commodity", "tech_origin_tag", "processing_country_tag",
-                           "earmarked_end_use"])["stock_t"].transform("max") > 0
+        keep = df.groupby(["node", "commodity", *tags])["stock_t"].transform("max") > 0
         df = df[keep].reset_index(drop=True)
     return df
 

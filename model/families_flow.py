@@ -113,10 +113,12 @@ def leg_capacity(m, d):
 def node_balance(m, d):
     """Node_Balance[n,k,p]  (tonnes of tag k at node n in period p):
 
-      Stock[n,k,p-1] + Supply[n,k,p] + sum yield_s * Process[s=n, k_in, k, p] + sum_{r into n} Ship[r,k,p-lag_r]
+      Stock[n,k,p-1] + Supply[n,k,p] + sum yield_s * Process[s=n, k_in, k, p] + sum_{r into n} Ship[r,k',p-lag_r]
         = Stock[n,k,p] + sum_{r out of n} Ship[r,k,p] + sum Process[s=n, k, k_out, p] + sum_e Deliver[n,c,e,p,k]
 
-    Indexed over every (node, tag, period) with at least one term.  lag_r is the route's transit lead time
+    Indexed over every (node, tag, period) with at least one term.  k' is the tag that arrives as k (the
+    same tag, plus the route's transit countries where a transit_country policy tracks them); lag_r is the
+    route's transit lead time
     in periods (arrival period = dispatch + floor(total days / period days)).  Stock terms exist only where a
     storage row allows stock.  Cyclic horizon: Stock[n,k,p-1] of the first period is the last period's
     stock and shipments in transit wrap around; open horizon: it is the initial stock (Initial[n,k], which
@@ -132,7 +134,7 @@ def node_balance(m, d):
     for (r, k, p) in m.SHIP:
         route, v = d.routes[r], m.Ship[r, k, p]
         terms[(route.origin, k, p)].append((-1.0, v))
-        terms[(route.destination, k, d.ship[(r, p)]["arrive"])].append((1.0, v))
+        terms[(route.destination, d.arrive_tag[(r, k)], d.ship[(r, p)]["arrive"])].append((1.0, v))
     for (mk, c, e, p, k) in m.DELIVER:
         terms[(mk, k, p)].append((-1.0, m.Deliver[mk, c, e, p, k]))
     initial = set(m.INITIAL)

@@ -3,13 +3,18 @@
 A licence rule may depend on where a tonne was processed (`controlled_content`: the producing site's
 ``tech_origin``) and on the end use it is delivered to (rules with an ``end_use``); a policy may depend on
 the processing country.  Tonnes that rules treat differently must not mix, so flows, stock and
-processing are indexed by a *tag* ``commodity|cc|pc|eu``:
+processing are indexed by a *tag* ``commodity|cc|pc|eu|tc``:
 
 - ``cc``: the producing site's ``tech_origin`` when a `controlled_content` rule names that country for
   the commodity, else ``-``;
 - ``pc``: the producing site's country when a `processing_country` policy names it, else ``-``;
 - ``eu``: the end use the tonnes are earmarked for, when a rule with that ``end_use`` could match the
-  commodity (or an input of it), else ``*`` (any other end use).
+  commodity (or an input of it), else ``*`` (any other end use);
+- ``tc``: the countries named by `transit_country` policies that the tonnes (or the ore they were made
+  from) have crossed in transit anywhere along their chain, ``+``-joined, else ``-``.  A route adds the
+  countries it transits (a leg in the country, neither end in it); processing keeps its input's ``tc``.
+  So "no tonnes through CN" for a market also excludes oxide refined in Malaysia from ore railed across
+  China: the market's supply then does not depend on the transit country.
 
 Only tags that some rule or policy tells apart are created, so a case without such rules has exactly
 one tag per commodity, and tags are pruned to those that can be reached from a source and can reach a
@@ -25,13 +30,18 @@ NONE = "-"
 ANY_USE = "*"
 
 
-def tag(c, cc=NONE, pc=NONE, eu=ANY_USE) -> str:
-    return f"{c}|{cc}|{pc}|{eu}"
+def tag(c, cc=NONE, pc=NONE, eu=ANY_USE, tc=NONE) -> str:
+    return f"{c}|{cc}|{pc}|{eu}|{tc}"
 
 
 def untag(k: str):
-    c, cc, pc, eu = k.split("|")
-    return c, cc, pc, eu
+    """``(commodity, cc, pc, eu, tc)`` of a tag."""
+    return tuple(k.split("|"))
+
+
+def transited(k: str) -> set:
+    tc = untag(k)[4]
+    return set() if tc == NONE else set(tc.split("+"))
 
 
 def _listed(value, item) -> bool:
@@ -40,7 +50,7 @@ def _listed(value, item) -> bool:
 
 def rule_matches(rule, route, k) -> bool:
     """Does licence ``rule`` match tonnes of tag ``k`` moving on ``route`` (see the contract's licences)?"""
-    c, cc, _pc, eu = untag(k)
+    c, cc, _pc, eu, _tc = untag(k)
     if not _listed(rule["commodity"], c):
         return False
     if not _listed(rule["destination_country"], route.d_country):
@@ -56,6 +66,7 @@ def rule_matches(rule, route, k) -> bool:
 
 
 def rule_could_match_ignoring_use(rule, route, prov) -> bool:
+    """Could ``rule`` match some tonnes of provenance ``prov`` on ``route`` (end use aside)?"""
     k = tag(route.commodity, prov[0], prov[1], rule["end_use"] if rule["end_use"] != STAR else ANY_USE)
     return rule_matches(rule, route, k)
 
@@ -74,6 +85,7 @@ class Tagging:
                     if _listed(r["commodity"], c):
                         cc_countries[c].add(r["country"])
         proc_countries = {p["value"] for p in data.policy_rows if p["measure"] == "processing_country"}
+        self.transit_flags = {p["value"] for p in data.policy_rows if p["measure"] == "transit_country"}
         self.site_prov = {}
         provs = defaultdict(lambda: {(NONE, NONE)})
         for s, rec in sites.items():
@@ -111,9 +123,18 @@ class Tagging:
         rec = self.d.sites[s]
         c_in, c_out = rec["input_commodity"], rec["output_commodity"]
         cc, pc = self.site_prov[s]
+        _c, _cc, _pc, eu_in, tc = untag(k_in)
         if c_in in self.use_tagged:
-            return [tag(c_out, cc, pc, untag(k_in)[3])]
-        return [tag(c_out, cc, pc, eu) for eu in self.uses(c_out)]
+            return [tag(c_out, cc, pc, eu_in, tc)]
+        return [tag(c_out, cc, pc, eu, tc) for eu in self.uses(c_out)]
+
+    def arrival_tag(self, route, k):
+        """The tag of tonnes of tag ``k`` when they arrive at the end of ``route`` (adds transit flags)."""
+        add = route.transit_countries & self.transit_flags if self.transit_flags else set()
+        if not add:
+            return k
+        c, cc, pc, eu, _tc = untag(k)
+        return tag(c, cc, pc, eu, "+".join(sorted(transited(k) | add)))
 
     def demand_class(self, c, end_use):
         if c in self.use_tagged and end_use in self.use_labels:
@@ -123,7 +144,7 @@ class Tagging:
     def reachability(self, allowed, sources, site_nodes, demand_uses):
         """Forward/backward closure.
 
-        ``allowed``: route -> tags that may move on it; ``sources``: (node, tag) pairs that enter by supply or
+        ``allowed(r, k)``: may tags ``k`` move on route r; ``sources``: (node, tag) pairs that enter by supply or
         initial stock; ``site_nodes``: site -> input commodity; ``demand_uses``: (node, commodity) -> set of
         end-use classes demanded there.  Returns (reached, useful) sets of (node, tag).
         """
@@ -138,8 +159,8 @@ class Tagging:
             n, k = frontier.pop()
             new = []
             for r in out_routes[n]:
-                if k in allowed.get(r, ()):
-                    new.append((d.routes[r].destination, k))
+                if allowed(r, k):
+                    new.append((d.routes[r].destination, self.arrival_tag(d.routes[r], k)))
             if n in site_nodes and untag(k)[0] == site_nodes[n]:
                 new.extend((n, k2) for k2 in self.site_outputs(n, k))
             for item in new:
@@ -149,7 +170,7 @@ class Tagging:
                     frontier.append(item)
         useful = set()
         for (n, k) in reached:
-            c, _, _, eu = untag(k)
+            c, _, _, eu, _ = untag(k)
             if eu in demand_uses.get((n, c), ()):
                 useful.add((n, k))
         frontier = list(useful)
