@@ -8,7 +8,8 @@ from pathlib import Path
 EXIT_OK, EXIT_INPUT, EXIT_NO_PLAN, EXIT_OUTPUT = 0, 2, 3, 4
 
 
-def _print_issues(issues, out=sys.stderr):
+def _print_issues(issues, out=None):
+    out = out or sys.stderr
     errors = [i for i in issues if i.severity == "error"]
     for i in issues:
         print(f"  {i}", file=out)

@@ -30,6 +30,10 @@ def write_book(path, sheets: dict) -> Path:
         ws.append(cols)
         for r in rows:
             ws.append([r.get(c) for c in cols])
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "f":  # text that looks like a formula stays text, as a planner typed it
+                    cell.data_type = "s"
     wb.save(path)
     return Path(path)
 

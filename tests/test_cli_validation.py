@@ -1,0 +1,201 @@
+"""CLI behaviour (exit codes, files written or not) and input validation (every error at once, located)."""
+import hashlib
+import shutil
+
+import openpyxl
+import pytest
+from tiny import Net, write_book
+
+from model import InputError, read_inputs
+from model.cli import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, main
+from model.pipeline import DEFAULT_INPUT, default_output
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def small_net():
+    return (Net().node("M", "mine").node("K", "market", "JP").supply("M", 100)
+            .link("R", "M", "K", cost=1, commodity="ore").demand("K", 10, commodity="ore"))
+
+
+def bad_book(tmp_path):
+    """A workbook with one mistake of each common kind, on known rows."""
+    n = small_net()
+    n.sheets["nodes"].append({"node": "X", "kind": "volcano", "country": "KZ"})  # nodes row 4: bad kind
+    n.sheets["supply"].append({"node": "NOWHERE", "commodity": "ore", "period": "*", "capacity_t": "lots"})  # row 3
+    n.sheets["legs"].append({"leg": "L2", "from_node": "M", "to_node": "K", "mode": "rail", "country": "KZ",
+                             "cost_per_t": -5})  # legs row 3: negative cost
+    n.sheets["routes"].append({"route": "R2", "origin": "M", "destination": "K", "commodity": "ore",
+                               "corridor": "C"})  # routes row 3: no legs
+    n.sheets["route_legs"].append({"route": "R2", "seq": 1, "leg": "R"})  # fine: chains M->K
+    n.sheets["route_legs"].append({"route": "R2", "seq": 2, "leg": "L2"})  # route_legs row 4: does not chain
+    n.sheets["demand"].append({"market": "K", "commodity": "gold", "period": "P9", "quantity_t": 5})  # row 3
+    n.sheets["seasonality"].append({"target_type": "leg", "target": "R", "month": 13, "capacity_factor": 1.5})
+    return n.write(tmp_path / "bad.xlsx")
+
+
+def test_validation_reports_every_error_with_location(tmp_path):
+    with pytest.raises(InputError) as exc:
+        read_inputs(bad_book(tmp_path))
+    got = {(i.sheet, i.row, i.column) for i in exc.value.issues if i.severity == "error"}
+    expected = {("nodes", 4, "kind"), ("supply", 3, "node"), ("supply", 3, "capacity_t"), ("legs", 3, "cost_per_t"),
+                ("route_legs", 4, "leg"), ("demand", 3, "commodity"), ("demand", 3, "period"),
+                ("seasonality", 2, "month"), ("seasonality", 2, "capacity_factor")}
+    assert expected <= got, sorted(got)
+    text = str(exc.value)
+    assert "'volcano' is not allowed; allowed: mine, site, port, border, hub, market" in text
+    assert "'lots' is not a number" in text
+    assert "'gold' is not declared on sheet 'commodities'" in text
+    assert "Traceback" not in text
+
+
+def test_missing_sheet_and_column(tmp_path):
+    n = small_net()
+    del n.sheets["legs"]
+    n.sheets["nodes"] = [{"node": "M", "kind": "mine"}, {"node": "K", "kind": "market"}]  # no country column
+    with pytest.raises(InputError) as exc:
+        read_inputs(n.write(tmp_path / "b.xlsx"))
+    msgs = [(i.sheet, i.column, i.message) for i in exc.value.issues]
+    assert ("legs", "", "required sheet is missing") in msgs
+    assert any(s == "nodes" and c == "country" and "missing" in m for s, c, m in msgs)
+
+
+def test_duplicate_ids_blanks_and_dates(tmp_path):
+    import datetime as dt
+    n = small_net()
+    n.sheets["nodes"].append({"node": "M", "kind": "mine", "country": "KZ"})  # duplicate, row 4
+    n.sheets["nodes"].append({"node": " P ", "kind": "port", "country": "KZ"})  # blanks, row 5
+    n.sheets["periods"].append({"period": dt.datetime(2027, 1, 1), "month": 1})  # a date, row 3
+    with pytest.raises(InputError) as exc:
+        read_inputs(n.write(tmp_path / "b.xlsx"))
+    got = {(i.sheet, i.row, i.column): i.message for i in exc.value.issues}
+    assert "duplicate" in got[("nodes", 4, "node")]
+    assert "leading or trailing blanks" in got[("nodes", 5, "node")]
+    assert "date" in got[("periods", 3, "period")]
+
+
+def test_unknown_sheet_and_column_are_warnings(tmp_path):
+    n = small_net()
+    n.sheets["notes_for_boss"] = [{"text": "hello"}]
+    n.sheets["supply"][0]["colour"] = "blue"
+    inputs = read_inputs(n.write(tmp_path / "w.xlsx"))
+    warn = {(w.sheet, w.column) for w in inputs.warnings}
+    assert ("notes_for_boss", "") in warn and ("supply", "colour") in warn
+
+
+def test_not_a_workbook(tmp_path):
+    p = tmp_path / "x.xlsx"
+    p.write_text("this is not a spreadsheet")
+    with pytest.raises(InputError) as exc:
+        read_inputs(p)
+    assert "not an .xlsx workbook" in str(exc.value)
+
+
+def test_solve_default_case_cli(tmp_path, capsys):
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", "-o", str(out)]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "status     optimal" in text and "objective" in text and "seconds" in text
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("summary", "route_flows", "leg_use", "processing", "deliveries", "inventory", "licences",
+                  "corridor_shares", "decisions"):
+        assert sheet in wb.sheetnames
+        assert wb[sheet].freeze_panes == "A2"
+    assert wb["summary"]._charts, "the tonnes-by-corridor chart is missing"
+    summary = {r[0]: r[1] for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["status"] == "optimal" and summary["input_file"] == DEFAULT_INPUT.name
+    assert summary["input_sha256"] == sha(DEFAULT_INPUT)
+    assert default_output(DEFAULT_INPUT).name == "kazakhstan_rare_earths-solution.xlsx"
+
+
+def test_solve_bad_input_writes_nothing_and_leaves_input_alone(tmp_path, capsys):
+    book = bad_book(tmp_path)
+    before = sha(book)
+    out = tmp_path / "never.xlsx"
+    assert main(["solve", str(book), "-o", str(out)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "nodes row 4 column 'kind'" in err and "error(s) in the input; nothing was written" in err
+    assert not out.exists()
+    assert sha(book) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx"]
+
+
+def test_solve_refuses_to_overwrite_its_input(tmp_path):
+    book = small_net().write(tmp_path / "in.xlsx")
+    before = sha(book)
+    assert main(["solve", str(book), "-o", str(book)]) == EXIT_OUTPUT
+    assert sha(book) == before
+
+
+def test_validate_cli(tmp_path, capsys):
+    assert main(["validate", str(DEFAULT_INPUT)]) == EXIT_OK
+    assert "valid" in capsys.readouterr().out
+    assert main(["validate", str(bad_book(tmp_path))]) == EXIT_INPUT
+
+
+def test_template_is_generated_from_the_schema(tmp_path):
+    from model.schema import SHEETS
+    out = tmp_path / "t.xlsx"
+    assert main(["template", str(out)]) == EXIT_OK
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "README"
+    for s in SHEETS:
+        ws = wb[s.name]
+        assert [c.value for c in ws[1]] == [c.name for c in s.columns]
+        assert ws.freeze_panes == "A2"
+    readme = list(wb["README"].iter_rows(values_only=True))
+    assert ("legs", "capacity_t") in {(r[0], r[1]) for r in readme}
+    lists = {dv.formula1 for dv in wb["legs"].data_validations.dataValidation}
+    assert '"rail,road,sea,ferry,river,air"' in lists
+    assert any("prohibited,required" in f for f in
+               (dv.formula1 for dv in wb["licences"].data_validations.dataValidation))
+    # the empty template is itself a (trivially) readable workbook: only "no rows" errors, no crash
+    with pytest.raises(InputError) as exc:
+        read_inputs(out)
+    assert all(i.row is None or i.sheet for i in exc.value.issues)
+
+
+def test_template_from_input_restricts_ids(tmp_path):
+    out = tmp_path / "t.xlsx"
+    assert main(["template", "--from", str(DEFAULT_INPUT), str(out)]) == EXIT_OK
+    wb = openpyxl.load_workbook(out)
+    lists = wb["_lists"]
+    head = [c.value for c in lists[1]]
+    nodes = [r[head.index("nodes")] for r in lists.iter_rows(min_row=2, values_only=True) if r[head.index("nodes")]]
+    assert "KZ-KARAGANDA" in nodes and "CN-BAOTOU" in nodes
+    formulas = {dv.formula1 for dv in wb["routes"].data_validations.dataValidation}
+    assert any(f.startswith("_lists!") for f in formulas)
+
+
+def test_docs_match_the_schema(tmp_path):
+    from pathlib import Path
+
+    from model.template import inputs_markdown
+    doc = Path(__file__).resolve().parent.parent / "docs" / "inputs.md"
+    assert doc.read_text() == inputs_markdown(), "docs/inputs.md is stale: run `corridor docs -o docs/inputs.md`"
+
+
+def test_input_is_never_written(tmp_path):
+    book = tmp_path / "copy.xlsx"
+    shutil.copy(DEFAULT_INPUT, book)
+    before = sha(book)
+    assert main(["solve", str(book), "-o", str(tmp_path / "o.xlsx")]) == EXIT_OK
+    assert sha(book) == before
+
+
+def test_formula_like_text_is_written_as_text(tmp_path):
+    n = small_net()
+    n.sheets["routes"][0]["corridor"] = "=HYPERLINK(\"http://x\")"
+    book = n.write(tmp_path / "f.xlsx")
+    out = tmp_path / "o.xlsx"
+    assert main(["solve", str(book), "-o", str(out)]) == EXIT_OK
+    wb = openpyxl.load_workbook(out)
+    cells = [c for row in wb["route_flows"].iter_rows() for c in row if str(c.value).startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_write_book_roundtrip(tmp_path):
+    p = write_book(tmp_path / "x.xlsx", {"settings": {"horizon": "open"}, "periods": [{"period": "P1", "month": 1}]})
+    assert openpyxl.load_workbook(p)["settings"]["A2"].value == "horizon"

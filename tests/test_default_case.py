@@ -1,0 +1,129 @@
+"""The embedded Kazakhstan case: regression of the base plan and the case file's calibration targets."""
+import openpyxl
+import pytest
+
+from model import prepare, read_inputs
+from model.pipeline import DEFAULT_INPUT, run
+
+BASE_OBJECTIVE = 313_000_186.67  # USD/yr, `corridor solve` on the default case (proven optimal, gap 1e-6)
+
+
+def _landed(d, route_id, upto="JP-YOKOHAMA"):
+    """Freight + handling per tonne and transit days along a route up to the node ``upto``."""
+    cost = days = 0.0
+    for leg in d.routes[route_id].legs:
+        rec = d.legs[leg]
+        cost += (rec["cost_per_t"] or 0) + (rec["handling_cost_per_t"] or 0)
+        days += rec["transit_days"] or 0
+        if rec["to_node"] == upto:
+            return cost, days
+    raise AssertionError(f"{route_id} does not reach {upto}")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare(read_inputs(DEFAULT_INPUT))
+
+
+def with_policies(tmp_path, prefix):
+    """A copy of the default case with the policy rows whose id starts with ``prefix`` switched on."""
+    wb = openpyxl.load_workbook(DEFAULT_INPUT)
+    ws = wb["policies"]
+    head = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if str(row[head.index("policy")].value).startswith(prefix):
+            row[head.index("active")].value = "yes"
+    path = tmp_path / f"{prefix}.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    rep = run(DEFAULT_INPUT, tmp_path_factory.mktemp("base") / "base.xlsx")
+    assert rep.result.proven_optimal
+    return rep
+
+
+@pytest.fixture(scope="module")
+def independent(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("world")
+    rep = run(with_policies(tmp, "JP-US-NO-CN"), tmp / "world.xlsx")
+    assert rep.result.proven_optimal
+    return rep
+
+
+def test_every_row_carries_a_source():
+    wb = openpyxl.load_workbook(DEFAULT_INPUT, read_only=True)
+    for ws in wb.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        head = [str(h).strip().lower() if h else "" for h in rows[0]]
+        assert "source" in head, ws.title
+        j = head.index("source")
+        assert all(r[j] for r in rows[1:] if any(v is not None for v in r)), ws.title
+
+
+def test_route_cost_and_time_calibration(data):
+    """Middle Corridor landed transport cost to Yokohama is 1.2-1.5x China's; China ~25 days, Middle >= +7."""
+    cn_cost, cn_days = _landed(data, "ORE-CN-JP-REFINERY")
+    mc_cost, mc_days = _landed(data, "ORE-MC-JP-REFINERY")
+    assert 1.2 <= mc_cost / cn_cost <= 1.5
+    assert 23 <= cn_days <= 27
+    assert mc_days >= cn_days + 7
+
+
+def test_base_case_regression(base):
+    assert base.result.objective == pytest.approx(BASE_OBJECTIVE, rel=1e-6)
+    assert sum(base.costs.values()) == pytest.approx(base.result.objective, rel=1e-9)
+    assert base.costs["licence"] > 0  # CN export licences are applied for
+
+
+def test_most_ore_goes_east_to_baotou(base):
+    proc = base.tables["processing"]
+    ore = proc.groupby("site")["input_t"].sum()
+    assert ore["CN-BAOTOU"] / ore.sum() > 0.5
+    assert ore.idxmax() == "CN-BAOTOU"
+
+
+def test_defense_demand_only_from_sites_no_cn_rule_gates(base):
+    rf = base.tables["route_flows"]
+    defense = rf[(rf.commodity == "reo") & (rf.earmarked_end_use == "defense")]
+    assert defense.tonnes.sum() > 0
+    assert set(defense.tech_origin_tag) == {"-"}
+    assert not defense.licences_needed.str.contains("CN").any()
+    assert not defense.origin.isin(["CN-BAOTOU", "JP-REFINERY"]).any()
+    dl = base.tables["deliveries"]
+    assert dl[dl.end_use == "defense"].shortfall_t.sum() == pytest.approx(0, abs=1e-6)
+
+
+def test_independence_moves_the_plan_west(base, independent):
+    def corridor_tonnes(rep, corridor):
+        rf = rep.tables["route_flows"]
+        return rf[rf.corridor == corridor].tonnes.sum()
+
+    assert corridor_tonnes(independent, "Middle Corridor") > corridor_tonnes(base, "Middle Corridor") + 1000
+    rf = independent.tables["route_flows"]
+    jp_us = rf[rf.destination.isin(["JP-YOKOHAMA", "US-LONG-BEACH"])]
+    assert not jp_us.transited_tag.str.contains("CN").any()
+    assert not (jp_us.processing_country_tag == "CN").any()
+
+
+def test_caspian_winter_forces_stock_before_november(independent):
+    """The ferry binds in its 50% months (Nov, Dec); the Middle Corridor ships more than its steady level in
+    October, ahead of the closure, and that ore sits in stock at the western-fed sites through the winter."""
+    use = independent.tables["leg_use"].set_index(["leg", "period"])
+    for p in ("2027-11", "2027-12"):
+        assert use.loc[("FERRY-AKTAU-BAKU", p), "utilisation"] == pytest.approx(1.0)
+    rf = independent.tables["route_flows"]
+    mc = rf[rf.corridor == "Middle Corridor"].groupby("dispatch_period").tonnes.sum()
+    assert mc["2027-10"] > mc["2027-06"] + 100
+    inv = independent.tables["inventory"]
+    western = set(rf[rf.corridor == "Middle Corridor"].destination)
+    winter = inv[inv.node.isin(western) & inv.period.isin(["2027-11", "2027-12"])]
+    assert winter.stock_t.sum() > 100
+
+
+def test_price_of_independence_is_reported(base, independent):
+    price = independent.result.objective - base.result.objective
+    assert price > 0
+    print(f"price of independence: {price / 1e6:.1f} M USD/yr (case file subsidy figure: 120 M USD/yr)")
