@@ -67,16 +67,6 @@ def licence_gating(m, d):
         m.Cover[L, a, p] for p in d.windows[(L, a)]) <= d.licences[L]["quota_t"] * m.Apply[L, a])
 
 
-def _arrivals(m, d, pol):
-    """(Ship var, counts-towards-part) for every tonne arriving at the policy's market in its commodities."""
-    out = []
-    for (r, k, p) in m.SHIP:
-        route = d.routes[r]
-        if route.destination == pol["market"] and route.commodity in pol["commodities"]:
-            out.append((m.Ship[r, k, p], policy_part(d, pol, r, k)))
-    return out
-
-
 def policy_shares(m, d):
     """Policy_Max_Share[policy,market]:  Part <= max_share * Received
     Policy_Min_Share[policy,market]:  Part >= min_share * Received

@@ -106,7 +106,7 @@ def _workbook(tables):
         if name == "summary":
             for cell in ws["B"][1:]:
                 if isinstance(cell.value, float):
-                    cell.number_format = "#,##0.00" if abs(cell.value) >= 1 else "0.000000"
+                    cell.number_format = "#,##0.00" if abs(cell.value) >= 1 or cell.value == 0 else "0.000000"
         if cols:
             ws.auto_filter.ref = ws.dimensions
     if "corridor_periods" in tables and len(tables["corridor_periods"]):
