@@ -56,15 +56,22 @@ def cmd_solve(args) -> int:
     return EXIT_NO_PLAN
 
 
-def cmd_validate(args) -> int:
+def _read_valid(path):
+    """Validated inputs of ``path``, or None after printing every problem."""
     from .reader import InputError
     from .validate import read_inputs
 
     try:
-        inputs = read_inputs(args.input)
+        return read_inputs(path)
     except InputError as e:
-        print(f"{args.input}: not valid", file=sys.stderr)
+        print(f"{path}: not valid", file=sys.stderr)
         _print_issues(e.issues)
+        return None
+
+
+def cmd_validate(args) -> int:
+    inputs = _read_valid(args.input)
+    if inputs is None:
         return EXIT_INPUT
     for w in inputs.warnings:
         print(f"  {w}")
@@ -74,9 +81,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .reader import InputError
     from .template import write_template
-    from .validate import read_inputs
     from .writer import same_file
 
     src = None
@@ -84,11 +89,8 @@ def cmd_template(args) -> int:
         if same_file(args.from_input, args.output):
             print("corridor: refusing to write the template over its --from input", file=sys.stderr)
             return EXIT_OUTPUT
-        try:
-            src = read_inputs(args.from_input)
-        except InputError as e:
-            print(f"{args.from_input}: not valid", file=sys.stderr)
-            _print_issues(e.issues)
+        src = _read_valid(args.from_input)
+        if src is None:
             return EXIT_INPUT
     path = write_template(args.output, src)
     print(f"written    {path}")

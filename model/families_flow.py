@@ -85,8 +85,9 @@ def route_volumes(m, d):
         mv, rule=lambda m, r, p: ship_total(m, r, p) >= d.routes[r].min_t * m.ActivePeriod[r, p])
     m.Route_Period_Link = pyo.Constraint(
         [key for key in mv if key[0] in act], rule=lambda m, r, p: m.ActivePeriod[r, p] <= m.Active[r])
-    multi = [key for key in keys if len(m._ship_tags[key]) > 1 and key[0] not in act
-             and key not in set(mv)]
+    mv_set = set(mv)
+    multi = [key for key in keys if len(m._ship_tags[key]) > 1 and key[0] not in act and key not in mv_set
+             and d.routes[key[0]].max_t < float("inf")]
     m.Route_Max_Volume = pyo.Constraint(
         multi, rule=lambda m, r, p: ship_total(m, r, p) <= d.ship[(r, p)]["bound"])
 
