@@ -128,18 +128,16 @@ def prepare(inputs) -> CaseData:
 
 def _supply_sites_storage_demand(d, t):
     cal, se = d.cal, d.seasons
+    explicit = {(r["node"], r["commodity"], r["period"]) for r in t["supply"] if r["period"] != STAR}
     for r in t["supply"]:
         for p in (cal.periods if r["period"] == STAR else [r["period"]]):
+            key = (r["node"], r["commodity"], p)
+            if r["period"] == STAR and key in explicit:
+                continue  # a '*' row and a row for the period: the period's own row wins
             cap = r["capacity_t"] * se.cap_factor("supply", r["node"], p)
             cost = (r["cost_per_t"] or 0.0) * se.cost_factor("supply", r["node"], p)
-            key = (r["node"], r["commodity"], p)
-            if key in d.supply:  # a '*' row and a period row: the period row wins
-                if r["period"] == STAR:
-                    continue
             if cap > 0:
                 d.supply[key] = (cap, cost)
-            else:
-                d.supply.pop(key, None)
     for s, r in d.sites.items():
         first = cal.index[r["available_from"]] if r.get("available_from") else 0
         for p in cal.periods[first:]:
@@ -153,11 +151,12 @@ def _supply_sites_storage_demand(d, t):
         init = 0.0 if d.cal.cyclic else (r["initial_t"] or 0.0)
         d.storage[(r["node"], r["commodity"])] = (cap, r["holding_cost_per_t"] or 0.0, min(init, cap))
     default_pen = d.settings["shortfall_penalty_per_t"]
+    explicit = {(r["market"], r["commodity"], r["end_use"], r["period"]) for r in t["demand"] if r["period"] != STAR}
     for r in t["demand"]:
         for p in (cal.periods if r["period"] == STAR else [r["period"]]):
             key = (r["market"], r["commodity"], r["end_use"], p)
-            if key in d.demand and r["period"] == STAR:
-                continue
+            if r["period"] == STAR and key in explicit:
+                continue  # the period's own row wins over a '*' row
             pen = default_pen if r["shortfall_penalty_per_t"] is None else r["shortfall_penalty_per_t"]
             d.demand[key] = (r["quantity_t"], pen, r["price_per_t"])
 

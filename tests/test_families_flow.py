@@ -204,3 +204,17 @@ def test_settings_penalty_applies_where_demand_gives_none(solve_net):
     n = mine_market(shortfall_penalty_per_t=7).link("R", "M", "K", commodity="reo")
     n.sheets["demand"].append({"market": "K", "commodity": "reo", "period": "*", "quantity_t": 10})
     assert solve_net(n).result.objective == pytest.approx(70)
+
+
+@pytest.mark.parametrize("order", ["star_first", "period_first"])
+def test_a_period_row_overrides_a_star_row(solve_net, order):
+    """Supply 100 t every period but 0 in P2 (its own row), whatever the row order; 10 t asked per period:
+    P2 is short (10*1000) -> 10010 with 1/t freight in P1."""
+    rows = [{"period": "*", "capacity_t": 100}, {"period": "P2", "capacity_t": 0}]
+    if order == "period_first":
+        rows.reverse()
+    n = mine_market(periods=2).link("R", "M", "K", cost=1)
+    for r in rows:
+        n.sheets["supply"].append({"node": "M", "commodity": "ore", "cost_per_t": 0, **r})
+    n.demand("K", 10, commodity="ore")
+    assert solve_net(n).result.objective == pytest.approx(10010)
