@@ -77,6 +77,7 @@ class CaseData:
     policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
     tagging: Tagging | None = None
     removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
+    warnings: list = field(default_factory=list)  # Issues found while deriving (the data is usable)
 
     @property
     def periods(self):
@@ -259,6 +260,11 @@ def _tags_and_gating(d):
                           for k2 in tg.site_outputs(s, k) if (s, k2) in live]
     for (n, c) in d.storage:
         d.stock_tags[(n, c)] = [k for k in live_at[n] if untag(k)[0] == c]
+    from .reader import Issue
+    for s, rec in d.sites.items():
+        if rec["status"] == "existing" and (rec["min_throughput_t"] or 0) > 0 and not d.proc_arcs.get(s):
+            d.warnings.append(Issue("sites", rec["_row"], "min_throughput_t", f"no input can reach site '{s}', so "
+                                    "its minimum throughput cannot be met and is not imposed", "warning"))
     for (m, c, e, _p) in d.demand:
         cls = tg.demand_class(c, e)
         d.demand_tags[(m, c, e)] = [k for k in reached_at[m] if untag(k)[0] == c and untag(k)[3] == cls]

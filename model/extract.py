@@ -54,7 +54,7 @@ def _summary(m, d, res, costs, stages, stats):
     rows += [(f"cost_{k}", v) for k, v in costs.items()]
     rows += [(f"seconds_{k}", v) for k, v in stages.items()]
     rows += [(f"model_{k}", v) for k, v in stats.items()]
-    rows += [("input_warning", str(w)) for w in inp.warnings]
+    rows += [("input_warning", str(w)) for w in list(inp.warnings) + list(d.warnings)]
     return pd.DataFrame(rows, columns=["item", "value"])
 
 

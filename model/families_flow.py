@@ -65,7 +65,11 @@ def route_volumes(m, d):
     Route_Period_Max[r,p]:   ShipTotal[r,p] <= U[r,p] * ActivePeriod[r,p]      (routes with min_volume_t > 0)
     Route_Period_Min[r,p]:   ShipTotal[r,p] >= min_volume_t * ActivePeriod[r,p]
     Route_Period_Link[r,p]:  ActivePeriod[r,p] <= Active[r]
-    Route_Max_Volume[r,p]:   ShipTotal[r,p] <= U[r,p]                          (routes carrying several tags)
+    Route_Max_Volume[r,p]:   ShipTotal[r,p] <= U[r,p]                          (other routes carrying several
+                                                                                 tags; one tag: the bound sits
+                                                                                 on the variable)
+    Every (r,p) thus has ShipTotal[r,p] <= U[r,p], which is what lets `leg_capacity` skip a leg whose users'
+    bounds cannot exceed its capacity.
 
     ShipTotal[r,p] = sum_k Ship[r,k,p] in tonnes dispatched.  U[r,p] is the tightest bound the data gives:
     min(max_volume_t * route and corridor capacity factors, each leg's effective capacity in the period
@@ -86,8 +90,7 @@ def route_volumes(m, d):
     m.Route_Period_Link = pyo.Constraint(
         [key for key in mv if key[0] in act], rule=lambda m, r, p: m.ActivePeriod[r, p] <= m.Active[r])
     mv_set = set(mv)
-    multi = [key for key in keys if len(m._ship_tags[key]) > 1 and key[0] not in act and key not in mv_set
-             and d.routes[key[0]].max_t < float("inf")]
+    multi = [key for key in keys if len(m._ship_tags[key]) > 1 and key[0] not in act and key not in mv_set]
     m.Route_Max_Volume = pyo.Constraint(
         multi, rule=lambda m, r, p: ship_total(m, r, p) <= d.ship[(r, p)]["bound"])
 

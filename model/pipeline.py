@@ -76,7 +76,7 @@ def run(input_path=None, output_path=None, write=True, tee=False) -> RunReport:
     with clock.stage("solve"):
         result = solve(m, data.settings, tee=tee)
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
-                       stats=stats, warnings=list(inputs.warnings))
+                       stats=stats, warnings=list(inputs.warnings) + list(data.warnings))
     report.costs = cost_breakdown(m) if result.has_plan else {}
     if write and result.has_plan:
         with clock.stage("write"):

@@ -149,3 +149,16 @@ def test_policy_processing_country(solve_net):
 def test_inactive_policy_is_ignored(solve_net):
     rep = solve_net(two_corridors().policy("P", "K", "corridor", "East", max_share=0.6, active="no"))
     assert rep.result.objective == pytest.approx(100)
+
+
+def test_leg_capacity_holds_for_a_route_carrying_several_tags(solve_net):
+    """A rule on defense tonnes splits the only route's flow into civil and defense tags; the route's single
+    leg (10 t) still caps their sum: 10 delivered of 30, the 20 short at 1000 -> 20000 + 10*1 freight."""
+    n = (Net().node("M", "mine", "KZ").node("K", "market", "JP").supply("M", 100, commodity="reo")
+         .link("R", "M", "K", cost=1, cap=10, commodity="reo")
+         .licence("KZ-DEF", "export", "KZ", end_use="defense", validity_periods=1)
+         .demand("K", 15).demand("K", 15, end_use="defense"))
+    rep = solve_net(n)
+    assert rep.result.objective == pytest.approx(20010)
+    assert flows(rep) == {"R": pytest.approx(10)}
+    assert set(rep.tables["route_flows"].earmarked_end_use) <= {"*", "defense"}
