@@ -12,11 +12,11 @@ Python API (the same path the CLI uses)::
 from .reader import InputError, Issue, read_workbook
 from .validate import Inputs, read_inputs, validate
 from .data import prepare
-from .build import build_model
+from .build import build_model, formulate
 from .solve import SolveResult, solve
 
 __all__ = ["InputError", "Issue", "Inputs", "read_workbook", "validate", "read_inputs", "prepare",
-           "build_model", "solve", "SolveResult", "extract", "write_solution"]
+           "build_model", "formulate", "solve", "SolveResult", "extract", "write_solution"]
 
 
 def extract(m, result):

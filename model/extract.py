@@ -4,28 +4,55 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pandas as pd
-import pyomo.environ as pyo
 
-from .build import COST_LINES
 from .provenance import untag
 
 EPS = 1e-6
 
 
-def _v(var):
-    x = var.value
-    return 0.0 if x is None or abs(x) < EPS else float(x)
+class Plan:
+    """Column values of a solved formulation, read by block name and key."""
+
+    def __init__(self, f, x):
+        self.f, self.spec, self.x = f, f.spec, x
+
+    def items(self, block):
+        """(key, value) of every column of ``block`` (values below 1e-6 read as 0)."""
+        x = self.x
+        for key, j in self.spec.col[block].items():
+            v = x[j]
+            yield key, (0.0 if v is None or abs(v) < EPS else float(v))
+
+    def value(self, block, key, default=0.0):
+        j = self.spec.col[block].get(key)
+        if j is None:
+            return default
+        v = self.x[j]
+        return 0.0 if v is None or abs(v) < EPS else float(v)
+
+    def __contains__(self, item):
+        block, key = item
+        return key in self.spec.col[block]
 
 
-def cost_breakdown(m) -> dict:
-    return {name: float(pyo.value(getattr(m, comp))) for name, comp in COST_LINES}
+def _formulation(target):
+    return getattr(target, "_formulation", target)
 
 
-def extract(m, result, stage_seconds=None, stats=None) -> dict:
-    """Return ``{sheet name: DataFrame}`` for a solved model (empty plan tables when there is no plan)."""
-    d = m._data
+def cost_breakdown(target, x) -> dict:
+    """Cost line -> amount for the plan ``x`` of a `Formulation` (or a model built by `build_model`)."""
+    spec = _formulation(target).spec
+    return {line: spec.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in spec.costs[line].items())
+            for line in spec.cost_order}
+
+
+def extract(target, result, stage_seconds=None, stats=None) -> dict:
+    """Return ``{sheet name: DataFrame}`` for a solved formulation or model (plan tables only with a plan)."""
+    f = _formulation(target)
+    d = f.d
+    m = Plan(f, result.x) if result.has_plan else None
     has = result.has_plan
-    costs = cost_breakdown(m) if has else {}
+    costs = cost_breakdown(f, result.x) if has else {}
     tables = {"summary": _summary(m, d, result, costs, stage_seconds or {}, stats or {})}
     if not has:
         return tables
@@ -65,8 +92,7 @@ def _tag_cols(k):
 
 def _route_flows(m, d):
     rows = []
-    for (r, k, p), var in m.Ship.items():
-        t = _v(var)
+    for (r, k, p), t in m.items("Ship"):
         if t <= 0:
             continue
         route, info = d.routes[r], d.ship[(r, p)]
@@ -87,8 +113,7 @@ def _route_flows(m, d):
 
 def _leg_use(m, d):
     flow = defaultdict(float)
-    for (r, k, p), var in m.Ship.items():
-        t = _v(var)
+    for (r, k, p), t in m.items("Ship"):
         if t > 0:
             for leg, q, _cap in d.ship[(r, p)]["legs"]:
                 flow[(leg, q)] += t
@@ -110,11 +135,11 @@ def _leg_use(m, d):
 
 def _processing(m, d):
     inp = defaultdict(float)
-    for (s, ki, ko, p), var in m.Process.items():
-        inp[(s, p)] += _v(var)
+    for (s, ki, ko, p), v in m.items("Process"):
+        inp[(s, p)] += v
     rows = []
     for s, rec in d.sites.items():
-        opened = 1 if rec["status"] == "existing" else (round(_v(m.Open[s])) if s in m.Open else 0)
+        opened = 1 if rec["status"] == "existing" else round(m.value("Open", s))
         for p in d.periods:
             cap, cost, _mn = d.site_period.get((s, p), (0.0, 0.0, 0.0))
             x = inp.get((s, p), 0.0)
@@ -127,8 +152,8 @@ def _processing(m, d):
 
 def _deliveries(m, d):
     got = defaultdict(float)
-    for (mk, c, e, p, k), var in m.Deliver.items():
-        got[(mk, c, e, p)] += _v(var)
+    for (mk, c, e, p, k), v in m.items("Deliver"):
+        got[(mk, c, e, p)] += v
     rows = []
     for (mk, c, e, p), (q, pen, price) in d.demand.items():
         x = got.get((mk, c, e, p), 0.0)
@@ -141,10 +166,9 @@ def _deliveries(m, d):
 
 def _inventory(m, d):
     rows = []
-    for (n, k, p), var in m.Stock.items():
+    for (n, k, p), t in m.items("Stock"):
         c = untag(k)[0]
         cap, hold, _init = d.storage[(n, c)]
-        t = _v(var)
         rows.append({"node": n, "commodity": c, **_tag_cols(k), "period": p, "stock_t": t,
                      "capacity_t": None if cap == float("inf") else cap, "holding_cost": t * hold})
     tags = ["tech_origin_tag", "processing_country_tag", "earmarked_end_use", "transited_tag"]
@@ -156,14 +180,15 @@ def _inventory(m, d):
 
 
 def _licences(m, d):
-    flows = getattr(m, "_licence_flows", {})
+    flows = m.f.sets.get("licence_flows", {})
+    x = m.x
     rows = []
     for L, rule in d.licences.items():
         cost = rule["application_cost"] or 0.0
         for p in d.periods:
-            applied = round(_v(m.Apply[L, p])) if (L, p) in m.Apply else 0
-            held = round(sum(_v(m.Apply[L, a]) for a in d.covers.get((L, p), ())))
-            covered = sum(_v(v) for v in flows.get((L, p), ()))
+            applied = round(m.value("Apply", (L, p)))
+            held = round(sum(m.value("Apply", (L, a)) for a in d.covers.get((L, p), ())))
+            covered = sum(x[j] for j in flows.get((L, p), ()))
             rows.append({"licence": L, "authority": rule.get("authority"), "rule": rule["rule"], "period": p,
                          "applied": applied, "held": held, "tonnes_covered": covered,
                          "quota_t": rule.get("quota_t"), "cost": applied * cost})
@@ -176,10 +201,10 @@ def _corridor_shares(m, d):
     for (mk, c, _e, _p) in d.demand:
         demanded[mk].add(c)
     tonnes = defaultdict(float)
-    for (r, k, p), var in m.Ship.items():
+    for (r, k, p), v in m.items("Ship"):
         route = d.routes[r]
         if route.commodity in demanded.get(route.destination, ()):
-            tonnes[(route.destination, route.commodity, route.corridor)] += _v(var)
+            tonnes[(route.destination, route.commodity, route.corridor)] += v
     total = defaultdict(float)
     for (mk, c, _cor), t in tonnes.items():
         total[(mk, c)] += t
@@ -208,16 +233,16 @@ def _corridor_periods(flows, d):
 
 def _decisions(m, d):
     used = defaultdict(float)
-    for (r, k, p), var in m.Ship.items():
-        used[r] += _v(var)
+    for (r, k, p), v in m.items("Ship"):
+        used[r] += v
     rows = []
     for r, route in d.routes.items():
-        if used.get(r, 0) > 0 or (r in m.Active and _v(m.Active[r]) > 0.5):
+        if used.get(r, 0) > 0 or m.value("Active", r) > 0.5:
             rows.append({"decision": "route used", "id": r, "detail": route.corridor, "tonnes": used.get(r, 0.0),
                          "fixed_cost": route.fixed_cost})
     for s, rec in d.sites.items():
         if rec["status"] == "candidate":
-            opened = s in m.Open and _v(m.Open[s]) > 0.5
+            opened = m.value("Open", s) > 0.5
             rows.append({"decision": "site opened" if opened else "site not opened", "id": s,
                          "detail": rec["status"], "tonnes": None, "fixed_cost": (rec["fixed_cost"] or 0.0)})
     for (r, k, rule) in d.removed_flows:

@@ -1,37 +1,42 @@
 """Constraint families of the physical network: supply, processing, routes, legs, balance, stock, demand.
 
-Each function adds one family; its docstring gives the formula, the index set, where it applies and the
-units.  Notation: n node, c commodity, k tag (commodity with provenance and end use, see
-`provenance.py`), p period, r route, l leg, s site, m market, e end use.
+Each function adds one family of rows to the formulation ``f`` (a `build.Formulation`); its docstring
+gives the formula, the index set, where it applies and the units.  Notation: n node, c commodity, k tag
+(commodity with provenance and end use, see `provenance.py`), p period, r route, l leg, s site, m market,
+e end use.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
-import pyomo.environ as pyo
-
 from .provenance import untag
 
-
-def _lin(terms):
-    return pyo.quicksum(terms)
+INF = float("inf")
 
 
-def supply_limits(m, d):
+def ship_total(f, r, p):
+    """Columns and coefficients of ShipTotal[r,p] = sum_k Ship[r,k,p] (tonnes dispatched, all tags)."""
+    ship = f.col("Ship")
+    cols = [ship[(r, k, p)] for k in f.sets["ship_tags"].get((r, p), ())]
+    return cols, [1.0] * len(cols)
+
+
+def supply_limits(f, d):
     """Supply_Capacity[n,c,p]:  sum_k Supply[n,k,p] <= capacity_t(n,c) * capacity_factor(supply n, p)   [t]
 
     Indexed over supply rows (node, commodity, period) with positive effective capacity.  With a single
     tag the bound sits on the variable itself and no row is added.
     """
     groups = defaultdict(list)
-    for (n, k, p) in m.SUPPLY:
-        groups[(n, untag(k)[0], p)].append(k)
-    keys = sorted(key for key, ks in groups.items() if len(ks) > 1)
-    m.Supply_Capacity = pyo.Constraint(
-        keys, rule=lambda m, n, c, p: _lin(m.Supply[n, k, p] for k in groups[(n, c, p)]) <= d.supply[(n, c, p)][0])
+    col = f.col("Supply")
+    for (n, k, p), j in col.items():
+        groups[(n, untag(k)[0], p)].append(j)
+    blk = f.spec.block("Supply_Capacity")
+    for key in sorted(key for key, js in groups.items() if len(js) > 1):
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.supply[key][0])
 
 
-def site_processing(m, d):
+def site_processing(f, d):
     """Site_Capacity[s,p]:  sum Process[s,.,.,p] <= capacity_t(s) * f(site s, p) * Open[s]      [t input]
     Site_Min_Throughput[s,p]:  sum Process[s,.,.,p] >= min(min_throughput_t, effective capacity) * Open[s]
 
@@ -39,25 +44,31 @@ def site_processing(m, d):
     existing sites ``Open[s]`` is the constant 1.  Output tonnes are ``yield * Process`` (node balance).
     """
     arcs = defaultdict(list)
-    for (s, ki, ko, p) in m.PROCESS:
-        arcs[(s, p)].append((ki, ko))
-    cand = set(m.CANDIDATE_SITES)
+    for (s, ki, ko, p), j in f.col("Process").items():
+        arcs[(s, p)].append(j)
+    opened = f.col("Open")
+    cap_blk = f.spec.block("Site_Capacity")
+    for key in sorted(arcs):
+        s, p = key
+        js = arcs[key]
+        if s in opened:
+            f.spec.add_row(cap_blk, key, js + [opened[s]], [1.0] * len(js) + [-d.site_period[key][0]], hi=0.0)
+        elif len(js) > 1:
+            f.spec.add_row(cap_blk, key, js, [1.0] * len(js), hi=d.site_period[key][0])
+    min_blk = f.spec.block("Site_Min_Throughput")
+    for key in sorted(k for k in arcs if d.site_period[k][2] > 0):
+        s, js, mn = key[0], arcs[key], d.site_period[key][2]
+        if s in opened:
+            f.spec.add_row(min_blk, key, js + [opened[s]], [1.0] * len(js) + [-mn], lo=0.0)
+        else:
+            f.spec.add_row(min_blk, key, js, [1.0] * len(js), lo=mn)
+    reachable = {s for (s, _p) in arcs}
+    for s, j in opened.items():  # a candidate that can receive nothing is never worth opening
+        if s not in reachable:
+            f.spec.ub[j] = 0.0
 
-    def opened(s):
-        return m.Open[s] if s in cand else 1
 
-    cap_keys = sorted(key for key in arcs if key[0] in cand or len(arcs[key]) > 1)
-    m.Site_Capacity = pyo.Constraint(cap_keys, rule=lambda m, s, p: _lin(
-        m.Process[s, ki, ko, p] for ki, ko in arcs[(s, p)]) <= d.site_period[(s, p)][0] * opened(s))
-    min_keys = sorted(key for key in arcs if d.site_period[key][2] > 0)
-    m.Site_Min_Throughput = pyo.Constraint(min_keys, rule=lambda m, s, p: _lin(
-        m.Process[s, ki, ko, p] for ki, ko in arcs[(s, p)]) >= d.site_period[(s, p)][2] * opened(s))
-    unreachable = sorted(s for s in cand if not any(key[0] == s for key in arcs))
-    for s in unreachable:  # a candidate that can receive nothing is never worth opening
-        m.Open[s].fix(0)
-
-
-def route_volumes(m, d):
+def route_volumes(f, d):
     """Route activation and volumes, per (route, dispatch period) that can run:
 
     Route_Active[r,p]:       ShipTotal[r,p] <= U[r,p] * Active[r]              (routes with a fixed cost, or
@@ -75,27 +86,32 @@ def route_volumes(m, d):
     min(max_volume_t * route and corridor capacity factors, each leg's effective capacity in the period
     the leg is used, what the origin can send, what the destination can absorb) - see `data._bounds`.
     """
-    from .build import ship_total
-    act = set(m.ACTIVE_ROUTES)
-    keys = sorted(m._ship_tags)
-    m.Route_Active = pyo.Constraint(
-        [key for key in keys if key[0] in act],
-        rule=lambda m, r, p: ship_total(m, r, p) <= d.ship[(r, p)]["bound"] * m.Active[r])
-    mv = list(m.MIN_VOLUME_ROUTE_PERIODS)
-    mv = [key for key in mv if key in m._ship_tags]
-    m.Route_Period_Max = pyo.Constraint(
-        mv, rule=lambda m, r, p: ship_total(m, r, p) <= d.ship[(r, p)]["bound"] * m.ActivePeriod[r, p])
-    m.Route_Period_Min = pyo.Constraint(
-        mv, rule=lambda m, r, p: ship_total(m, r, p) >= d.routes[r].min_t * m.ActivePeriod[r, p])
-    m.Route_Period_Link = pyo.Constraint(
-        [key for key in mv if key[0] in act], rule=lambda m, r, p: m.ActivePeriod[r, p] <= m.Active[r])
-    mv_set = set(mv)
-    multi = [key for key in keys if len(m._ship_tags[key]) > 1 and key[0] not in act and key not in mv_set]
-    m.Route_Max_Volume = pyo.Constraint(
-        multi, rule=lambda m, r, p: ship_total(m, r, p) <= d.ship[(r, p)]["bound"])
+    S, spec = f.sets, f.spec
+    act, per = f.col("Active"), f.col("ActivePeriod")
+    keys = sorted(S["ship_tags"])
+    b_act, b_pmax = spec.block("Route_Active"), spec.block("Route_Period_Max")
+    b_pmin, b_link = spec.block("Route_Period_Min"), spec.block("Route_Period_Link")
+    b_max = spec.block("Route_Max_Volume")
+    rows = {"act": [], "pmax": [], "pmin": [], "link": [], "max": []}
+    for key in keys:
+        r, p = key
+        cols, ones = ship_total(f, r, p)
+        bound = d.ship[key]["bound"]
+        if r in act:
+            rows["act"].append((key, cols + [act[r]], ones + [-bound], -INF, 0.0))
+        if key in per:
+            rows["pmax"].append((key, cols + [per[key]], ones + [-bound], -INF, 0.0))
+            rows["pmin"].append((key, cols + [per[key]], ones + [-d.routes[r].min_t], 0.0, INF))
+            if r in act:
+                rows["link"].append((key, [per[key], act[r]], [1.0, -1.0], -INF, 0.0))
+        elif r not in act and len(cols) > 1:
+            rows["max"].append((key, cols, ones, -INF, bound))
+    for blk, name in ((b_act, "act"), (b_pmax, "pmax"), (b_pmin, "pmin"), (b_link, "link"), (b_max, "max")):
+        for key, cols, coefs, lo, hi in rows[name]:
+            spec.add_row(blk, key, cols, coefs, lo, hi)
 
 
-def leg_capacity(m, d):
+def leg_capacity(f, d):
     """Leg_Capacity[l,q]:  sum_{(r,p): leg l of r is used in q} ShipTotal[r,p] <= capacity_t(l) * f(leg l, q)   [t]
 
     Indexed over (leg, period) pairs where the leg has a finite capacity and the routes using it could
@@ -103,18 +119,20 @@ def leg_capacity(m, d):
     p + floor(days before leg k / period days) (calendar walk, wrapping in a cyclic horizon): that is the
     shared leg capacity with the leg's period offset along each route.
     """
-    from .build import ship_total
-    keys = []
-    for key, cap in d.leg_cap.items():
-        users = [rp for rp in d.leg_periods.get(key, ()) if rp in m._ship_tags]
-        if users and sum(d.ship[rp]["bound"] for rp in users) > cap + 1e-9:
-            keys.append(key)
-    keys.sort()
-    m.Leg_Capacity = pyo.Constraint(keys, rule=lambda m, l, q: _lin(
-        ship_total(m, r, p) for (r, p) in d.leg_periods[(l, q)] if (r, p) in m._ship_tags) <= d.leg_cap[(l, q)])
+    S = f.sets
+    blk = f.spec.block("Leg_Capacity")
+    for key in sorted(d.leg_cap):
+        cap = d.leg_cap[key]
+        users = [rp for rp in d.leg_periods.get(key, ()) if rp in S["ship_tags"]]
+        if not users or sum(d.ship[rp]["bound"] for rp in users) <= cap + 1e-9:
+            continue
+        cols = []
+        for (r, p) in users:
+            cols.extend(ship_total(f, r, p)[0])
+        f.spec.add_row(blk, key, cols, [1.0] * len(cols), hi=cap)
 
 
-def node_balance(m, d):
+def node_balance(f, d):
     """Node_Balance[n,k,p]  (tonnes of tag k at node n in period p):
 
       Stock[n,k,p-1] + Supply[n,k,p] + sum yield_s * Process[s=n, k_in, k, p] + sum_{r into n} Ship[r,k',p-lag_r]
@@ -128,51 +146,60 @@ def node_balance(m, d):
     stock and shipments in transit wrap around; open horizon: it is the initial stock (Initial[n,k], which
     sums to initial_t) and shipments that would arrive after the last period are not made.
     """
-    terms = defaultdict(list)  # (n, k, p) -> [(coef, var)]
-    for (n, k, p) in m.SUPPLY:
-        terms[(n, k, p)].append((1.0, m.Supply[n, k, p]))
-    for (s, ki, ko, p) in m.PROCESS:
-        v = m.Process[s, ki, ko, p]
-        terms[(s, ko, p)].append((d.sites[s]["yield"], v))
-        terms[(s, ki, p)].append((-1.0, v))
-    for (r, k, p) in m.SHIP:
-        route, v = d.routes[r], m.Ship[r, k, p]
-        terms[(route.origin, k, p)].append((-1.0, v))
-        terms[(route.destination, d.arrive_tag[(r, k)], d.ship[(r, p)]["arrive"])].append((1.0, v))
-    for (mk, c, e, p, k) in m.DELIVER:
-        terms[(mk, k, p)].append((-1.0, m.Deliver[mk, c, e, p, k]))
-    initial = set(m.INITIAL)
-    for (n, k, p) in m.STOCK:
-        terms[(n, k, p)].append((-1.0, m.Stock[n, k, p]))
+    terms = defaultdict(lambda: ([], []))  # (n, k, p) -> (cols, coefs)
+
+    def put(key, j, a):
+        t = terms[key]
+        t[0].append(j)
+        t[1].append(a)
+
+    for (n, k, p), j in f.col("Supply").items():
+        put((n, k, p), j, 1.0)
+    for (s, ki, ko, p), j in f.col("Process").items():
+        put((s, ko, p), j, d.sites[s]["yield"])
+        put((s, ki, p), j, -1.0)
+    for (r, k, p), j in f.col("Ship").items():
+        route = d.routes[r]
+        put((route.origin, k, p), j, -1.0)
+        put((route.destination, d.arrive_tag[(r, k)], d.ship[(r, p)]["arrive"]), j, 1.0)
+    for (mk, c, e, p, k), j in f.col("Deliver").items():
+        put((mk, k, p), j, -1.0)
+    stock, initial = f.col("Stock"), f.col("Initial")
+    for (n, k, p), j in stock.items():
+        put((n, k, p), j, -1.0)
         before = d.cal.prev(p)
         if before is not None:
-            terms[(n, k, p)].append((1.0, m.Stock[n, k, before]))
+            put((n, k, p), stock[(n, k, before)], 1.0)
         elif (n, k) in initial:
-            terms[(n, k, p)].append((1.0, m.Initial[n, k]))
-    keys = sorted(terms)
-    m.Node_Balance = pyo.Constraint(keys, rule=lambda m, n, k, p: _lin(c * v for c, v in terms[(n, k, p)]) == 0)
+            put((n, k, p), initial[(n, k)], 1.0)
+    blk = f.spec.block("Node_Balance")
+    for key in sorted(terms):
+        cols, coefs = terms[key]
+        f.spec.add_row(blk, key, cols, coefs, lo=0.0, hi=0.0)
     groups = defaultdict(list)
-    for (n, k) in initial:
-        groups[(n, untag(k)[0])].append(k)
-    m.Initial_Stock = pyo.Constraint(sorted(groups), rule=lambda m, n, c: _lin(
-        m.Initial[n, k] for k in groups[(n, c)]) == d.storage[(n, c)][2])
+    for (n, k), j in initial.items():
+        groups[(n, untag(k)[0])].append(j)
+    blk = f.spec.block("Initial_Stock")
+    for key in sorted(groups):
+        init = d.storage[key][2]
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), lo=init, hi=init)
 
 
-def storage_limits(m, d):
+def storage_limits(f, d):
     """Storage_Capacity[n,c,p]:  sum_k Stock[n,k,p] <= capacity_t(n,c)      [t, end of period]
 
     Indexed over storage rows with a finite capacity whose stock is split over several tags (with one tag
     the bound sits on the variable).
     """
     groups = defaultdict(list)
-    for (n, k, p) in m.STOCK:
-        groups[(n, untag(k)[0], p)].append(k)
-    keys = sorted(key for key, ks in groups.items() if len(ks) > 1 and d.storage[key[:2]][0] < float("inf"))
-    m.Storage_Capacity = pyo.Constraint(keys, rule=lambda m, n, c, p: _lin(
-        m.Stock[n, k, p] for k in groups[(n, c, p)]) <= d.storage[(n, c)][0])
+    for (n, k, p), j in f.col("Stock").items():
+        groups[(n, untag(k)[0], p)].append(j)
+    blk = f.spec.block("Storage_Capacity")
+    for key in sorted(key for key, js in groups.items() if len(js) > 1 and d.storage[key[:2]][0] < INF):
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.storage[key[:2]][0])
 
 
-def demand_limits(m, d):
+def demand_limits(f, d):
     """Demand_Limit[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] <= quantity_t      [t]
     Shortfall[m,c,e,p] = quantity_t - sum_k Deliver[m,c,e,p,k]  (Expression, penalised in the objective)
 
@@ -180,10 +207,13 @@ def demand_limits(m, d):
     served by several tags (one tag: the bound sits on the variable).
     """
     groups = defaultdict(list)
-    for (mk, c, e, p, k) in m.DELIVER:
-        groups[(mk, c, e, p)].append(k)
-    keys = sorted(key for key, ks in groups.items() if len(ks) > 1)
-    m.Demand_Limit = pyo.Constraint(keys, rule=lambda m, mk, c, e, p: _lin(
-        m.Deliver[mk, c, e, p, k] for k in groups[(mk, c, e, p)]) <= d.demand[(mk, c, e, p)][0])
-    m.Shortfall = pyo.Expression(list(m.DEMAND), rule=lambda m, mk, c, e, p: d.demand[(mk, c, e, p)][0] - _lin(
-        m.Deliver[mk, c, e, p, k] for k in groups.get((mk, c, e, p), ())))
+    for (mk, c, e, p, k), j in f.col("Deliver").items():
+        groups[(mk, c, e, p)].append(j)
+    blk = f.spec.block("Demand_Limit")
+    for key in sorted(key for key, js in groups.items() if len(js) > 1):
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.demand[key][0])
+    for key, (q, _pen, _price) in d.demand.items():
+        js = groups.get(key, [])
+        f.spec.add_expr("Shortfall", key, js, [-1.0] * len(js), q)
+
+

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pyomo.environ as pyo
-
 from .data import policy_part
 
-
-def _lin(terms):
-    return pyo.quicksum(terms)
+INF = float("inf")
 
 
-def licence_holding(m, d):
+def licence_holding(f, d):
     """Held[L,p] = sum_{a: p in window(L,a)} Apply[L,a]   (Expression; window(L,a) = a+lead .. a+lead+validity-1,
     wrapping in a cyclic horizon, cut at the end of an open one)
     Licence_Single[L,p]:  Held[L,p] <= 1   (at most one licence of a rule is held in any period)
@@ -25,12 +21,16 @@ def licence_holding(m, d):
     Indexed over (required, granted rule, period) pairs that some application can cover; the single-holding
     row is added only where two or more applications could cover p.
     """
-    m.Held = pyo.Expression(sorted(d.covers), rule=lambda m, L, p: _lin(m.Apply[L, a] for a in d.covers[(L, p)]))
-    keys = sorted(key for key, apps in d.covers.items() if len(apps) > 1)
-    m.Licence_Single = pyo.Constraint(keys, rule=lambda m, L, p: m.Held[L, p] <= 1)
+    apply = f.col("Apply")
+    blk = f.spec.block("Licence_Single")
+    for key in sorted(d.covers):
+        cols = [apply[(key[0], a)] for a in d.covers[key]]
+        f.spec.add_expr("Held", key, cols, [1.0] * len(cols))
+        if len(cols) > 1:
+            f.spec.add_row(blk, key, cols, [1.0] * len(cols), hi=1.0)
 
 
-def licence_gating(m, d):
+def licence_gating(f, d):
     """Flows under a `required` rule L need a licence of L held in their dispatch period p:
 
     no quota:    Licence_Gate[L,p]:        G[L,p] <= U[L,p] * Held[L,p]
@@ -42,32 +42,42 @@ def licence_gating(m, d):
     bounds U[r,p] (data-derived big-M).  Cover[L,a,p] is the tonnage of period p covered by the licence
     applied for in a.  Indexed over (rule, period) with a gated flow.
     """
+    ship, apply, cover = f.col("Ship"), f.col("Apply"), f.col("Cover")
     flows = defaultdict(list)
     bound = defaultdict(float)
     for L, pairs in d.gated.items():
-        routes_of = defaultdict(set)
+        routes_of = defaultdict(list)
         for (r, k) in pairs:
-            routes_of[r].add(k)
+            routes_of[r].append(k)
         for r, ks in routes_of.items():
             for p in d.periods:
-                vs = [m.Ship[r, k, p] for k in ks if (r, k, p) in m.SHIP]
-                if vs:
-                    flows[(L, p)].extend(vs)
+                js = [ship[(r, k, p)] for k in ks if (r, k, p) in ship]
+                if js:
+                    flows[(L, p)].extend(js)
                     bound[(L, p)] += d.ship[(r, p)]["bound"]
-    m._licence_flows = flows
-    plain = sorted(key for key in flows if d.licences[key[0]].get("quota_t") is None)
-    m.Licence_Gate = pyo.Constraint(plain, rule=lambda m, L, p: _lin(flows[(L, p)]) <= bound[(L, p)] * m.Held[L, p])
-    quota = sorted(key for key in flows if d.licences[key[0]].get("quota_t") is not None)
-    m.Licence_Cover_Sum = pyo.Constraint(quota, rule=lambda m, L, p: _lin(flows[(L, p)]) == _lin(
-        m.Cover[L, a, p] for a in d.covers[(L, p)]))
-    m.Licence_Cover_Gate = pyo.Constraint(
-        sorted(m.COVERS), rule=lambda m, L, a, p: m.Cover[L, a, p] <= bound.get((L, p), 0.0) * m.Apply[L, a])
-    q_apps = sorted(key for key in d.windows if d.licences[key[0]].get("quota_t") is not None)
-    m.Licence_Quota = pyo.Constraint(q_apps, rule=lambda m, L, a: _lin(
-        m.Cover[L, a, p] for p in d.windows[(L, a)]) <= d.licences[L]["quota_t"] * m.Apply[L, a])
+    f.sets["licence_flows"] = flows
+    spec = f.spec
+    blk = spec.block("Licence_Gate")
+    for key in sorted(k for k in flows if d.licences[k[0]].get("quota_t") is None):
+        L, p = key
+        apps = [apply[(L, a)] for a in d.covers[key]]
+        spec.add_row(blk, key, flows[key] + apps, [1.0] * len(flows[key]) + [-bound[key]] * len(apps), hi=0.0)
+    quota = sorted(k for k in flows if d.licences[k[0]].get("quota_t") is not None)
+    blk = spec.block("Licence_Cover_Sum")
+    for key in quota:
+        L, p = key
+        cs = [cover[(L, a, p)] for a in d.covers[key]]
+        spec.add_row(blk, key, flows[key] + cs, [1.0] * len(flows[key]) + [-1.0] * len(cs), lo=0.0, hi=0.0)
+    blk = spec.block("Licence_Cover_Gate")
+    for (L, a, p), j in cover.items():
+        spec.add_row(blk, (L, a, p), [j, apply[(L, a)]], [1.0, -bound.get((L, p), 0.0)], hi=0.0)
+    blk = spec.block("Licence_Quota")
+    for (L, a) in sorted(k for k in d.windows if d.licences[k[0]].get("quota_t") is not None):
+        cs = [cover[(L, a, p)] for p in d.windows[(L, a)]]
+        spec.add_row(blk, (L, a), cs + [apply[(L, a)]], [1.0] * len(cs) + [-d.licences[L]["quota_t"]], hi=0.0)
 
 
-def policy_shares(m, d):
+def policy_shares(f, d):
     """Policy_Max_Share[policy,market]:  Part <= max_share * Received
     Policy_Min_Share[policy,market]:  Part >= min_share * Received
 
@@ -76,45 +86,45 @@ def policy_shares(m, d):
     country (a leg in that country, neither end in it) / processed in the processing country.  Indexed
     over active policy rows, expanded per market when market = `*`.
     """
+    ship = f.col("Ship")
     by_market = defaultdict(list)
-    for (r, k, p) in m.SHIP:
-        by_market[d.routes[r].destination].append((r, k, p))
-    rows = {}
-    for pol in d.policies:
+    for (r, k, p), j in ship.items():
+        by_market[d.routes[r].destination].append((r, k, j))
+    b_max, b_min = f.spec.block("Policy_Max_Share"), f.spec.block("Policy_Min_Share")
+    rows = {"max": [], "min": []}
+    for pol in sorted(d.policies, key=lambda x: (x["policy"], x["market"])):
         if pol["measure"] == "max_active_routes":
             continue
-        arr = [(m.Ship[r, k, p], policy_part(d, pol, r, k)) for (r, k, p) in by_market[pol["market"]]
+        arr = [(j, policy_part(d, pol, r, k)) for (r, k, j) in by_market[pol["market"]]
                if d.routes[r].commodity in pol["commodities"]]
-        rows[(pol["policy"], pol["market"])] = (pol, arr)
-
-    def share(m, pid, mk, which):
-        pol, arr = rows[(pid, mk)]
-        s = pol[which]
-        part = _lin(v for v, hit in arr if hit)
-        recv = _lin(v for v, _ in arr)
-        if which == "max_share":
-            return part - s * recv <= 0 if arr else pyo.Constraint.Skip
-        return part - s * recv >= 0 if arr else pyo.Constraint.Skip
-
-    mx = sorted(key for key, (pol, _a) in rows.items() if pol["max_share"] is not None)
-    mn = sorted(key for key, (pol, _a) in rows.items() if pol["min_share"] is not None and pol["min_share"] > 0)
-    m.Policy_Max_Share = pyo.Constraint(mx, rule=lambda m, pid, mk: share(m, pid, mk, "max_share"))
-    m.Policy_Min_Share = pyo.Constraint(mn, rule=lambda m, pid, mk: share(m, pid, mk, "min_share"))
+        if not arr:
+            continue
+        key = (pol["policy"], pol["market"])
+        cols = [j for j, _hit in arr]
+        for which, share in (("max", pol["max_share"]), ("min", pol["min_share"])):
+            if share is None or (which == "min" and share <= 0):
+                continue
+            coefs = [(1.0 if hit else 0.0) - share for _j, hit in arr]  # Part - share * Received
+            rows[which].append((key, cols, coefs, (-INF, 0.0) if which == "max" else (0.0, INF)))
+    for blk, which in ((b_max, "max"), (b_min, "min")):
+        for key, cols, coefs, (lo, hi) in rows[which]:
+            f.spec.add_row(blk, key, cols, coefs, lo, hi)
 
 
-def policy_active_routes(m, d):
+def policy_active_routes(f, d):
     """Policy_Active_Routes[policy,market]:  sum_{r into market, commodity in policy} Active[r] <= max_count
 
     Active[r] is 1 when route r carries anything over the horizon (Route_Active links it to the volumes).
     max_count = 1 is single sourcing.  Indexed over active `max_active_routes` policy rows per market.
     """
-    rows = {}
-    act = set(m.ACTIVE_ROUTES)
-    for pol in d.policies:
+    act = f.col("Active")
+    blk = f.spec.block("Policy_Active_Routes")
+    for pol in sorted(d.policies, key=lambda x: (x["policy"], x["market"])):
         if pol["measure"] != "max_active_routes":
             continue
-        rs = [r for r in act if d.routes[r].destination == pol["market"] and d.routes[r].commodity in pol["commodities"]]
-        rows[(pol["policy"], pol["market"])] = (pol, sorted(rs))
-    m.Policy_Active_Routes = pyo.Constraint(
-        sorted(k for k, v in rows.items() if v[1]),
-        rule=lambda m, pid, mk: _lin(m.Active[r] for r in rows[(pid, mk)][1]) <= rows[(pid, mk)][0]["max_count"])
+        cols = [act[r] for r in sorted(act) if d.routes[r].destination == pol["market"]
+                and d.routes[r].commodity in pol["commodities"]]
+        if cols:
+            f.spec.add_row(blk, (pol["policy"], pol["market"]), cols, [1.0] * len(cols), hi=pol["max_count"])
+
+

@@ -45,16 +45,18 @@ class _Clock:
         return _S()
 
 
-def run(input_path=None, output_path=None, write=True, tee=False) -> RunReport:
+def run(input_path=None, output_path=None, write=True, tee=False, via="direct") -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
 
-    Raises `InputError` (nothing written) when the input is invalid.  The report carries the solver's
-    result; callers decide what an unproven or missing plan means for them.
+    ``via``: ``direct`` hands the formulation to HiGHS in one call (fast); ``pyomo`` builds the Pyomo
+    ConcreteModel and solves it through Pyomo's persistent HiGHS interface.  Raises `InputError` (nothing
+    written) when the input is invalid.  The report carries the solver's result; callers decide what an
+    unproven or missing plan means for them.
     """
-    from .build import build_model
+    from .build import build_model, formulate
     from .data import prepare
     from .extract import cost_breakdown, extract
-    from .solve import model_stats, solve
+    from .solve import solve
     from .validate import validate
     from .writer import write_solution
 
@@ -71,19 +73,22 @@ def run(input_path=None, output_path=None, write=True, tee=False) -> RunReport:
         raise InputError([Issue("settings", None, "value", "objective 'max_security' needs disruption "
                                 "scenarios, which this version does not model yet; use 'min_cost'")])
     with clock.stage("build"):
-        m = build_model(data)
-    stats = model_stats(m)
+        target = build_model(data) if via == "pyomo" else formulate(data)
+    f = getattr(target, "_formulation", target)
+    stats = f.spec.stats()
     with clock.stage("solve"):
-        result = solve(m, data.settings, tee=tee)
+        result = solve(target, data.settings, tee=tee)
+    if "handover_s" in result.stats:
+        clock.seconds["handover"] = result.stats["handover_s"]
+        clock.seconds["solve"] -= result.stats["handover_s"]
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(inputs.warnings) + list(data.warnings))
-    report.costs = cost_breakdown(m) if result.has_plan else {}
-    if write and result.has_plan:
-        with clock.stage("write"):
-            tables = extract(m, result, dict(clock.seconds), stats)
-            write_solution(tables, output_path, input_path=input_path)
-        report.tables = tables
-    elif result.has_plan:
-        report.tables = extract(m, result, dict(clock.seconds), stats)
+    report.costs = cost_breakdown(f, result.x) if result.has_plan else {}
+    if result.has_plan:
+        with clock.stage("extract"):
+            report.tables = extract(f, result, dict(clock.seconds), stats)
+        if write:
+            with clock.stage("write"):
+                write_solution(report.tables, output_path, input_path=input_path)
     report.seconds = clock.seconds
     return report

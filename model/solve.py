@@ -20,22 +20,30 @@ class SolveResult:
     seconds: float
     message: str = ""
     stats: dict = field(default_factory=dict)
+    x: list | None = None  # column values of the plan (spec order), when there is one
 
 
-def model_stats(m) -> dict:
-    """Rows, columns, nonzeros and binaries of the active model."""
-    from pyomo.repn import generate_standard_repn
-    cols = sum(1 for v in m.component_data_objects(pyo.Var, active=True) if not v.fixed)
-    bins = sum(1 for v in m.component_data_objects(pyo.Var, active=True) if v.is_binary() and not v.fixed)
-    rows = nnz = 0
-    for c in m.component_data_objects(pyo.Constraint, active=True):
-        rows += 1
-        repn = generate_standard_repn(c.body, compute_values=False, quadratic=False)
-        nnz += sum(1 for v in repn.linear_vars if not v.fixed)
-    return {"rows": rows, "columns": cols, "nonzeros": nnz, "binaries": bins}
+def model_stats(target) -> dict:
+    """Rows, columns, nonzeros and binaries of a `Formulation` or a ConcreteModel built by `build_model`."""
+    f = getattr(target, "_formulation", target)
+    return f.spec.stats()
 
 
-def solve(m, settings=None, tee=False) -> SolveResult:
+def solve(target, settings=None, tee=False) -> SolveResult:
+    """Solve a `Formulation` (HiGHS through its own fast hand-over) or a ConcreteModel (HiGHS through Pyomo's
+    persistent ``highs`` interface).  Either way the result carries the plan's column values in ``x``."""
+    from .build import Formulation
+    from .highs_direct import solve_spec
+
+    if isinstance(target, Formulation):
+        return solve_spec(target.spec, settings if settings is not None else target.d.settings, tee)
+    res = solve_pyomo(target, settings, tee)
+    if res.has_plan:
+        res.x = [v.value if v.value is not None else 0.0 for v in target._columns]
+    return res
+
+
+def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
     """Solve with HiGHS (time limit, relative gap and threads from ``settings``); load the plan if any.
 
     The returned status is never a silent "optimal": it says whether optimality was proven, or the time

@@ -1,0 +1,138 @@
+"""Hand a `LinearSpec` to HiGHS in one call (column-wise arrays, no per-element API) and read the plan back.
+
+This is the product's fast path: no Pyomo expression is generated or walked, so the hand-over costs
+about as much as copying the arrays.  The persistent Pyomo path (`solve.solve` on a ConcreteModel) stays
+available for scenario re-solves and Pyomo tooling; both give the same plan.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .spec import INF, LinearSpec
+
+
+def to_highs(spec: LinearSpec, settings=None, tee=False):
+    """A ``highspy.Highs`` holding the model of ``spec`` (options from ``settings``), ready to run."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(tee))
+    settings = settings or {}
+    if settings.get("time_limit_s"):
+        h.setOptionValue("time_limit", float(settings["time_limit_s"]))
+    if settings.get("mip_rel_gap") is not None:
+        h.setOptionValue("mip_rel_gap", float(settings["mip_rel_gap"]))
+    if settings.get("threads"):
+        h.setOptionValue("threads", int(settings["threads"]))
+    if spec.n_cols == 0:
+        return h
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = spec.n_cols, spec.n_rows
+    c, offset = spec.objective()
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.offset_ = offset
+    inf = highspy.kHighsInf
+    lp.col_lower_ = np.clip(np.frombuffer(spec.lb, dtype=np.float64), -inf, inf)
+    lp.col_upper_ = np.clip(np.frombuffer(spec.ub, dtype=np.float64), -inf, inf)
+    lp.row_lower_ = np.clip(np.frombuffer(spec.row_lo, dtype=np.float64), -inf, inf)
+    lp.row_upper_ = np.clip(np.frombuffer(spec.row_hi, dtype=np.float64), -inf, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.frombuffer(spec.indptr, dtype=np.int64).astype(np.int32)
+    lp.a_matrix_.index_ = np.frombuffer(spec.indices, dtype=np.int32)
+    lp.a_matrix_.value_ = np.frombuffer(spec.data, dtype=np.float64)
+    if spec.n_integer:
+        kinds = np.frombuffer(spec.integer, dtype=np.int8)
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous for v in kinds]
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model")
+    return h
+
+
+def run_highs(h, spec: LinearSpec):
+    """Run HiGHS and return (SolveResult, column values or None)."""
+    import highspy
+
+    from .solve import SolveResult
+
+    t0 = time.perf_counter()
+    if spec.n_cols == 0:
+        value = sum(spec.cost_constants.values())
+        return SolveResult("optimal", "empty", True, True, value, value, 0.0, 0.0,
+                           "proven optimal: no flow is possible, the plan is empty"), []
+    h.run()
+    seconds = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    S = highspy.HighsModelStatus
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = list(h.getSolution().col_value) if has_plan else None
+    obj = info.objective_function_value if has_plan else None
+    mip = spec.n_integer > 0
+    bound = info.mip_dual_bound if mip else (obj if ms == S.kOptimal else None)
+    if bound is not None and (math.isinf(bound) or math.isnan(bound) or abs(bound) >= 1e30):
+        bound = None
+    gap = None
+    if obj is not None and bound is not None:
+        gap = 0.0 if obj == bound else abs(obj - bound) / max(1e-10, abs(obj))
+    name = h.modelStatusToString(ms)
+    if ms == S.kOptimal and has_plan:
+        res = SolveResult("optimal", name, True, True, obj, bound, gap if gap is not None else 0.0, seconds,
+                          "proven optimal within the relative gap")
+    elif ms == S.kTimeLimit:
+        res = SolveResult("time_limit_with_plan" if has_plan else "time_limit_no_plan", name, has_plan, False, obj,
+                          bound, gap, seconds, "stopped by the time limit with a plan: NOT proven optimal" if has_plan
+                          else "stopped by the time limit before any plan was found")
+    elif ms in (S.kInfeasible,):
+        res = SolveResult("infeasible", name, False, False, None, None, None, seconds,
+                          "no plan satisfies every hard constraint")
+    elif ms == S.kUnbounded:
+        res = SolveResult("unbounded", name, False, False, None, None, None, seconds,
+                          "the cost can fall without limit (a cost or capacity is missing)")
+    elif ms == S.kUnboundedOrInfeasible:
+        res = SolveResult("infeasible", name, False, False, None, None, None, seconds,
+                          "the model is infeasible or unbounded")
+    else:
+        res = SolveResult("stopped_with_plan" if has_plan else "error", name, has_plan, False, obj, bound, gap, seconds,
+                          f"the solver stopped: {name}" + (" with a plan that is NOT proven optimal" if has_plan else ""))
+    return res, x
+
+
+def solve_spec(spec: LinearSpec, settings=None, tee=False):
+    """Hand over and solve; the result records the hand-over seconds in ``stats['handover_s']``."""
+    t0 = time.perf_counter()
+    h = to_highs(spec, settings, tee)
+    handover = time.perf_counter() - t0
+    res, x = run_highs(h, spec)
+    res.stats["handover_s"] = handover
+    res.x = x
+    return res
+
+
+def write_model(spec: LinearSpec, path, settings=None):
+    """Write the model as MPS or LP (by the file's suffix) through HiGHS, with readable column/row names."""
+    h = to_highs(spec, settings)
+    _name(h, spec)
+    h.writeModel(str(path))
+
+
+def _name(h, spec):
+    """Column and row names ``Block[key]`` (spaces and odd characters replaced: MPS has no quoting)."""
+    import re
+    bad = re.compile(r"[^A-Za-z0-9_\[\],.|+*-]")
+    for vb in spec.var_blocks.values():
+        for i, key in enumerate(vb.keys):
+            h.passColName(vb.start + i, bad.sub("_", f"{vb.name}[{_k(key)}]"))
+    for rb in spec.row_blocks.values():
+        for i, key in enumerate(rb.keys):
+            h.passRowName(rb.start + i, bad.sub("_", f"{rb.name}[{_k(key)}]"))
+
+
+def _k(key):
+    return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+__all__ = ["to_highs", "run_highs", "solve_spec", "write_model", "INF"]
