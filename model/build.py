@@ -68,7 +68,7 @@ def build_model(data):
     f = formulate(data)
     with paused_gc():
         m = to_pyomo(f.spec)
-    m._data = f.d
+    m._case = f.d  # (not `_data`: Pyomo blocks keep their own `_data`)
     m._formulation = f
     return m
 

@@ -97,6 +97,71 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from .build import formulate
+    from .data import prepare
+    from .highs_direct import write_model
+    from .pipeline import DEFAULT_OUTPUT_DIR
+    from .writer import same_file
+
+    inputs = _read_valid(args.input)
+    if inputs is None:
+        return EXIT_INPUT
+    out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / f"{Path(args.input).stem}.{args.format}"
+    if out.suffix.lower() != f".{args.format}":
+        print(f"corridor: the output must end in .{args.format}", file=sys.stderr)
+        return EXIT_OUTPUT
+    if same_file(args.input, out):
+        print("corridor: refusing to write over the input", file=sys.stderr)
+        return EXIT_OUTPUT
+    d = prepare(inputs)
+    f = formulate(d)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    write_model(f.spec, tmp, d.settings)
+    tmp.replace(out)
+    print("model      " + ", ".join(f"{k} {v:,}" for k, v in f.spec.stats().items()))
+    print(f"written    {out}")
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from .bench import SOLVERS, plan_jobs, run_jobs
+    from .bench_report import write_outputs
+    from .pipeline import DEFAULT_OUTPUT_DIR, PACKAGE_ROOT
+
+    sizes = [s for s in (args.sizes or "").split(",") if s]
+    solvers = [s for s in args.solvers.split(",") if s]
+    unknown = [s for s in solvers if s not in SOLVERS]
+    if unknown:
+        print(f"corridor: unknown solver(s) {', '.join(unknown)}; known: {', '.join(SOLVERS)}", file=sys.stderr)
+        return EXIT_INPUT
+    external = Path(args.external) if args.external else PACKAGE_ROOT.parent / "shared" / "external"
+    if args.reference and not external.exists():
+        print(f"corridor: reference problems not found at {external} (use --external)", file=sys.stderr)
+        return EXIT_INPUT
+    if not sizes and not args.reference:
+        sizes = ["xs", "s", "m", "l"]
+    out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / "bench"
+    try:
+        jobs = plan_jobs(out, sizes=sizes, reference=args.reference, external=external, solvers=solvers,
+                         repeat=args.repeat, seed=args.seed, time_limit=args.time_limit, in_memory=args.in_memory)
+    except ValueError as e:
+        print(f"corridor: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    records = run_jobs(jobs)
+    res = write_outputs(records, out)
+    print(res["targets"].to_string(index=False))
+    print(f"written    {res['workbook']}\nwritten    {res['csv']}")
+    for p in res["charts"]:
+        print(f"written    {p}")
+    bad = [r for r in records if r.get("match") == "NO" or r.get("status") == "error"]
+    for r in bad:
+        print(f"MISMATCH or ERROR: {r['instance']} {r['solver']}: {r.get('status')} {r.get('objective')} "
+              f"(published {r.get('reference_optimum')}) {r.get('note', '')}", file=sys.stderr)
+    return 1 if bad else EXIT_OK
+
+
 def cmd_docs(args) -> int:
     from .template import inputs_markdown
     text = inputs_markdown()
@@ -123,6 +188,23 @@ def main(argv=None) -> int:
     t.add_argument("output")
     t.add_argument("--from", dest="from_input", help="restrict id columns to the ids declared in this workbook")
     t.set_defaults(func=cmd_template)
+    x = sub.add_parser("export", help="write the model as MPS or LP for any solver")
+    x.add_argument("input")
+    x.add_argument("--format", choices=("mps", "lp"), default="mps")
+    x.add_argument("-o", "--output", help="default: outputs/<input>.<format>")
+    x.set_defaults(func=cmd_export)
+    b = sub.add_parser("bench", help="benchmark: reference problems and scaled instances, per stage and solver")
+    b.add_argument("--reference", action="store_true", help="solve every published reference problem")
+    b.add_argument("--sizes", help="comma-separated generated sizes: xs, s, m, l (default all, unless --reference)")
+    b.add_argument("--solvers", default="highs", help="comma-separated: highs, appsi_highs, highs_mps, cbc, glpk, "
+                                                      "scip (absent ones are skipped with a note)")
+    b.add_argument("--repeat", type=int, default=1)
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--time-limit", type=float, help="solver seconds per run (default: the instance's setting)")
+    b.add_argument("--in-memory", action="store_true", help="build generated instances in memory (no workbook)")
+    b.add_argument("--external", help="folder of the reference problems (default ../shared/external)")
+    b.add_argument("-o", "--output", help="results folder (default outputs/bench)")
+    b.set_defaults(func=cmd_bench)
     d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
     d.add_argument("-o", "--output")
     d.set_defaults(func=cmd_docs)

@@ -93,6 +93,12 @@ def _by(rows, key):
 
 def prepare(inputs) -> CaseData:
     """Derive every sparse index, effective coefficient and bound the model needs (see module doc)."""
+    from .build import paused_gc
+    with paused_gc():
+        return _prepare(inputs)
+
+
+def _prepare(inputs) -> CaseData:
     t = inputs.tables
     s = inputs.settings
     cal = Calendar(t["periods"], cyclic=s["horizon"] == "cyclic")

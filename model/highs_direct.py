@@ -14,8 +14,9 @@ import numpy as np
 from .spec import INF, LinearSpec
 
 
-def to_highs(spec: LinearSpec, settings=None, tee=False):
-    """A ``highspy.Highs`` holding the model of ``spec`` (options from ``settings``), ready to run."""
+def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
+    """A ``highspy.Highs`` holding the model of ``spec`` (options from ``settings``), ready to run.
+    ``names``: also pass readable column and row names (for exported files)."""
     import highspy
 
     h = highspy.Highs()
@@ -43,6 +44,8 @@ def to_highs(spec: LinearSpec, settings=None, tee=False):
     lp.a_matrix_.start_ = np.frombuffer(spec.indptr, dtype=np.int64).astype(np.int32)
     lp.a_matrix_.index_ = np.frombuffer(spec.indices, dtype=np.int32)
     lp.a_matrix_.value_ = np.frombuffer(spec.data, dtype=np.float64)
+    if names:
+        lp.col_names_, lp.row_names_ = _names(spec)
     if spec.n_integer:
         kinds = np.frombuffer(spec.integer, dtype=np.int8)
         lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous for v in kinds]
@@ -114,21 +117,32 @@ def solve_spec(spec: LinearSpec, settings=None, tee=False):
 
 def write_model(spec: LinearSpec, path, settings=None):
     """Write the model as MPS or LP (by the file's suffix) through HiGHS, with readable column/row names."""
-    h = to_highs(spec, settings)
-    _name(h, spec)
+    h = to_highs(spec, settings, names=True)
     h.writeModel(str(path))
 
 
-def _name(h, spec):
-    """Column and row names ``Block[key]`` (spaces and odd characters replaced: MPS has no quoting)."""
+def _names(spec):
+    """Column and row names ``Block(key,...)`` restricted to characters every LP/MPS reader accepts (letters,
+    digits, ``_ . ( ) ,``; anything else becomes ``_``, ``*`` becomes ``ALL``), made unique if that collides."""
     import re
-    bad = re.compile(r"[^A-Za-z0-9_\[\],.|+*-]")
+    bad = re.compile(r"[^A-Za-z0-9_.(),]")
+
+    def clean(block, key, seen):
+        name = bad.sub("_", f"{block}({_k(key)})".replace("*", "ALL"))
+        if name in seen:
+            name = f"{name}_{len(seen)}"
+        seen.add(name)
+        return name
+
+    cols, seen = [""] * spec.n_cols, set()
     for vb in spec.var_blocks.values():
         for i, key in enumerate(vb.keys):
-            h.passColName(vb.start + i, bad.sub("_", f"{vb.name}[{_k(key)}]"))
+            cols[vb.start + i] = clean(vb.name, key, seen)
+    rows, seen = [""] * spec.n_rows, set()
     for rb in spec.row_blocks.values():
         for i, key in enumerate(rb.keys):
-            h.passRowName(rb.start + i, bad.sub("_", f"{rb.name}[{_k(key)}]"))
+            rows[rb.start + i] = clean(rb.name, key, seen)
+    return cols, rows
 
 
 def _k(key):

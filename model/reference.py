@@ -1,5 +1,7 @@
 """Converters from published reference problems into ordinary input workbooks.
 
+- JuMP's cannery variant: as the transport problem, with cost = distance.
+
 Each converter writes a workbook that follows the input contract, so a reference problem is solved
 through the same read -> validate -> build -> solve path as any user case.  Formats are described in
 `shared/external/SOURCES.md`.
@@ -68,6 +70,47 @@ def transport_workbook(json_path, out_path) -> Path:
     book["demand"] = [{"market": mk, "commodity": "cases", "end_use": "civil", "period": "*",
                        "quantity_t": v["demand"]} for mk, v in src["markets"].items()]
     return _book(out_path, book)
+
+
+def cannery_workbook(json_path, out_path) -> Path:
+    """Write JuMP's cannery variant (``jump_cannery.json``: cost = distance) as an input workbook."""
+    src = json.loads(Path(json_path).read_text())
+    book = _single_period("USD")
+    book["commodities"] = [{"commodity": "cases", "unit": "case"}]
+    book["nodes"] = ([{"node": p, "kind": "mine", "country": "US"} for p in src["plants"]]
+                     + [{"node": m, "kind": "market", "country": "US"} for m in src["markets"]])
+    book["supply"] = [{"node": p, "commodity": "cases", "period": "*", "capacity_t": v["capacity"], "cost_per_t": 0}
+                      for p, v in src["plants"].items()]
+    legs, routes, steps = [], [], []
+    for pair, dist in src["distances"].items():
+        p, mk = [x.strip() for x in pair.split("=>")]
+        rid = f"{p}>{mk}"
+        legs.append({"leg": rid, "from_node": p, "to_node": mk, "mode": "rail", "country": "US",
+                     "cost_per_t": dist, "transit_days": 0})
+        routes.append({"route": rid, "origin": p, "destination": mk, "commodity": "cases", "corridor": p})
+        steps.append({"route": rid, "seq": 1, "leg": rid})
+    book.update(legs=legs, routes=routes, route_legs=steps)
+    book["demand"] = [{"market": mk, "commodity": "cases", "end_use": "civil", "period": "*",
+                       "quantity_t": v["demand"]} for mk, v in src["markets"].items()]
+    return _book(out_path, book)
+
+
+def reference_instances(external) -> list:
+    """Every published reference problem under ``external`` with its optimum:
+    [(name, converter, source path, optimum)] (OR-Library cap41..cap134, Dantzig transport, JuMP cannery)."""
+    external = Path(external)
+    out = []
+    optima = orlib_optima(external / "orlib_cap" / "capopt.txt")
+    for name in sorted(optima, key=lambda x: (len(x), x)):
+        src = external / "orlib_cap" / f"{name}.txt"
+        if name.startswith("cap") and name[3:].isdigit() and src.exists():
+            out.append((name, orlib_cap_workbook, src, optima[name]))
+    t = external / "transport_dantzig"
+    out.append(("transport", transport_workbook, t / "transport.json",
+                json.loads((t / "transport.json").read_text())["published_optimum"]))
+    out.append(("cannery", cannery_workbook, t / "jump_cannery.json",
+                json.loads((t / "jump_cannery.json").read_text())["published_optimum"]))
+    return out
 
 
 def parse_orlib_cap(path, capacity=None):

@@ -52,7 +52,7 @@ def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
     from pyomo.contrib.solver.common.factory import SolverFactory
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
 
-    settings = settings if settings is not None else m._data.settings
+    settings = settings if settings is not None else m._formulation.d.settings
     if next(m.component_data_objects(pyo.Var, active=True, descend_into=True), None) is None:
         value = float(pyo.value(next(m.component_data_objects(pyo.Objective, active=True)).expr))
         return SolveResult("optimal", "nothing_to_decide", True, True, value, value, 0.0, 0.0,

@@ -1,0 +1,267 @@
+"""Benchmark harness: published reference problems and scaled instances, per stage, per solver.
+
+Each (instance, solver, repetition) runs in a fresh worker process, so that its peak memory is its own:
+wall seconds and the peak resident memory reached by the end of each stage (read, validate, build,
+handover, solve, extract, write) are recorded with the model's size, the status, objective, bound, gap
+and the root LP bound.  Solvers:
+
+- ``highs``: the product's path (the formulation's arrays handed to HiGHS in one call);
+- ``appsi_highs``: Pyomo's stock path on the same formulation (`build_model`, then appsi's HiGHS
+  ``set_instance`` as the hand-over);
+- ``highs_mps``: HiGHS reading the exported MPS file (hand-over = write + read the file);
+- ``cbc``, ``glpk``, ``scip``: through Pyomo's file interfaces when the executable is present (skipped
+  with a note otherwise).
+
+`bench_report.py` turns the records into the results workbook, the CSV, the charts and the targets.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+SOLVERS = ("highs", "appsi_highs", "highs_mps", "cbc", "glpk", "scip")
+EXECUTABLES = {"cbc": "cbc", "glpk": "glpsol", "scip": "scip"}
+
+
+def available(solver) -> tuple[bool, str]:
+    if solver in EXECUTABLES:
+        exe = EXECUTABLES[solver]
+        return (True, "") if shutil.which(exe) else (False, f"'{exe}' is not installed on this machine")
+    return True, ""
+
+
+def _rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+class _Stages:
+    def __init__(self, rec):
+        self.rec = rec
+
+    def __call__(self, name):
+        rec = self
+
+        class _S:
+            def __enter__(self):
+                self.t = time.perf_counter()
+
+            def __exit__(self, *exc):
+                rec.rec[f"s_{name}"] = time.perf_counter() - self.t
+                rec.rec[f"peak_mb_{name}"] = _rss_mb()
+
+        return _S()
+
+
+def measure(job: dict) -> dict:
+    """Run one job (in the worker process): ``{instance, path | (size, seed), solver, time_limit, out}``."""
+    rec = {k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep", "reference_optimum")}
+    rec["peak_mb_start"] = _rss_mb()
+    stage = _Stages(rec)
+    try:
+        _run(job, rec, stage)
+    except Exception as exc:  # a failing run is a record, not a crash of the benchmark
+        rec["status"] = "error"
+        rec["note"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=4)
+    rec["peak_mb"] = _rss_mb()
+    return rec
+
+
+def _run(job, rec, stage):
+    from .build import build_model, formulate
+    from .data import prepare
+    from .extract import extract
+    from .generator import _raw, generate
+    from .reader import read_workbook
+    from .validate import validate
+    from .writer import write_solution
+
+    solver = job["solver"]
+    if job.get("path"):
+        with stage("read"):
+            raw = read_workbook(job["path"])
+    else:
+        rec["s_read"] = 0.0
+        raw = _raw(generate(job["size"], job["seed"]))
+    with stage("validate"):
+        inputs = validate(raw)
+        d = prepare(inputs)
+    settings = dict(d.settings)
+    if job.get("time_limit"):
+        settings["time_limit_s"] = job["time_limit"]
+    with stage("build"):
+        f = formulate(d)
+        m = build_model(f.d) if solver not in ("highs", "highs_mps") else None
+    rec.update(f.spec.stats())
+    if solver == "highs":
+        result = _solve_direct(f, settings, stage)
+    elif solver == "highs_mps":
+        result = _solve_mps(f, settings, stage, Path(job["out"]))
+    elif solver == "appsi_highs":
+        result = _solve_appsi(m, settings, stage)
+    else:
+        result = _solve_pyomo_file(m, solver, settings, stage)
+    rec.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap,
+               termination=result.termination)
+    if result.has_plan and result.x is not None:
+        with stage("extract"):
+            tables = extract(f, result)
+        if job.get("write"):
+            with stage("write"):
+                write_solution(tables, Path(job["out"]) / f"{job['instance']}-{solver}.xlsx")
+    if job.get("root_lp"):
+        rec["root_lp_bound"] = root_lp_bound(f.spec)
+    ref = job.get("reference_optimum")
+    if ref is not None and result.objective is not None:
+        rec["rel_error"] = abs(result.objective - ref) / max(1.0, abs(ref))
+        rec["match"] = "yes" if rec["rel_error"] <= 1e-6 else "NO"
+
+
+def _solve_direct(f, settings, stage):
+    from .highs_direct import run_highs, to_highs
+    with stage("handover"):
+        h = to_highs(f.spec, settings)
+    with stage("solve"):
+        result, x = run_highs(h, f.spec)
+    result.x = x
+    return result
+
+
+def _solve_mps(f, settings, stage, out):
+    from .highs_direct import run_highs, to_highs, write_model
+    path = out / f"model-{time.time_ns()}.mps"
+    with stage("handover"):
+        write_model(f.spec, path, settings)
+        h = to_highs(type(f.spec)(), settings)  # an empty spec: HiGHS with the options only
+        h.readModel(str(path))
+    with stage("solve"):
+        result, x = run_highs(h, f.spec)
+    result.x = x
+    path.unlink(missing_ok=True)
+    return result
+
+
+def _solve_appsi(m, settings, stage):
+    from pyomo.contrib.appsi.base import TerminationCondition as TC
+    from pyomo.contrib.appsi.solvers import Highs
+
+    from .solve import SolveResult
+    opt = Highs()
+    opt.config.time_limit = float(settings.get("time_limit_s") or 600)
+    opt.config.mip_gap = settings.get("mip_rel_gap")
+    opt.config.load_solution = False
+    with stage("handover"):
+        opt.set_instance(m)
+    with stage("solve"):
+        t0 = time.perf_counter()
+        res = opt.solve(m)
+    ok = res.best_feasible_objective is not None
+    proven = res.termination_condition == TC.optimal
+    x = None
+    if ok:
+        res.solution_loader.load_vars()
+        x = [v.value or 0.0 for v in m._columns]
+    obj, bound = res.best_feasible_objective, res.best_objective_bound
+    gap = abs(obj - bound) / max(1e-10, abs(obj)) if ok and bound is not None else None
+    status = "optimal" if proven else ("time_limit_with_plan" if ok else str(res.termination_condition.name))
+    r = SolveResult(status, res.termination_condition.name, ok, proven, obj, bound, gap, time.perf_counter() - t0)
+    r.x = x
+    return r
+
+
+def _solve_pyomo_file(m, solver, settings, stage):
+    import pyomo.environ as pyo
+
+    from .solve import SolveResult
+    opt = pyo.SolverFactory(solver)
+    if solver == "cbc":
+        opt.options.update({"sec": settings.get("time_limit_s"), "ratio": settings.get("mip_rel_gap")})
+    elif solver == "glpk":
+        opt.options.update({"tmlim": int(settings.get("time_limit_s") or 600), "mipgap": settings.get("mip_rel_gap")})
+    rec_stage = stage
+    with rec_stage("solve"):
+        t0 = time.perf_counter()
+        res = opt.solve(m, load_solutions=False)
+    tc = str(res.solver.termination_condition)
+    ok = len(res.solution) > 0
+    x = None
+    obj = None
+    if ok:
+        m.solutions.load_from(res)
+        x = [v.value or 0.0 for v in m._columns]
+        obj = pyo.value(m.Total_Cost_Objective)
+    proven = tc == "optimal"
+    r = SolveResult("optimal" if proven else ("stopped_with_plan" if ok else tc), tc, ok, proven, obj, None, None,
+                    time.perf_counter() - t0)
+    r.x = x
+    return r
+
+
+def root_lp_bound(spec):
+    """The LP relaxation's optimum (integrality dropped) - the root LP bound before any cut."""
+    from .highs_direct import run_highs, to_highs
+    saved = spec.integer
+    spec.integer = type(saved)("b", bytes(len(saved)))
+    try:
+        h = to_highs(spec, {"time_limit_s": 600})
+        res, _x = run_highs(h, spec)
+    finally:
+        spec.integer = saved
+    return res.objective
+
+
+def run_jobs(jobs, progress=print) -> list:
+    """Run every job in its own worker process; return the records in job order."""
+    ctx = mp.get_context("spawn")
+    out = []
+    for i, job in enumerate(jobs, start=1):
+        ok, why = available(job["solver"])
+        if not ok:
+            out.append({**{k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep")},
+                        "status": "skipped", "note": why})
+            progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} skipped: {why}")
+            continue
+        with ctx.Pool(1, maxtasksperchild=1) as pool:
+            rec = pool.apply(measure, (job,))
+        out.append(rec)
+        tot = sum(v for k, v in rec.items() if k.startswith("s_") and isinstance(v, float))
+        obj = rec.get("objective")
+        progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} {rec.get('status', ''):<22} "
+                 f"obj {obj if obj is None else f'{obj:,.3f}'}  nnz {rec.get('nonzeros', 0):,}  {tot:.2f}s"
+                 + (f"  match {rec['match']}" if "match" in rec else "") + (f"  {rec['note']}" if rec.get("note") else ""))
+    return out
+
+
+def plan_jobs(out_dir: Path, sizes=(), reference=False, external=None, solvers=("highs",), repeat=1, seed=1,
+              time_limit=None, default_case=True, in_memory=False) -> list:
+    """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``."""
+    from .generator import size_n, write_instance
+    from .pipeline import DEFAULT_INPUT
+    from .reference import reference_instances
+
+    inst_dir = out_dir / "instances"
+    inst_dir.mkdir(parents=True, exist_ok=True)
+    instances = []
+    if default_case:
+        instances.append({"instance": "default", "kind": "case", "path": str(DEFAULT_INPUT)})
+    if reference:
+        for name, convert, src, optimum in reference_instances(external):
+            path = convert(src, inst_dir / f"{name}.xlsx")
+            instances.append({"instance": name, "kind": "reference", "path": str(path), "reference_optimum": optimum})
+    for size in sizes:
+        size_n(size)
+        inst = {"instance": f"gen-{size}", "kind": "scaled", "size": size, "seed": seed}
+        if not in_memory:
+            inst["path"] = str(write_instance(size, seed, inst_dir / f"gen-{size}-seed{seed}.xlsx"))
+        instances.append(inst)
+    jobs = []
+    for inst in instances:
+        for solver in solvers:
+            for rep in range(1, repeat + 1):
+                jobs.append({**inst, "solver": solver, "rep": rep, "time_limit": time_limit, "out": str(out_dir),
+                             "write": solver == "highs" and rep == 1, "root_lp": solver == "highs" and rep == 1})
+    return jobs

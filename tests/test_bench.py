@@ -1,0 +1,121 @@
+"""Benchmarking: reference problems through the workbook path, the generator, the harness, the export."""
+import openpyxl
+import pytest
+from conftest import SHARED
+
+from model.build import build_model, formulate
+from model.cli import EXIT_OK, main
+from model.generator import SIZES, generate, generate_inputs, write_instance
+from model.pipeline import DEFAULT_INPUT, run
+from model.reference import cannery_workbook, reference_instances, transport_workbook
+from model.validate import read_inputs
+
+EXT = SHARED / "external"
+needs_ext = pytest.mark.skipif(not EXT.exists(), reason="shared/external is not beside the repository")
+CI_CAP = ["cap41", "cap42", "cap43", "cap44", "cap51", "cap61", "cap62", "cap63", "cap64", "cap71", "cap72",
+          "cap73", "cap74"]
+
+
+@needs_ext
+@pytest.mark.parametrize("name", CI_CAP + ["transport", "cannery"])
+def test_published_optimum_through_the_workbook(tmp_path, name):
+    inst = {i[0]: i for i in reference_instances(EXT)}[name]
+    _name, convert, src, optimum = inst
+    book = convert(src, tmp_path / f"{name}.xlsx")
+    rep = run(book, tmp_path / "out.xlsx")
+    assert rep.result.proven_optimal
+    assert rep.result.objective == pytest.approx(optimum, rel=1e-6)
+
+
+@needs_ext
+def test_reference_suite_lists_every_published_instance():
+    names = [i[0] for i in reference_instances(EXT)]
+    assert len([n for n in names if n.startswith("cap")]) == 37
+    assert {"transport", "cannery"} <= set(names)
+
+
+@needs_ext
+def test_transport_converters_round_trip(tmp_path):
+    for conv, src, plants, markets, demand in (
+            (transport_workbook, EXT / "transport_dantzig" / "transport.json", 2, 3, 900),
+            (cannery_workbook, EXT / "transport_dantzig" / "jump_cannery.json", 2, 3, 900)):
+        inputs = read_inputs(conv(src, tmp_path / "t.xlsx"))
+        assert len(inputs.tables["supply"]) == plants
+        assert len({r["market"] for r in inputs.tables["demand"]}) == markets
+        assert sum(r["quantity_t"] for r in inputs.tables["demand"]) == demand
+        assert len(inputs.tables["routes"]) == plants * markets
+
+
+def test_generator_is_deterministic_for_a_seed():
+    assert generate("s", 3) == generate("s", 3)
+    assert generate("s", 3) != generate("s", 4)
+    f1, f2 = formulate(generate_inputs("s", 3)), formulate(generate_inputs("s", 3))
+    assert f1.spec.stats() == f2.spec.stats()
+    assert list(f1.spec.data) == list(f2.spec.data)
+
+
+def test_generated_workbook_matches_the_in_memory_instance(tmp_path):
+    book = write_instance("xs", 2, tmp_path / "xs.xlsx")
+    a = run(book, tmp_path / "a.xlsx", write=False)
+    b_spec = formulate(generate_inputs("xs", 2)).spec
+    assert a.stats == b_spec.stats()
+    assert a.result.proven_optimal
+
+
+def test_named_sizes_grow_by_about_ten():
+    nnz = [formulate(generate_inputs(s, 1)).spec.n_nonzeros for s in ("xs", "s", "m")]
+    assert 300 <= nnz[0] <= 3000 and 3000 <= nnz[1] <= 30000 and 30000 <= nnz[2] <= 300000
+    assert set(SIZES) == {"xs", "s", "m", "l"}
+
+
+def test_pyomo_path_and_direct_path_agree(tmp_path):
+    direct = run(DEFAULT_INPUT, write=False)
+    pyomo = run(DEFAULT_INPUT, write=False, via="pyomo")
+    assert pyomo.result.proven_optimal
+    assert pyomo.result.objective == pytest.approx(direct.result.objective, rel=1e-6)
+    m = build_model(read_inputs(DEFAULT_INPUT))
+    assert {"Ship", "Node_Balance", "Leg_Capacity", "Licence_Gate", "TotalCost"} <= {c.name for c in
+                                                                                   m.component_objects()}
+
+
+def test_export_mps_solves_to_the_same_optimum(tmp_path):
+    import highspy
+    out = tmp_path / "case.mps"
+    assert main(["export", str(DEFAULT_INPUT), "--format", "mps", "-o", str(out)]) == EXIT_OK
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.readModel(str(out))
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(run(DEFAULT_INPUT, write=False).result.objective,
+                                                                 rel=1e-5)
+    lp = tmp_path / "case.lp"
+    assert main(["export", str(DEFAULT_INPUT), "--format", "lp", "-o", str(lp)]) == EXIT_OK
+    assert "Node_Balance" in lp.read_text()
+
+
+def test_bench_runs_end_to_end_on_the_smallest_size(tmp_path, capsys):
+    out = tmp_path / "bench"
+    code = main(["bench", "--sizes", "xs", "--solvers", "highs,appsi_highs,highs_mps,scip", "-o", str(out)])
+    text = capsys.readouterr().out
+    assert code == EXIT_OK, text
+    assert (out / "results.csv").exists() and (out / "stages_vs_nnz.png").exists()
+    assert (out / "build_handover_by_solver.png").exists()
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    assert {"targets", "results", "stages"} <= set(wb.sheetnames)
+    rows = list(wb["results"].iter_rows(values_only=True))
+    head = rows[0]
+    recs = [dict(zip(head, r)) for r in rows[1:]]
+    done = [r for r in recs if r["status"] != "skipped"]
+    assert {r["instance"] for r in done} == {"default", "gen-xs"}
+    assert {r["solver"] for r in done} == {"highs", "appsi_highs", "highs_mps"}
+    for r in done:
+        assert r["status"] == "optimal"
+        assert r["nonzeros"] > 0 and r["s_build"] > 0 and r["s_solve"] > 0 and r["peak_mb"] > 0
+    objs = {}
+    for r in done:
+        objs.setdefault(r["instance"], []).append(r["objective"])
+    for vals in objs.values():
+        assert max(vals) == pytest.approx(min(vals), rel=1e-4)
+    highs = [r for r in done if r["solver"] == "highs"]
+    assert all(r["root_lp_bound"] <= r["objective"] + 1e-6 for r in highs)
