@@ -89,13 +89,14 @@ def _run(job, rec, stage):
         raw = _raw(generate(job["size"], job["seed"]))
     with stage("validate"):
         inputs = validate(raw)
+    del raw  # the raw records are not needed once validated
+    with stage("build"):
         d = prepare(inputs)
+        f = formulate(d)
+        m = build_model(f.d) if solver not in ("highs", "highs_mps") else None
     settings = dict(d.settings)
     if job.get("time_limit"):
         settings["time_limit_s"] = job["time_limit"]
-    with stage("build"):
-        f = formulate(d)
-        m = build_model(f.d) if solver not in ("highs", "highs_mps") else None
     rec.update(f.spec.stats())
     if solver == "highs":
         result = _solve_direct(f, settings, stage)

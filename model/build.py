@@ -114,7 +114,7 @@ def add_variables(f, d):
         doc="tonnes supplied at a node, per tag and period")
     add("Process", S["PROCESS"], ub=lambda key: d.site_period[(key[0], key[3])][0],
         doc="input tonnes processed at a site, per input tag, output tag and period")
-    add("Ship", S["SHIP"], ub=lambda key: d.ship[(key[0], key[2])]["bound"],
+    add("Ship", S["SHIP"], ub=lambda key: d.ship[(key[0], key[2])].bound,
         doc="tonnes dispatched on a route, per tag and dispatch period")
 
     def stock_ub(key):
@@ -150,8 +150,8 @@ def add_costs(f, d):
 
     line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1])
     line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1])
-    line("freight", "Ship", lambda key: d.ship[(key[0], key[2])]["freight"])
-    line("handling", "Ship", lambda key: d.ship[(key[0], key[2])]["handling"])
+    line("freight", "Ship", lambda key: d.ship[(key[0], key[2])].freight)
+    line("handling", "Ship", lambda key: d.ship[(key[0], key[2])].handling)
     line("route_fixed", "Active", lambda r: d.routes[r].fixed_cost)
     line("site_fixed", "Open", lambda s: d.sites[s]["fixed_cost"] or 0.0)
     line("licence", "Apply", lambda key: d.licences[key[0]]["application_cost"] or 0.0)

@@ -40,6 +40,15 @@ class Route:
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
 
 
+class RoutePeriod:
+    """A runnable (route, dispatch period): arrival period, freight and handling per tonne, bound U[r,p]."""
+
+    __slots__ = ("arrive", "freight", "handling", "bound")
+
+    def __init__(self, arrive, freight, handling, bound):
+        self.arrive, self.freight, self.handling, self.bound = arrive, freight, handling, bound
+
+
 @dataclass
 class CaseData:
     """All derived data; see the module docstring.  Built by `prepare(inputs)`."""
@@ -60,7 +69,7 @@ class CaseData:
     supply_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
     site_period: dict = field(default_factory=dict)  # (s, p) -> (cap_t, cost_per_t, min_t)
     proc_arcs: dict = field(default_factory=dict)  # s -> [(k_in, k_out)]
-    ship: dict = field(default_factory=dict)  # (r, p) -> RoutePeriod info dict
+    ship: dict = field(default_factory=dict)  # (r, p) -> RoutePeriod
     ship_tags: dict = field(default_factory=dict)  # r -> [tag]
     leg_periods: dict = field(default_factory=dict)  # (leg, q) -> [(r, p)]
     leg_cap: dict = field(default_factory=dict)  # (leg, q) -> effective capacity (finite only)
@@ -84,7 +93,7 @@ class CaseData:
         return self.cal.periods
 
     def route_bound(self, r, p):
-        return self.ship[(r, p)]["bound"]
+        return self.ship[(r, p)].bound
 
 
 def _by(rows, key):
@@ -195,13 +204,11 @@ def _route_periods(d):
                 at.append((leg, q, cap))
             if bound <= 0 or bound < route.min_t:
                 continue
-            d.ship[(r, p)] = {"arrive": arrive, "freight": freight * f_cost, "handling": handling * f_cost,
-                              "bound": bound, "legs": at}
-    for (r, p), info in d.ship.items():
-        for leg, q, cap in info["legs"]:
-            d.leg_periods.setdefault((leg, q), []).append((r, p))
-            if cap < INF:
-                d.leg_cap[(leg, q)] = cap
+            d.ship[(r, p)] = RoutePeriod(arrive, freight * f_cost, handling * f_cost, bound)
+            for leg, q, cap in at:
+                d.leg_periods.setdefault((leg, q), []).append((r, p))
+                if cap < INF:
+                    d.leg_cap[(leg, q)] = cap
 
 
 def _tags_and_gating(d):
@@ -253,6 +260,8 @@ def _tags_and_gating(d):
     for r in d.ship_tags:
         d.ship_tags[r].sort()
     d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
+    d.leg_periods = {lq: rps for lq, rps in ((lq, [rp for rp in rps if rp in d.ship])
+                                             for lq, rps in d.leg_periods.items()) if rps}
     for (n, c, _p) in d.supply:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
     live_at = defaultdict(list)
@@ -341,13 +350,13 @@ def _bounds(d):
     for (r, p), info in d.ship.items():
         route = d.routes[r]
         c = route.commodity
-        b = min(info["bound"], total[c])
+        b = min(info.bound, total[c])
         if (route.origin, c) not in inbound:
             b = min(b, made[(route.origin, c)])
         key = (route.destination, c)
         if key not in outbound and key not in consumes:
             b = min(b, absorb[key])
-        info["bound"] = b
+        info.bound = b
 
 
 def _policies(d):

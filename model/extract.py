@@ -98,9 +98,9 @@ def _route_flows(m, d):
         route, info = d.routes[r], d.ship[(r, p)]
         rows.append({"route": r, "corridor": route.corridor, "commodity": route.commodity, "origin": route.origin,
                      "destination": route.destination, **_tag_cols(d.arrive_tag[(r, k)]), "dispatch_period": p,
-                     "arrival_period": info["arrive"], "transit_days": route.total_days, "tonnes": t,
-                     "freight_cost": t * info["freight"], "handling_cost": t * info["handling"],
-                     "cost": t * (info["freight"] + info["handling"]),
+                     "arrival_period": info.arrive, "transit_days": route.total_days, "tonnes": t,
+                     "freight_cost": t * info.freight, "handling_cost": t * info.handling,
+                     "cost": t * (info.freight + info.handling),
                      "licences_needed": ", ".join(d.gating.get((r, k), ()))})
     cols = ["route", "corridor", "commodity", "origin", "destination", "tech_origin_tag", "processing_country_tag",
             "earmarked_end_use", "transited_tag", "dispatch_period", "arrival_period", "transit_days", "tonnes", "freight_cost",
@@ -112,11 +112,10 @@ def _route_flows(m, d):
 
 
 def _leg_use(m, d):
-    flow = defaultdict(float)
+    shipped = defaultdict(float)
     for (r, k, p), t in m.items("Ship"):
-        if t > 0:
-            for leg, q, _cap in d.ship[(r, p)]["legs"]:
-                flow[(leg, q)] += t
+        shipped[(r, p)] += t
+    flow = {lq: sum(shipped.get(rp, 0.0) for rp in rps) for lq, rps in d.leg_periods.items()}
     rows = []
     for leg in d.legs:
         for p in d.periods:

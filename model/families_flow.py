@@ -96,7 +96,7 @@ def route_volumes(f, d):
     for key in keys:
         r, p = key
         cols, ones = ship_total(f, r, p)
-        bound = d.ship[key]["bound"]
+        bound = d.ship[key].bound
         if r in act:
             rows["act"].append((key, cols + [act[r]], ones + [-bound], -INF, 0.0))
         if key in per:
@@ -124,7 +124,7 @@ def leg_capacity(f, d):
     for key in sorted(d.leg_cap):
         cap = d.leg_cap[key]
         users = [rp for rp in d.leg_periods.get(key, ()) if rp in S["ship_tags"]]
-        if not users or sum(d.ship[rp]["bound"] for rp in users) <= cap + 1e-9:
+        if not users or sum(d.ship[rp].bound for rp in users) <= cap + 1e-9:
             continue
         cols = []
         for (r, p) in users:
@@ -161,7 +161,7 @@ def node_balance(f, d):
     for (r, k, p), j in f.col("Ship").items():
         route = d.routes[r]
         put((route.origin, k, p), j, -1.0)
-        put((route.destination, d.arrive_tag[(r, k)], d.ship[(r, p)]["arrive"]), j, 1.0)
+        put((route.destination, d.arrive_tag[(r, k)], d.ship[(r, p)].arrive), j, 1.0)
     for (mk, c, e, p, k), j in f.col("Deliver").items():
         put((mk, k, p), j, -1.0)
     stock, initial = f.col("Stock"), f.col("Initial")

@@ -54,7 +54,7 @@ def licence_gating(f, d):
                 js = [ship[(r, k, p)] for k in ks if (r, k, p) in ship]
                 if js:
                     flows[(L, p)].extend(js)
-                    bound[(L, p)] += d.ship[(r, p)]["bound"]
+                    bound[(L, p)] += d.ship[(r, p)].bound
     f.sets["licence_flows"] = flows
     spec = f.spec
     blk = spec.block("Licence_Gate")

@@ -67,12 +67,13 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct") 
         raw = read_workbook(input_path)
     with clock.stage("validate"):
         inputs = validate(raw)
-        data = prepare(inputs)
-    if data.settings["objective"] != "min_cost":
+    del raw
+    if inputs.settings["objective"] != "min_cost":
         from .reader import Issue
         raise InputError([Issue("settings", None, "value", "objective 'max_security' needs disruption "
                                 "scenarios, which this version does not model yet; use 'min_cost'")])
     with clock.stage("build"):
+        data = prepare(inputs)
         target = build_model(data) if via == "pyomo" else formulate(data)
     f = getattr(target, "_formulation", target)
     stats = f.spec.stats()
