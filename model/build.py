@@ -114,8 +114,12 @@ def add_variables(f, d):
         doc="tonnes supplied at a node, per tag and period")
     add("Process", S["PROCESS"], ub=lambda key: d.site_period[(key[0], key[3])][0],
         doc="input tonnes processed at a site, per input tag, output tag and period")
-    add("Ship", S["SHIP"], ub=lambda key: d.ship[(key[0], key[2])].bound,
-        doc="tonnes dispatched on a route, per tag and dispatch period")
+    ship = add("Ship", S["SHIP"], ub=lambda key: d.ship[(key[0], key[2])].bound,
+               doc="tonnes dispatched on a route, per tag and dispatch period")
+    cols = defaultdict(list)
+    for (r, k, p), j in ship.items():
+        cols[(r, p)].append(j)
+    S["ship_cols"] = cols  # (r, p) -> Ship columns of all tags
 
     def stock_ub(key):
         cap = d.storage[(key[0], untag(key[1])[0])][0]

@@ -178,37 +178,68 @@ def _supply_sites_storage_demand(d, t):
 
 
 def _route_periods(d):
-    """Runnable (route, dispatch period) pairs with costs per tonne and the period each leg is used in."""
+    """Runnable (route, dispatch period) pairs with costs per tonne and the period each leg is used in.
+
+    A route whose legs, route and corridor have no seasonality has the same costs and bound in every
+    period; only the periods its legs fall in differ.  Calendar shifts are cached per (period, days).
+    """
     cal, se = d.cal, d.seasons
+    shift_cache = {}
+
+    def shift(p, days):
+        key = (p, days)
+        q = shift_cache.get(key)
+        if q is None and key not in shift_cache:
+            q = shift_cache[key] = cal.shift(p, days)
+        return q
+
+    seasonal = se.targets
+    leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"], rec["cost_per_t"] or 0.0,
+                        rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
+    leg_periods, leg_cap = d.leg_periods, d.leg_cap
     for r, route in d.routes.items():
+        legs = [(leg, before) + leg_static[leg] for leg, before in zip(route.legs, route.leg_days)]
+        flat = not any(x[5] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
+            not in seasonal
+        if flat:
+            bound0 = min([route.max_t] + [x[2] for x in legs])
+            freight0, handling0 = sum(x[3] for x in legs), sum(x[4] for x in legs)
+            if bound0 <= 0 or bound0 < route.min_t:
+                continue
         for p in cal.periods:
-            arrive = cal.shift(p, route.total_days)
+            arrive = shift(p, route.total_days)
             if arrive is None:
                 continue  # open horizon: would arrive after the end, never delivered
-            f_cap = se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p)
-            f_cost = se.cost_factor("route", r, p) * se.cost_factor("corridor", route.corridor, p)
-            bound = route.max_t * f_cap if f_cap > 0 else 0.0
-            freight = handling = 0.0
-            at = []
-            for leg, before in zip(route.legs, route.leg_days):
-                q = cal.shift(p, before)
-                rec = d.legs[leg]
-                lf = se.cap_factor("leg", leg, q)
-                cap = INF if rec["capacity_t"] is None else rec["capacity_t"] * lf
-                if lf <= 0:
-                    cap = 0.0
-                bound = min(bound, cap)
-                c_f = se.cost_factor("leg", leg, q)
-                freight += (rec["cost_per_t"] or 0.0) * c_f
-                handling += (rec["handling_cost_per_t"] or 0.0) * c_f
-                at.append((leg, q, cap))
-            if bound <= 0 or bound < route.min_t:
-                continue
-            d.ship[(r, p)] = RoutePeriod(arrive, freight * f_cost, handling * f_cost, bound)
+            if flat:
+                bound, freight, handling = bound0, freight0, handling0
+                at = [(leg, shift(p, before), cap) for leg, before, cap, _c, _h, _s in legs]
+            else:
+                bound, freight, handling, at = _seasonal_route_period(se, route, r, p, legs, shift)
+                if bound <= 0 or bound < route.min_t:
+                    continue
+            d.ship[(r, p)] = RoutePeriod(arrive, freight, handling, bound)
             for leg, q, cap in at:
-                d.leg_periods.setdefault((leg, q), []).append((r, p))
+                leg_periods.setdefault((leg, q), []).append((r, p))
                 if cap < INF:
-                    d.leg_cap[(leg, q)] = cap
+                    leg_cap[(leg, q)] = cap
+
+
+def _seasonal_route_period(se, route, r, p, legs, shift):
+    f_cap = se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p)
+    f_cost = se.cost_factor("route", r, p) * se.cost_factor("corridor", route.corridor, p)
+    bound = route.max_t * f_cap if f_cap > 0 else 0.0
+    freight = handling = 0.0
+    at = []
+    for leg, before, cap0, cost, hand, _s in legs:
+        q = shift(p, before)
+        lf = se.cap_factor("leg", leg, q)
+        cap = cap0 * lf if lf > 0 else 0.0
+        bound = min(bound, cap)
+        c_f = se.cost_factor("leg", leg, q)
+        freight += cost * c_f
+        handling += hand * c_f
+        at.append((leg, q, cap))
+    return bound, freight * f_cost, handling * f_cost, at
 
 
 def _tags_and_gating(d):
@@ -259,9 +290,10 @@ def _tags_and_gating(d):
                 d.gating[(r, k)] = need
     for r in d.ship_tags:
         d.ship_tags[r].sort()
-    d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
-    d.leg_periods = {lq: rps for lq, rps in ((lq, [rp for rp in rps if rp in d.ship])
-                                             for lq, rps in d.leg_periods.items()) if rps}
+    if len(d.ship_tags) < len({r for (r, _p) in d.ship}):
+        d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
+        d.leg_periods = {lq: rps for lq, rps in ((lq, [rp for rp in rps if rp in d.ship])
+                                                 for lq, rps in d.leg_periods.items()) if rps}
     for (n, c, _p) in d.supply:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
     live_at = defaultdict(list)

@@ -16,8 +16,7 @@ INF = float("inf")
 
 def ship_total(f, r, p):
     """Columns and coefficients of ShipTotal[r,p] = sum_k Ship[r,k,p] (tonnes dispatched, all tags)."""
-    ship = f.col("Ship")
-    cols = [ship[(r, k, p)] for k in f.sets["ship_tags"].get((r, p), ())]
+    cols = f.sets["ship_cols"].get((r, p), [])
     return cols, [1.0] * len(cols)
 
 
@@ -107,8 +106,7 @@ def route_volumes(f, d):
         elif r not in act and len(cols) > 1:
             rows["max"].append((key, cols, ones, -INF, bound))
     for blk, name in ((b_act, "act"), (b_pmax, "pmax"), (b_pmin, "pmin"), (b_link, "link"), (b_max, "max")):
-        for key, cols, coefs, lo, hi in rows[name]:
-            spec.add_row(blk, key, cols, coefs, lo, hi)
+        spec.add_rows(blk, rows[name])
 
 
 def leg_capacity(f, d):
@@ -121,15 +119,16 @@ def leg_capacity(f, d):
     """
     S = f.sets
     blk = f.spec.block("Leg_Capacity")
+    ship_cols, ship = S["ship_cols"], d.ship
+    rows = []
     for key in sorted(d.leg_cap):
         cap = d.leg_cap[key]
-        users = [rp for rp in d.leg_periods.get(key, ()) if rp in S["ship_tags"]]
-        if not users or sum(d.ship[rp].bound for rp in users) <= cap + 1e-9:
+        users = [rp for rp in d.leg_periods.get(key, ()) if rp in ship_cols]
+        if not users or sum(ship[rp].bound for rp in users) <= cap + 1e-9:
             continue
-        cols = []
-        for (r, p) in users:
-            cols.extend(ship_total(f, r, p)[0])
-        f.spec.add_row(blk, key, cols, [1.0] * len(cols), hi=cap)
+        cols = [j for rp in users for j in ship_cols[rp]]
+        rows.append((key, cols, [1.0] * len(cols), -INF, cap))
+    f.spec.add_rows(blk, rows)
 
 
 def node_balance(f, d):
@@ -146,36 +145,48 @@ def node_balance(f, d):
     stock and shipments in transit wrap around; open horizon: it is the initial stock (Initial[n,k], which
     sums to initial_t) and shipments that would arrive after the last period are not made.
     """
-    terms = defaultdict(lambda: ([], []))  # (n, k, p) -> (cols, coefs)
-
-    def put(key, j, a):
-        t = terms[key]
-        t[0].append(j)
-        t[1].append(a)
-
-    for (n, k, p), j in f.col("Supply").items():
-        put((n, k, p), j, 1.0)
+    cols_of, coefs_of = defaultdict(list), defaultdict(list)  # (n, k, p) -> columns, coefficients
+    for key, j in f.col("Supply").items():
+        cols_of[key].append(j)
+        coefs_of[key].append(1.0)
     for (s, ki, ko, p), j in f.col("Process").items():
-        put((s, ko, p), j, d.sites[s]["yield"])
-        put((s, ki, p), j, -1.0)
+        cols_of[(s, ko, p)].append(j)
+        coefs_of[(s, ko, p)].append(d.sites[s]["yield"])
+        cols_of[(s, ki, p)].append(j)
+        coefs_of[(s, ki, p)].append(-1.0)
+    routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
     for (r, k, p), j in f.col("Ship").items():
-        route = d.routes[r]
-        put((route.origin, k, p), j, -1.0)
-        put((route.destination, d.arrive_tag[(r, k)], d.ship[(r, p)].arrive), j, 1.0)
+        route = routes[r]
+        out, into = (route.origin, k, p), (route.destination, arrive_tag[(r, k)], ship[(r, p)].arrive)
+        cols_of[out].append(j)
+        coefs_of[out].append(-1.0)
+        cols_of[into].append(j)
+        coefs_of[into].append(1.0)
     for (mk, c, e, p, k), j in f.col("Deliver").items():
-        put((mk, k, p), j, -1.0)
+        cols_of[(mk, k, p)].append(j)
+        coefs_of[(mk, k, p)].append(-1.0)
     stock, initial = f.col("Stock"), f.col("Initial")
     for (n, k, p), j in stock.items():
-        put((n, k, p), j, -1.0)
+        key = (n, k, p)
+        cols_of[key].append(j)
+        coefs_of[key].append(-1.0)
         before = d.cal.prev(p)
         if before is not None:
-            put((n, k, p), stock[(n, k, before)], 1.0)
+            cols_of[key].append(stock[(n, k, before)])
+            coefs_of[key].append(1.0)
         elif (n, k) in initial:
-            put((n, k, p), initial[(n, k)], 1.0)
+            cols_of[key].append(initial[(n, k)])
+            coefs_of[key].append(1.0)
+    terms = {key: (cols_of[key], coefs_of[key]) for key in cols_of}
     blk = f.spec.block("Node_Balance")
-    for key in sorted(terms):
-        cols, coefs = terms[key]
-        f.spec.add_row(blk, key, cols, coefs, lo=0.0, hi=0.0)
+    # a column can stand twice in a row only when a site turns a tag into itself, or when one cyclic
+    # period is its own predecessor (stock): those rows go through the checking add_row
+    twice = {(s, ki, p) for (s, ki, ko, p) in f.col("Process") if ki == ko}
+    if len(d.periods) == 1:
+        twice.update(stock)
+    for key in sorted(twice & terms.keys()):
+        f.spec.add_row(blk, key, terms[key][0], terms[key][1], lo=0.0, hi=0.0)
+    f.spec.add_rows(blk, [(key, terms[key][0], terms[key][1], 0.0, 0.0) for key in sorted(terms) if key not in twice])
     groups = defaultdict(list)
     for (n, k), j in initial.items():
         groups[(n, untag(k)[0])].append(j)

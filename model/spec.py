@@ -97,8 +97,9 @@ class LinearSpec:
         return self.row_blocks[name]
 
     def add_row(self, block: RowBlock, key, cols, coefs, lo=-INF, hi=INF):
-        """Append one row ``lo <= sum coefs * cols <= hi`` to ``block`` (duplicate columns are merged)."""
-        if len(set(cols)) != len(cols):
+        """Append one row ``lo <= sum coefs * cols <= hi`` to ``block`` (duplicate columns are merged,
+        zero coefficients dropped)."""
+        if len(cols) > 2 and len(set(cols)) != len(cols) or len(cols) == 2 and cols[0] == cols[1]:
             merged = {}
             for c, a in zip(cols, coefs):
                 merged[c] = merged.get(c, 0.0) + a
@@ -123,6 +124,22 @@ class LinearSpec:
     def eval_expr(self, name, key, x):
         cols, coefs, constant = self.exprs[name][key]
         return constant + sum(a * x[j] for j, a in zip(cols, coefs))
+
+    def add_rows(self, block: RowBlock, rows):
+        """Append many rows ``(key, cols, coefs, lo, hi)`` whose columns are distinct and coefficients
+        non-zero (the caller guarantees it; `add_row` checks each row instead)."""
+        if not block.keys:
+            block.start = self.n_rows
+        assert block.start + len(block.keys) == self.n_rows, "rows of a block must be added together"
+        keys, indices, data, indptr = block.keys, self.indices, self.data, self.indptr
+        lo_a, hi_a = self.row_lo, self.row_hi
+        for key, cols, coefs, lo, hi in rows:
+            keys.append(key)
+            indices.extend(cols)
+            data.extend(coefs)
+            indptr.append(len(indices))
+            lo_a.append(lo)
+            hi_a.append(hi)
 
     # -- objective ---------------------------------------------------------------------------------
     def add_cost(self, line, cols, coefs, constant=0.0):

@@ -218,3 +218,13 @@ def test_a_period_row_overrides_a_star_row(solve_net, order):
         n.sheets["supply"].append({"node": "M", "commodity": "ore", "cost_per_t": 0, **r})
     n.demand("K", 10, commodity="ore")
     assert solve_net(n).result.objective == pytest.approx(10010)
+
+
+def test_site_turning_a_commodity_into_itself(solve_net):
+    """Beneficiation ore -> ore at yield 0.5 (the same tag in and out of one balance row): 10 t sold need
+    20 t processed at 1/t = 20 (20 t arrive, 20 are consumed, 10 are made and shipped on)."""
+    n = (mine_market().node("S", "site").supply("M", 1000).site("S", 100, cost=1, yield_=0.5, out="ore")
+         .link("IN", "M", "S").link("OUT", "S", "K").demand("K", 10, commodity="ore"))
+    rep = solve_net(n)
+    assert rep.result.objective == pytest.approx(20)
+    assert flows(rep) == {"IN": pytest.approx(20), "OUT": pytest.approx(10)}
