@@ -221,10 +221,11 @@ def test_a_period_row_overrides_a_star_row(solve_net, order):
 
 
 def test_site_turning_a_commodity_into_itself(solve_net):
-    """Beneficiation ore -> ore at yield 0.5 (the same tag in and out of one balance row): 10 t sold need
-    20 t processed at 1/t = 20 (20 t arrive, 20 are consumed, 10 are made and shipped on)."""
-    n = (mine_market().node("S", "site").supply("M", 1000).site("S", 100, cost=1, yield_=0.5, out="ore")
+    """An ore -> ore site with yield 2 (the same tag in and out of one balance row; tonnes may also pass the
+    node unprocessed).  10 t sold: shipping 10 mined t costs 100; mining 5 and processing them (1/t) = 55."""
+    n = (mine_market().node("S", "site").supply("M", 1000, cost=10).site("S", 100, cost=1, yield_=2, out="ore")
          .link("IN", "M", "S").link("OUT", "S", "K").demand("K", 10, commodity="ore"))
     rep = solve_net(n)
-    assert rep.result.objective == pytest.approx(20)
-    assert flows(rep) == {"IN": pytest.approx(20), "OUT": pytest.approx(10)}
+    assert rep.result.objective == pytest.approx(55)
+    assert flows(rep) == {"IN": pytest.approx(5), "OUT": pytest.approx(10)}
+    assert rep.tables["processing"]["input_t"].sum() == pytest.approx(5)
