@@ -40,6 +40,9 @@ def _sites(chk, tables, nodes):
         n = nodes.get(r.get("site"))
         if n is not None and n.get("kind") != "site":
             chk.err("sites", r["_row"], "site", f"node '{r['site']}' is of kind '{n.get('kind')}', not 'site'")
+        if r.get("input_commodity") and r.get("input_commodity") == r.get("output_commodity"):
+            chk.err("sites", r["_row"], "output_commodity", f"'{r['output_commodity']}' is also the input: a site "
+                    "must turn one commodity into another (declare e.g. 'ore' and 'concentrate')")
         if r.get("yield") is not None and r["yield"] <= 0:
             chk.err("sites", r["_row"], "yield", f"{r['yield']:g} must be above 0 (tonnes of output per "
                                                  "tonne of input)")

@@ -179,11 +179,9 @@ def node_balance(f, d):
             coefs_of[key].append(1.0)
     terms = {key: (cols_of[key], coefs_of[key]) for key in cols_of}
     blk = f.spec.block("Node_Balance")
-    # a column can stand twice in a row only when a site turns a tag into itself, or when one cyclic
-    # period is its own predecessor (stock): those rows go through the checking add_row
-    twice = {(s, ki, p) for (s, ki, ko, p) in f.col("Process") if ki == ko}
-    if len(d.periods) == 1:
-        twice.update(stock)
+    # a column stands twice in a row only when one cyclic period is its own predecessor (stock); those rows
+    # go through the checking add_row (sites always turn one commodity into another: validated)
+    twice = set(stock) if len(d.periods) == 1 else set()
     for key in sorted(twice & terms.keys()):
         f.spec.add_row(blk, key, terms[key][0], terms[key][1], lo=0.0, hi=0.0)
     f.spec.add_rows(blk, [(key, terms[key][0], terms[key][1], 0.0, 0.0) for key in sorted(terms) if key not in twice])

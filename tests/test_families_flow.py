@@ -220,12 +220,11 @@ def test_a_period_row_overrides_a_star_row(solve_net, order):
     assert solve_net(n).result.objective == pytest.approx(10010)
 
 
-def test_site_turning_a_commodity_into_itself(solve_net):
-    """An ore -> ore site with yield 2 (the same tag in and out of one balance row; tonnes may also pass the
-    node unprocessed).  10 t sold: shipping 10 mined t costs 100; mining 5 and processing them (1/t) = 55."""
-    n = (mine_market().node("S", "site").supply("M", 1000, cost=10).site("S", 100, cost=1, yield_=2, out="ore")
+def test_site_must_turn_one_commodity_into_another(tmp_path):
+    """ore -> ore at a yield above 1 would make tonnes from nothing inside one balance row: refused."""
+    from model import InputError, read_inputs
+    n = (mine_market().node("S", "site").supply("M", 1000).site("S", 100, yield_=2, out="ore")
          .link("IN", "M", "S").link("OUT", "S", "K").demand("K", 10, commodity="ore"))
-    rep = solve_net(n)
-    assert rep.result.objective == pytest.approx(55)
-    assert flows(rep) == {"IN": pytest.approx(5), "OUT": pytest.approx(10)}
-    assert rep.tables["processing"]["input_t"].sum() == pytest.approx(5)
+    with pytest.raises(InputError) as exc:
+        read_inputs(n.write(tmp_path / "loop.xlsx"))
+    assert [(i.sheet, i.row, i.column) for i in exc.value.issues] == [("sites", 2, "output_commodity")]
