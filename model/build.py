@@ -84,8 +84,8 @@ def add_sets(f, d):
     ship = []
     for (r, p) in d.ship:
         for k in d.ship_tags[r]:
-            need = d.gating.get((r, k), ())
-            if all((L, p) in d.covers for L in need):  # a gated flow needs a licence that can be held in p
+            need = d.gating.get((r, k))
+            if not need or all((L, p) in d.covers for L in need):  # a gated flow needs a licence held in p
                 ship.append((r, k, p))
     S["SHIP"] = ship
     S["STOCK"] = [(n, k, p) for (n, c) in d.storage for k in d.stock_tags.get((n, c), ()) for p in P]
@@ -101,10 +101,6 @@ def add_sets(f, d):
     S["APPLICATIONS"] = sorted(d.windows)
     S["COVERS"] = sorted((L, a, p) for (L, a), w in d.windows.items()
                          if d.licences[L].get("quota_t") is not None for p in w)
-    tags = defaultdict(list)
-    for (r, k, p) in ship:
-        tags[(r, p)].append(k)
-    S["ship_tags"] = tags  # (r, p) -> tags shipped
 
 
 def add_variables(f, d):
@@ -116,10 +112,10 @@ def add_variables(f, d):
         doc="input tonnes processed at a site, per input tag, output tag and period")
     ship = add("Ship", S["SHIP"], ub=lambda key: d.ship[(key[0], key[2])].bound,
                doc="tonnes dispatched on a route, per tag and dispatch period")
-    cols = defaultdict(list)
+    cols = {key: [] for key in d.ship}  # (r, p) -> Ship columns of all tags (keys shared with d.ship)
     for (r, k, p), j in ship.items():
         cols[(r, p)].append(j)
-    S["ship_cols"] = cols  # (r, p) -> Ship columns of all tags
+    S["ship_cols"] = {key: js for key, js in cols.items() if js}
 
     def stock_ub(key):
         cap = d.storage[(key[0], untag(key[1])[0])][0]

@@ -217,9 +217,10 @@ def _route_periods(d):
                 bound, freight, handling, at = _seasonal_route_period(se, route, r, p, legs, shift)
                 if bound <= 0 or bound < route.min_t:
                     continue
-            d.ship[(r, p)] = RoutePeriod(arrive, freight, handling, bound)
+            rp = (r, p)  # one tuple shared by d.ship and leg_periods
+            d.ship[rp] = RoutePeriod(arrive, freight, handling, bound)
             for leg, q, cap in at:
-                leg_periods.setdefault((leg, q), []).append((r, p))
+                leg_periods.setdefault((leg, q), []).append(rp)
                 if cap < INF:
                     leg_cap[(leg, q)] = cap
 

@@ -42,8 +42,7 @@ def _formulation(target):
 def cost_breakdown(target, x) -> dict:
     """Cost line -> amount for the plan ``x`` of a `Formulation` (or a model built by `build_model`)."""
     spec = _formulation(target).spec
-    return {line: spec.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in spec.costs[line].items())
-            for line in spec.cost_order}
+    return {line: spec.cost_value(line, x) for line in spec.cost_order}
 
 
 def extract(target, result, stage_seconds=None, stats=None) -> dict:

@@ -87,7 +87,7 @@ def route_volumes(f, d):
     """
     S, spec = f.sets, f.spec
     act, per = f.col("Active"), f.col("ActivePeriod")
-    keys = sorted(S["ship_tags"])
+    keys = sorted(S["ship_cols"])
     b_act, b_pmax = spec.block("Route_Active"), spec.block("Route_Period_Max")
     b_pmin, b_link = spec.block("Route_Period_Min"), spec.block("Route_Period_Link")
     b_max = spec.block("Route_Max_Volume")

@@ -66,6 +66,7 @@ def run_highs(h, spec: LinearSpec):
         value = sum(spec.cost_constants.values())
         return SolveResult("optimal", "empty", True, True, value, value, 0.0, 0.0,
                            "proven optimal: no flow is possible, the plan is empty"), []
+    release_memory()
     h.run()
     seconds = time.perf_counter() - t0
     ms = h.getModelStatus()
@@ -102,6 +103,18 @@ def run_highs(h, spec: LinearSpec):
         res = SolveResult("stopped_with_plan" if has_plan else "error", name, has_plan, False, obj, bound, gap, seconds,
                           f"the solver stopped: {name}" + (" with a plan that is NOT proven optimal" if has_plan else ""))
     return res, x
+
+
+def release_memory():
+    """Hand the memory freed while building back to the OS before the solver allocates its own (glibc
+    keeps freed heap otherwise); a no-op where the C library has no ``malloc_trim``."""
+    import ctypes
+    import gc
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def solve_spec(spec: LinearSpec, settings=None, tee=False):

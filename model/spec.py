@@ -51,7 +51,7 @@ class LinearSpec:
         self.row_lo = array("d")
         self.row_hi = array("d")
         self.exprs: dict[str, dict] = {}  # indexed expression name -> {key: (cols, coefs, constant)}
-        self.costs: dict[str, dict] = {}  # cost line -> {col: coefficient}
+        self.costs: dict[str, tuple] = {}  # cost line -> (array of columns, array of coefficients)
         self.cost_constants: dict[str, float] = {}
         self.cost_order: list = []
 
@@ -143,20 +143,26 @@ class LinearSpec:
 
     # -- objective ---------------------------------------------------------------------------------
     def add_cost(self, line, cols, coefs, constant=0.0):
-        """A named cost line (an Expression in Pyomo): ``constant + sum coefs * cols``."""
-        acc = self.costs.setdefault(line, {})
-        if line not in self.cost_order:
+        """A named cost line (an Expression in Pyomo): ``constant + sum coefs * cols`` (zeros dropped)."""
+        if line not in self.costs:
+            self.costs[line] = (array("i"), array("d"))
             self.cost_order.append(line)
+        acc_c, acc_a = self.costs[line]
         for c, a in zip(cols, coefs):
             if a:
-                acc[c] = acc.get(c, 0.0) + a
+                acc_c.append(c)
+                acc_a.append(a)
         self.cost_constants[line] = self.cost_constants.get(line, 0.0) + constant
+
+    def cost_value(self, line, x) -> float:
+        cols, coefs = self.costs[line]
+        return self.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in zip(cols, coefs))
 
     def objective(self):
         """Dense objective vector and constant (sum of all cost lines)."""
         c = [0.0] * self.n_cols
-        for coefs in self.costs.values():
-            for j, a in coefs.items():
+        for cols, coefs in self.costs.values():
+            for j, a in zip(cols, coefs):
                 c[j] += a
         return c, sum(self.cost_constants.values())
 
@@ -215,9 +221,9 @@ def to_pyomo(spec: LinearSpec, name="corridor"):
         m.add_component(name, pyo.Expression(m.component(name + "_INDEX"), rule=erule))
     total = 0.0
     for line in spec.cost_order:
-        coefs = spec.costs[line]
-        expr = LinearExpression(constant=spec.cost_constants.get(line, 0.0), linear_coefs=list(coefs.values()),
-                                linear_vars=[columns[j] for j in coefs])
+        cols, coefs = spec.costs[line]
+        expr = LinearExpression(constant=spec.cost_constants.get(line, 0.0), linear_coefs=list(coefs),
+                                linear_vars=[columns[j] for j in cols])
         comp = pyo.Expression(expr=expr)
         m.add_component(cost_component(line), comp)
         total = total + comp
