@@ -293,8 +293,7 @@ def _tags_and_gating(d):
         d.ship_tags[r].sort()
     if len(d.ship_tags) < len({r for (r, _p) in d.ship}):
         d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
-        d.leg_periods = {lq: rps for lq, rps in ((lq, [rp for rp in rps if rp in d.ship])
-                                                 for lq, rps in d.leg_periods.items()) if rps}
+        # d.leg_periods may still list route-periods that carry nothing; its readers skip those
     for (n, c, _p) in d.supply:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
     live_at = defaultdict(list)
