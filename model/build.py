@@ -10,7 +10,6 @@ coefficients are plain numbers computed in `data.py`.  The formulation is writte
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from contextlib import contextmanager
 
 from . import families_flow as flow

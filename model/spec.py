@@ -179,13 +179,14 @@ def to_pyomo(spec: LinearSpec, name="corridor"):
 
     m = pyo.ConcreteModel(name=name)
     columns = [None] * spec.n_cols
+    lb, ub = spec.lb, spec.ub
     for vb in spec.var_blocks.values():
         dims = len(vb.keys[0]) if vb.keys and isinstance(vb.keys[0], tuple) else 1
         index = pyo.Set(initialize=vb.keys, dimen=dims, ordered=True)
         m.add_component(vb.name.upper() + "_INDEX", index)
-        lb, ub, s = spec.lb, spec.ub, vb.start
+        s = vb.start
         var = pyo.Var(index, within=pyo.Binary if vb.integer else pyo.NonNegativeReals,
-                      bounds=lambda _m, *k, _s=s, _c=spec.col[vb.name]: _bounds(lb, ub, _c[k if len(k) > 1 else k[0]]),
+                      bounds=lambda _m, *k, _c=spec.col[vb.name]: _bounds(lb, ub, _c[k if len(k) > 1 else k[0]]),
                       doc=vb.doc)
         m.add_component(vb.name, var)
         for i, key in enumerate(vb.keys):
