@@ -17,7 +17,6 @@ and the root LP bound.  Solvers:
 from __future__ import annotations
 
 import multiprocessing as mp
-import resource
 import shutil
 import time
 import traceback
@@ -34,40 +33,22 @@ def available(solver) -> tuple[bool, str]:
     return True, ""
 
 
-def _rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
-class _Stages:
-    def __init__(self, rec):
-        self.rec = rec
-
-    def __call__(self, name):
-        rec = self
-
-        class _S:
-            def __enter__(self):
-                self.t = time.perf_counter()
-
-            def __exit__(self, *exc):
-                rec.rec[f"s_{name}"] = time.perf_counter() - self.t
-                rec.rec[f"peak_mb_{name}"] = _rss_mb()
-
-        return _S()
-
-
 def measure(job: dict) -> dict:
     """Run one job (in the worker process): ``{instance, path | (size, seed), solver, time_limit, out}``."""
+    from .pipeline import StageClock, peak_rss_mb
+
     rec = {k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep", "reference_optimum")}
-    rec["peak_mb_start"] = _rss_mb()
-    stage = _Stages(rec)
+    rec["peak_mb_start"] = peak_rss_mb()
+    clock = StageClock(memory=True)
     try:
-        _run(job, rec, stage)
+        _run(job, rec, clock.stage)
     except Exception as exc:  # a failing run is a record, not a crash of the benchmark
         rec["status"] = "error"
         rec["note"] = f"{type(exc).__name__}: {exc}"
         rec["traceback"] = traceback.format_exc(limit=4)
-    rec["peak_mb"] = _rss_mb()
+    rec.update({f"s_{k}": v for k, v in clock.seconds.items()})
+    rec.update({f"peak_mb_{k}": v for k, v in clock.peak_mb.items()})
+    rec["peak_mb"] = peak_rss_mb()
     return rec
 
 
@@ -85,7 +66,6 @@ def _run(job, rec, stage):
         with stage("read"):
             raw = read_workbook(job["path"])
     else:
-        rec["s_read"] = 0.0
         raw = _raw(generate(job["size"], job["seed"]))
     with stage("validate"):
         inputs = validate(raw)

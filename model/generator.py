@@ -189,24 +189,5 @@ def generate_inputs(size="s", seed=1):
 
 def write_instance(size, seed, path) -> Path:
     """Write a generated instance as an ordinary input workbook (streamed: fast for large sizes)."""
-    from openpyxl import Workbook
-
-    from .writer import _atomic_save
-    book = generate(size, seed)
-    wb = Workbook(write_only=True)
-    for name, rows in book.items():
-        ws = wb.create_sheet(name)
-        if name == "settings":
-            ws.append(["key", "value"])
-            for k, v in rows.items():
-                ws.append([k, v])
-            continue
-        cols = []
-        for r in rows:
-            for k in r:
-                if k not in cols:
-                    cols.append(k)
-        ws.append(cols)
-        for r in rows:
-            ws.append([r.get(c) for c in cols])
-    return _atomic_save(wb, Path(path))
+    from .sheets import write_sheets
+    return write_sheets(path, generate(size, seed), stream=True)

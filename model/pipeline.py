@@ -28,9 +28,12 @@ class RunReport:
     tables: dict = field(default_factory=dict)
 
 
-class _Clock:
-    def __init__(self):
-        self.seconds = {}
+class StageClock:
+    """Times named stages: ``with clock.stage("build"): ...`` records ``seconds[name]``; with ``memory``
+    set it also records the process's peak resident memory (MB) reached by the end of each stage."""
+
+    def __init__(self, memory=False):
+        self.seconds, self.peak_mb, self.memory = {}, {}, memory
 
     def stage(self, name):
         clock = self
@@ -41,8 +44,16 @@ class _Clock:
 
             def __exit__(self, *exc):
                 clock.seconds[name] = time.perf_counter() - self.t
+                if clock.memory:
+                    clock.peak_mb[name] = peak_rss_mb()
 
         return _S()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def run(input_path=None, output_path=None, write=True, tee=False, via="direct") -> RunReport:
@@ -62,7 +73,7 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct") 
 
     input_path = Path(input_path) if input_path else DEFAULT_INPUT
     output_path = Path(output_path) if output_path else default_output(input_path)
-    clock = _Clock()
+    clock = StageClock()
     with clock.stage("read"):
         raw = read_workbook(input_path)
     with clock.stage("validate"):

@@ -19,27 +19,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .sheets import write_sheets
+
 HIGH_PENALTY = 1e7
-
-
-def _book(path, sheets):
-    import openpyxl
-
-    from .writer import _atomic_save
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        if name == "settings":
-            ws.append(["key", "value"])
-            for k, v in rows.items():
-                ws.append([k, v])
-            continue
-        cols = list(rows[0]) if rows else ["note"]
-        ws.append(cols)
-        for r in rows:
-            ws.append([r.get(c) for c in cols])
-    return _atomic_save(wb, Path(path))
 
 
 def _single_period(currency, gap=1e-9):
@@ -48,51 +30,42 @@ def _single_period(currency, gap=1e-9):
             "periods": [{"period": "P1", "month": 1, "days": 30}]}
 
 
+def _transport_book(out_path, currency, plants, markets, arcs) -> Path:
+    """A single-period workbook: plants supply ``cases``, markets demand them, one one-leg route per arc
+    ``(plant, market, cost_per_case, distance_km)``."""
+    book = _single_period(currency)
+    book["commodities"] = [{"commodity": "cases", "unit": "case"}]
+    book["nodes"] = ([{"node": p, "kind": "mine", "country": "US"} for p in plants]
+                     + [{"node": m, "kind": "market", "country": "US"} for m in markets])
+    book["supply"] = [{"node": p, "commodity": "cases", "period": "*", "capacity_t": v["capacity"], "cost_per_t": 0}
+                      for p, v in plants.items()]
+    legs, routes, steps = [], [], []
+    for p, mk, cost, km in arcs:
+        rid = f"{p}>{mk}"
+        legs.append({"leg": rid, "from_node": p, "to_node": mk, "mode": "rail", "country": "US",
+                     "distance_km": km, "cost_per_t": cost, "transit_days": 0})
+        routes.append({"route": rid, "origin": p, "destination": mk, "commodity": "cases", "corridor": p})
+        steps.append({"route": rid, "seq": 1, "leg": rid})
+    book.update(legs=legs, routes=routes, route_legs=steps)
+    book["demand"] = [{"market": mk, "commodity": "cases", "end_use": "civil", "period": "*",
+                       "quantity_t": v["demand"]} for mk, v in markets.items()]
+    return write_sheets(out_path, book)
+
+
 def transport_workbook(json_path, out_path) -> Path:
     """Write Dantzig's transport problem (``transport.json``) as an input workbook."""
     src = json.loads(Path(json_path).read_text())
     f = src["freight_f"]
-    book = _single_period("kUSD")
-    book["commodities"] = [{"commodity": "cases", "unit": "case"}]
-    book["nodes"] = ([{"node": p, "kind": "mine", "country": "US"} for p in src["plants"]]
-                     + [{"node": m, "kind": "market", "country": "US"} for m in src["markets"]])
-    book["supply"] = [{"node": p, "commodity": "cases", "period": "*", "capacity_t": v["capacity"], "cost_per_t": 0}
-                      for p, v in src["plants"].items()]
-    legs, routes, steps = [], [], []
-    for p, row in src["distance"].items():
-        for mk, dist in row.items():
-            rid = f"{p}>{mk}"
-            legs.append({"leg": rid, "from_node": p, "to_node": mk, "mode": "rail", "country": "US",
-                         "distance_km": dist * 1609.344, "cost_per_t": f * dist / 1000.0, "transit_days": 0})
-            routes.append({"route": rid, "origin": p, "destination": mk, "commodity": "cases", "corridor": p})
-            steps.append({"route": rid, "seq": 1, "leg": rid})
-    book.update(legs=legs, routes=routes, route_legs=steps)
-    book["demand"] = [{"market": mk, "commodity": "cases", "end_use": "civil", "period": "*",
-                       "quantity_t": v["demand"]} for mk, v in src["markets"].items()]
-    return _book(out_path, book)
+    arcs = [(p, mk, f * dist / 1000.0, dist * 1609.344) for p, row in src["distance"].items()
+            for mk, dist in row.items()]
+    return _transport_book(out_path, "kUSD", src["plants"], src["markets"], arcs)
 
 
 def cannery_workbook(json_path, out_path) -> Path:
     """Write JuMP's cannery variant (``jump_cannery.json``: cost = distance) as an input workbook."""
     src = json.loads(Path(json_path).read_text())
-    book = _single_period("USD")
-    book["commodities"] = [{"commodity": "cases", "unit": "case"}]
-    book["nodes"] = ([{"node": p, "kind": "mine", "country": "US"} for p in src["plants"]]
-                     + [{"node": m, "kind": "market", "country": "US"} for m in src["markets"]])
-    book["supply"] = [{"node": p, "commodity": "cases", "period": "*", "capacity_t": v["capacity"], "cost_per_t": 0}
-                      for p, v in src["plants"].items()]
-    legs, routes, steps = [], [], []
-    for pair, dist in src["distances"].items():
-        p, mk = [x.strip() for x in pair.split("=>")]
-        rid = f"{p}>{mk}"
-        legs.append({"leg": rid, "from_node": p, "to_node": mk, "mode": "rail", "country": "US",
-                     "cost_per_t": dist, "transit_days": 0})
-        routes.append({"route": rid, "origin": p, "destination": mk, "commodity": "cases", "corridor": p})
-        steps.append({"route": rid, "seq": 1, "leg": rid})
-    book.update(legs=legs, routes=routes, route_legs=steps)
-    book["demand"] = [{"market": mk, "commodity": "cases", "end_use": "civil", "period": "*",
-                       "quantity_t": v["demand"]} for mk, v in src["markets"].items()]
-    return _book(out_path, book)
+    arcs = [tuple(x.strip() for x in pair.split("=>")) + (dist, None) for pair, dist in src["distances"].items()]
+    return _transport_book(out_path, "USD", src["plants"], src["markets"], arcs)
 
 
 def reference_instances(external) -> list:
@@ -158,7 +131,7 @@ def orlib_cap_workbook(txt_path, out_path, capacity=None) -> Path:
     book.update(legs=legs, routes=routes, route_legs=steps)
     book["demand"] = [{"market": c, "commodity": "good", "end_use": "civil", "period": "*", "quantity_t": demand[j]}
                       for j, c in enumerate(C) if demand[j] > 0]
-    return _book(out_path, book)
+    return write_sheets(out_path, book)
 
 
 def orlib_optima(path) -> dict:

@@ -3,44 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
-
 SHEETS = ("settings", "periods", "commodities", "nodes", "supply", "sites", "legs", "routes", "route_legs",
           "seasonality", "storage", "demand", "licences", "policies")
 
 
 def write_book(path, sheets: dict) -> Path:
-    """Write ``{sheet: [row dicts]}`` (settings as {key: value}) to ``path``; header = union of keys."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        if name == "settings" and isinstance(rows, dict):
-            ws.append(["key", "value"])
-            for k, v in rows.items():
-                ws.append([k, v])
-            continue
-        cols = []
-        for r in rows:
-            for k in r:
-                if k not in cols:
-                    cols.append(k)
-        if not cols:
-            cols = _default_header(name)
-        ws.append(cols)
-        for r in rows:
-            ws.append([r.get(c) for c in cols])
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if cell.data_type == "f":  # text that looks like a formula stays text, as a planner typed it
-                    cell.data_type = "s"
-    wb.save(path)
-    return Path(path)
-
-
-def _default_header(name):
-    from model.schema import SHEET
-    return [c.name for c in SHEET[name].columns if c.required] or ["note"]
+    """Write ``{sheet: [row dicts]}`` (settings as {key: value}) to ``path`` (an empty sheet gets the schema's
+    columns as its header)."""
+    from model.sheets import write_sheets
+    return write_sheets(path, sheets)
 
 
 class Net:
