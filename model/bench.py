@@ -176,8 +176,13 @@ def _solve_pyomo_file(m, solver, settings, stage):
         x = [v.value or 0.0 for v in m._columns]
         obj = pyo.value(m.Total_Cost_Objective)
     proven = tc == "optimal"
-    r = SolveResult("optimal" if proven else ("stopped_with_plan" if ok else tc), tc, ok, proven, obj, None, None,
-                    time.perf_counter() - t0)
+    if proven:
+        status = "optimal"
+    elif "timelimit" in tc.lower():
+        status = "time_limit_with_plan" if ok else "time_limit_no_plan"
+    else:
+        status = "stopped_with_plan" if ok else tc
+    r = SolveResult(status, tc, ok, proven, obj, None, None, time.perf_counter() - t0)
     r.x = x
     return r
 
