@@ -90,9 +90,10 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct") 
     stats = f.spec.stats()
     with clock.stage("solve"):
         result = solve(target, data.settings, tee=tee)
-    if "handover_s" in result.stats:
+    if "handover_s" in result.stats:  # report the hand-over as its own stage, before the solve
+        solve_s = clock.seconds.pop("solve")
         clock.seconds["handover"] = result.stats["handover_s"]
-        clock.seconds["solve"] -= result.stats["handover_s"]
+        clock.seconds["solve"] = solve_s - result.stats["handover_s"]
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(inputs.warnings) + list(data.warnings))
     report.costs = cost_breakdown(f, result.x) if result.has_plan else {}
