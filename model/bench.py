@@ -73,7 +73,7 @@ def _run(job, rec, stage):
     with stage("build"):
         d = prepare(inputs)
         f = formulate(d)
-        m = build_model(f.d) if solver not in ("highs", "highs_mps") else None
+        m = build_model(f) if solver not in ("highs", "highs_mps") else None
     settings = dict(d.settings)
     if job.get("time_limit"):
         settings["time_limit_s"] = job["time_limit"]
@@ -148,7 +148,12 @@ def _solve_appsi(m, settings, stage):
         x = [v.value or 0.0 for v in m._columns]
     obj, bound = res.best_feasible_objective, res.best_objective_bound
     gap = abs(obj - bound) / max(1e-10, abs(obj)) if ok and bound is not None else None
-    status = "optimal" if proven else ("time_limit_with_plan" if ok else str(res.termination_condition.name))
+    if proven:
+        status = "optimal"
+    elif res.termination_condition == TC.maxTimeLimit:
+        status = "time_limit_with_plan" if ok else "time_limit_no_plan"
+    else:
+        status = ("stopped_with_plan" if ok else "") or res.termination_condition.name
     r = SolveResult(status, res.termination_condition.name, ok, proven, obj, bound, gap, time.perf_counter() - t0)
     r.x = x
     return r
@@ -163,8 +168,9 @@ def _solve_pyomo_file(m, solver, settings, stage):
         opt.options.update({"sec": settings.get("time_limit_s"), "ratio": settings.get("mip_rel_gap")})
     elif solver == "glpk":
         opt.options.update({"tmlim": int(settings.get("time_limit_s") or 600), "mipgap": settings.get("mip_rel_gap")})
-    rec_stage = stage
-    with rec_stage("solve"):
+    elif solver == "scip":
+        opt.options.update({"limits/time": settings.get("time_limit_s"), "limits/gap": settings.get("mip_rel_gap")})
+    with stage("solve"):
         t0 = time.perf_counter()
         res = opt.solve(m, load_solutions=False)
     tc = str(res.solver.termination_condition)

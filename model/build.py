@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from . import families_flow as flow
 from . import families_rules as rules
-from .data import CaseData, prepare
+from .data import CaseData, prepare, routes_into
 from .provenance import untag
 from .spec import LinearSpec, to_pyomo
 
@@ -63,8 +63,8 @@ def formulate(data) -> Formulation:
 
 
 def build_model(data):
-    """Return the Pyomo ConcreteModel of ``data`` (a `CaseData`, or validated `Inputs`, prepared first)."""
-    f = formulate(data)
+    """Return the Pyomo ConcreteModel of ``data``: a `Formulation`, a `CaseData`, or validated `Inputs`."""
+    f = data if isinstance(data, Formulation) else formulate(data)
     with paused_gc():
         m = to_pyomo(f.spec)
     m._case = f.d  # (not `_data`: Pyomo blocks keep their own `_data`)
@@ -93,10 +93,9 @@ def add_sets(f, d):
     S["DELIVER"] = [(mk, c, e, p, k) for (mk, c, e, p) in d.demand for k in d.demand_tags.get((mk, c, e), ())]
     used = {r for (r, _k, _p) in ship}
     policed = {r for pol in d.policies if pol["measure"] == "max_active_routes"
-               for r in d.routes if d.routes[r].destination == pol["market"]
-               and d.routes[r].commodity in pol["commodities"]}
+               for r in routes_into(d, pol["market"], pol["commodities"])}
     S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)
-    S["MIN_VOLUME_ROUTE_PERIODS"] = sorted((r, p) for (r, p) in d.ship if r in used and d.routes[r].min_t > 0)
+    S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
     S["APPLICATIONS"] = sorted(d.windows)
     S["COVERS"] = sorted((L, a, p) for (L, a), w in d.windows.items()
                          if d.licences[L].get("quota_t") is not None for p in w)

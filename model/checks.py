@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from .schema import STAR
-
 _YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")
 
 
@@ -15,9 +13,8 @@ def check_semantics(chk, tables, settings):
     _sites(chk, tables, nodes)
     _routes(chk, tables)
     _seasonality(chk, tables, nodes)
-    _licences(chk, tables)
+    _tag_safe(chk, tables)
     _policies(chk, tables)
-    _demand(chk, tables, nodes)
     if not tables.get("periods"):
         chk.err("periods", None, "", "no periods declared: at least one row is needed")
 
@@ -83,6 +80,14 @@ def _routes(chk, tables):
             chk.err("route_legs", steps[0]["_row"], "seq", f"route '{rid}': seq must run 1, 2, ... without "
                                                            f"gaps; found {', '.join(map(str, seqs))}")
             continue
+        seen_legs = {}
+        for s in steps:
+            if s["leg"] in seen_legs:
+                chk.err("route_legs", s["_row"], "leg", f"route '{rid}' uses leg '{s['leg']}' twice (also at seq "
+                                                        f"{seen_legs[s['leg']]}); a route is a path without repeats")
+            seen_legs.setdefault(s["leg"], s["seq"])
+        if len(seen_legs) < len(steps):
+            continue
         at = rt.get("origin")
         for s in steps:
             leg = legs.get(s["leg"])
@@ -97,10 +102,6 @@ def _routes(chk, tables):
             if at is not None and rt.get("destination") and at != rt["destination"]:
                 chk.err("route_legs", steps[-1]["_row"], "leg",
                         f"route '{rid}' ends at '{at}', not at its destination '{rt['destination']}'")
-    declared = {r.get("route") for r in tables.get("routes", [])}
-    for r in tables.get("route_legs", []):
-        if r.get("route") is not None and r["route"] not in declared:
-            pass  # reported as an undeclared reference
 
 
 def _seasonality(chk, tables, nodes):
@@ -123,12 +124,23 @@ def _seasonality(chk, tables, nodes):
             chk.err("seasonality", r["_row"], "period", "give a month or a period, not both")
 
 
-def _licences(chk, tables):
-    for r in tables["licences"]:
-        if r.get("rule") == "required" and r.get("validity_periods") is not None and r["validity_periods"] < 1:
-            chk.err("licences", r["_row"], "validity_periods", "must be at least 1")
-        if r.get("end_use") is None:
-            r["end_use"] = STAR
+# labels that become part of the model's tags (commodity|tech|processing country|end use|transit countries)
+_TAGGED = (("commodities", "commodity"), ("nodes", "country"), ("sites", "tech_origin"), ("legs", "country"),
+           ("demand", "end_use"), ("licences", "end_use"), ("licences", "country"))
+
+
+def _tag_safe(chk, tables):
+    """'|' and '+' separate the parts of a tag: labels that enter tags may not contain them."""
+    for sheet, col in _TAGGED:
+        for r in tables.get(sheet, []):
+            v = r.get(col)
+            if isinstance(v, str) and ("|" in v or "+" in v):
+                chk.err(sheet, r["_row"], col, f"'{v}' contains '|' or '+', which this column may not hold")
+    for r in tables.get("policies", []):
+        v = r.get("value")
+        if r.get("measure") in ("transit_country", "processing_country") and isinstance(v, str) and (
+                "|" in v or "+" in v):
+            chk.err("policies", r["_row"], "value", f"'{v}' contains '|' or '+', which a country code may not hold")
 
 
 def _policies(chk, tables):
@@ -153,9 +165,3 @@ def _policies(chk, tables):
             chk.err("policies", row, "max_share", "give max_share or min_share (0..1)")
         if r.get("max_share") is not None and r.get("min_share") is not None and r["min_share"] > r["max_share"]:
             chk.err("policies", row, "min_share", f"{r['min_share']:g} exceeds max_share {r['max_share']:g}")
-
-
-def _demand(chk, tables, nodes):
-    for r in tables["demand"]:
-        if r.get("end_use") is None:
-            r["end_use"] = "civil"

@@ -155,7 +155,8 @@ def cmd_bench(args) -> int:
     print(f"written    {res['workbook']}\nwritten    {res['csv']}")
     for p in res["charts"]:
         print(f"written    {p}")
-    bad = [r for r in records if r.get("match") == "NO" or r.get("status") == "error"]
+    bad = [r for r in records if r.get("status") == "error"
+           or (r.get("reference_optimum") is not None and r.get("status") != "skipped" and r.get("match") != "yes")]
     for r in bad:
         print(f"MISMATCH or ERROR: {r['instance']} {r['solver']}: {r.get('status')} {r.get('objective')} "
               f"(published {r.get('reference_optimum')}) {r.get('note', '')}", file=sys.stderr)
@@ -166,11 +167,22 @@ def cmd_docs(args) -> int:
     from .template import inputs_markdown
     text = inputs_markdown()
     if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(text)
         print(f"written    {args.output}")
     else:
         print(text)
     return EXIT_OK
+
+
+def _positive_int(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 1")
+    return n
 
 
 def main(argv=None) -> int:
@@ -198,7 +210,7 @@ def main(argv=None) -> int:
     b.add_argument("--sizes", help="comma-separated generated sizes: xs, s, m, l (default all, unless --reference)")
     b.add_argument("--solvers", default="highs", help="comma-separated: highs, appsi_highs, highs_mps, cbc, glpk, "
                                                       "scip (absent ones are skipped with a note)")
-    b.add_argument("--repeat", type=int, default=1)
+    b.add_argument("--repeat", type=_positive_int, default=1)
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--time-limit", type=float, help="solver seconds per run (default: the instance's setting)")
     b.add_argument("--in-memory", action="store_true", help="build generated instances in memory (no workbook)")
@@ -209,7 +221,11 @@ def main(argv=None) -> int:
     d.add_argument("-o", "--output")
     d.set_defaults(func=cmd_docs)
     args = p.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except OSError as e:  # a folder that cannot be created, a file that cannot be written ...
+        print(f"corridor: {e.strerror or e}: {e.filename or ''}", file=sys.stderr)
+        return EXIT_OUTPUT
 
 
 if __name__ == "__main__":

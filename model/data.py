@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .calendar import Calendar, Seasons
 from .provenance import Tagging, rule_matches, transited, untag
+from .reader import Issue
 from .schema import STAR
 
 INF = math.inf
@@ -87,13 +88,11 @@ class CaseData:
     tagging: Tagging | None = None
     removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
     warnings: list = field(default_factory=list)  # Issues found while deriving (the data is usable)
+    _routes_into: dict | None = None
 
     @property
     def periods(self):
         return self.cal.periods
-
-    def route_bound(self, r, p):
-        return self.ship[(r, p)].bound
 
 
 def _by(rows, key):
@@ -136,6 +135,11 @@ def _prepare(inputs) -> CaseData:
     _supply_sites_storage_demand(d, t)
     d.tagging = Tagging(d)
     _route_periods(d)
+    for r, route in d.routes.items():
+        if route.min_t > 0 and not any((r, p) in d.ship for p in d.periods):
+            d.warnings.append(Issue("routes", route.row, "min_volume_t", f"route '{r}' can never carry its minimum "
+                                    f"{route.min_t:g} t in a period (capacity too small or closed); it is unused",
+                                    "warning"))
     _tags_and_gating(d)
     _bounds(d)
     _policies(d)
@@ -165,6 +169,9 @@ def _supply_sites_storage_demand(d, t):
     for r in t["storage"]:
         cap = INF if r["capacity_t"] is None else r["capacity_t"]
         init = 0.0 if d.cal.cyclic else (r["initial_t"] or 0.0)
+        if init > cap:
+            d.warnings.append(Issue("storage", r["_row"], "initial_t", f"{init:g} t exceeds capacity_t {cap:g}; "
+                                    "the initial stock is cut to the capacity", "warning"))
         d.storage[(r["node"], r["commodity"])] = (cap, r["holding_cost_per_t"] or 0.0, min(init, cap))
     default_pen = d.settings["shortfall_penalty_per_t"]
     explicit = {(r["market"], r["commodity"], r["end_use"], r["period"]) for r in t["demand"] if r["period"] != STAR}
@@ -307,7 +314,6 @@ def _tags_and_gating(d):
                           for k2 in tg.site_outputs(s, k) if (s, k2) in live]
     for (n, c) in d.storage:
         d.stock_tags[(n, c)] = [k for k in live_at[n] if untag(k)[0] == c]
-    from .reader import Issue
     for s, rec in d.sites.items():
         if rec["status"] == "existing" and (rec["min_throughput_t"] or 0) > 0 and not d.proc_arcs.get(s):
             d.warnings.append(Issue("sites", rec["_row"], "min_throughput_t", f"no input can reach site '{s}', so "
@@ -398,12 +404,22 @@ def _policies(d):
     for pol in d.policy_rows:
         markets = sorted(demanded) if pol["market"] == STAR else [pol["market"]]
         for m in markets:
-            comms = demanded[m] if pol["commodity"] in (STAR, None) else {pol["commodity"]} & demanded[m]
+            have = demanded.get(m, set())
+            comms = have if pol["commodity"] in (STAR, None) else {pol["commodity"]} & have
             if not comms and pol["commodity"] not in (STAR, None):
                 comms = {pol["commodity"]}
             d.policies.append({"policy": pol["policy"], "market": m, "commodities": sorted(comms),
                                "measure": pol["measure"], "value": pol["value"], "max_share": pol["max_share"],
                                "min_share": pol["min_share"], "max_count": pol["max_count"], "row": pol["_row"]})
+
+
+def routes_into(d, market, commodities) -> list:
+    """Routes ending at ``market`` that carry one of ``commodities`` (index built once per CaseData)."""
+    if d._routes_into is None:
+        d._routes_into = defaultdict(list)
+        for r, route in d.routes.items():
+            d._routes_into[(route.destination, route.commodity)].append(r)
+    return [r for c in commodities for r in d._routes_into.get((market, c), ())]
 
 
 def policy_part(d, pol, r, k) -> bool:

@@ -30,10 +30,6 @@ class Plan:
         v = self.x[j]
         return 0.0 if v is None or abs(v) < EPS else float(v)
 
-    def __contains__(self, item):
-        block, key = item
-        return key in self.spec.col[block]
-
 
 def _formulation(target):
     return getattr(target, "_formulation", target)

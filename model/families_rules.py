@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .data import policy_part
+from .data import policy_part, routes_into
 
 INF = float("inf")
 
@@ -102,8 +102,8 @@ def policy_shares(f, d):
         key = (pol["policy"], pol["market"])
         cols = [j for j, _hit in arr]
         for which, share in (("max", pol["max_share"]), ("min", pol["min_share"])):
-            if share is None or (which == "min" and share <= 0):
-                continue
+            if share is None or (which == "min" and share <= 0) or (which == "max" and share >= 1):
+                continue  # no bound, or one that always holds
             coefs = [(1.0 if hit else 0.0) - share for _j, hit in arr]  # Part - share * Received
             rows[which].append((key, cols, coefs, (-INF, 0.0) if which == "max" else (0.0, INF)))
     for blk, which in ((b_max, "max"), (b_min, "min")):
@@ -122,8 +122,7 @@ def policy_active_routes(f, d):
     for pol in sorted(d.policies, key=lambda x: (x["policy"], x["market"])):
         if pol["measure"] != "max_active_routes":
             continue
-        cols = [act[r] for r in sorted(act) if d.routes[r].destination == pol["market"]
-                and d.routes[r].commodity in pol["commodities"]]
+        cols = [act[r] for r in sorted(routes_into(d, pol["market"], pol["commodities"])) if r in act]
         if cols:
             f.spec.add_row(blk, (pol["policy"], pol["market"]), cols, [1.0] * len(cols), hi=pol["max_count"])
 

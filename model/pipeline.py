@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .reader import InputError, read_workbook
+from .reader import read_workbook
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PACKAGE_ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
@@ -79,10 +79,6 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct") 
     with clock.stage("validate"):
         inputs = validate(raw)
     del raw
-    if inputs.settings["objective"] != "min_cost":
-        from .reader import Issue
-        raise InputError([Issue("settings", None, "value", "objective 'max_security' needs disruption "
-                                "scenarios, which this version does not model yet; use 'min_cost'")])
     with clock.stage("build"):
         data = prepare(inputs)
         target = build_model(data) if via == "pyomo" else formulate(data)

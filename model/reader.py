@@ -89,7 +89,7 @@ def read_workbook(path) -> RawWorkbook:
         for ws in wb.worksheets:
             by_name.setdefault(_norm(ws.title), ws)
         for name in by_name:
-            if name not in SHEET and name not in ("readme",):
+            if name not in SHEET and name not in ("readme", "_lists"):  # the template's own sheets
                 raw.issues.append(Issue(by_name[name].title, None, "",
                                         "unknown sheet, ignored (known sheets: "
                                         + ", ".join(s.name for s in SHEETS) + ")", "warning"))

@@ -23,12 +23,6 @@ class SolveResult:
     x: list | None = None  # column values of the plan (spec order), when there is one
 
 
-def model_stats(target) -> dict:
-    """Rows, columns, nonzeros and binaries of a `Formulation` or a ConcreteModel built by `build_model`."""
-    f = getattr(target, "_formulation", target)
-    return f.spec.stats()
-
-
 def solve(target, settings=None, tee=False) -> SolveResult:
     """Solve a `Formulation` (HiGHS through its own fast hand-over) or a ConcreteModel (HiGHS through Pyomo's
     persistent ``highs`` interface).  Either way the result carries the plan's column values in ``x``."""

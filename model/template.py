@@ -110,8 +110,8 @@ def write_template(path, from_inputs=None) -> Path:
                 dv.showErrorMessage = True
                 ws.add_data_validation(dv)
                 dv.add(rng)
-            if c.kind in ("id", "ref", "text", "list", "enum"):
-                for row in range(2, 3):
+            if c.kind in ("id", "ref", "text", "list", "enum") and not s.kv:
+                for row in range(2, ROWS_WITH_DROPDOWNS + 1):  # ids such as 2027-01 stay text, not dates
                     ws.cell(row=row, column=j).number_format = "@"
     return _atomic_save(wb, Path(path))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +24,14 @@ class Inputs:
     sha256: str = ""
     warnings: list = field(default_factory=list)
 
-    def rows(self, sheet):
-        return self.tables.get(sheet, [])
-
 
 def read_inputs(path) -> Inputs:
     """Read and validate a workbook; raise `InputError` listing every problem."""
     return validate(read_workbook(path))
+
+
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+                "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
 
 
 def _blank(v):
@@ -63,8 +63,8 @@ class _Checker:
             self.err(sheet, row, col, f"id '{s}' has leading or trailing blanks; remove them")
             return None
         s = s.strip()
-        if isinstance(v, str) and s.startswith("#") and s.endswith(("!", "?", "A")) and s.upper() == s:
-            self.err(sheet, row, col, f"holds the Excel error value {s}")
+        if isinstance(v, str) and s in EXCEL_ERRORS:
+            self.err(sheet, row, col, f"holds the Excel error value {s}; fix the formula or type the value")
             return None
         return s
 
@@ -162,6 +162,11 @@ def _convert_settings(chk, records):
                 out[key] = x
         else:
             out[key] = str(v).strip()
+    if out["objective"] == "max_security":
+        chk.err("settings", seen.get("objective"), "value", "objective 'max_security' needs disruption scenarios, "
+                                                            "which this version does not model yet; use 'min_cost'")
+    if out["time_limit_s"] is not None and out["time_limit_s"] <= 0:
+        chk.err("settings", seen.get("time_limit_s"), "value", "time_limit_s must be above 0 seconds")
     return out
 
 
@@ -250,5 +255,3 @@ def _suggest(item, pool):
         return "; declared: " + ", ".join(sorted(map(str, pool)))
     return ""
 
-
-_YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")

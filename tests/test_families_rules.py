@@ -49,8 +49,7 @@ def transit_case(periods=4, horizon="open", **lic):
          .node("K", "market", "JP").supply("M", 10_000)
          .leg("G1", "M", "B", cost=1).leg("G2", "B", "K", country="CN").route("G", ["G1", "G2"], corridor="China")
          .link("A", "M", "K", cost=20, corridor="West").demand("K", 10, commodity="ore"))
-    if lic is not None:
-        n.licence("CN-TR", "transit", "CN", **lic)
+    n.licence("CN-TR", "transit", "CN", **lic)
     return n
 
 
@@ -162,3 +161,33 @@ def test_leg_capacity_holds_for_a_route_carrying_several_tags(solve_net):
     assert rep.result.objective == pytest.approx(20010)
     assert flows(rep) == {"R": pytest.approx(10)}
     assert set(rep.tables["route_flows"].earmarked_end_use) <= {"*", "defense"}
+
+
+def test_shared_leg_capacity_over_two_multi_tag_routes(solve_net):
+    """Two routes share a 10 t leg and each carries civil and defense tags (a defense rule tells them apart):
+    the leg still caps their sum.  10 of 30 delivered, 20 short at 1000, freight 1/t -> 20010."""
+    n = (Net().node("M", "mine", "KZ").node("H").node("K", "market", "JP").supply("M", 100, commodity="reo")
+         .leg("SH", "M", "H", cost=1, cap=10).leg("A", "H", "K").leg("B", "H", "K")
+         .route("RA", ["SH", "A"], commodity="reo").route("RB", ["SH", "B"], commodity="reo")
+         .licence("KZ-DEF", "export", "KZ", end_use="defense", validity_periods=1)
+         .demand("K", 15).demand("K", 15, end_use="defense"))
+    rep = solve_net(n)
+    assert rep.result.objective == pytest.approx(20010)
+    assert sum(flows(rep).values()) == pytest.approx(10)
+    assert "Leg_Capacity" in rep_blocks(rep)
+
+
+def rep_blocks(rep):
+    from model.build import formulate
+    from model.validate import read_inputs
+    return {name for name, b in formulate(read_inputs(rep.input_path)).spec.row_blocks.items() if b.keys}
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_policy_rows_in_any_order(solve_net, order):
+    """A policy on a node without demand must not leak into a later market = * policy."""
+    n = two_corridors()
+    rows = [{"policy": "P-H", "market": "M", "measure": "corridor", "value": "East", "max_share": 0.0},
+            {"policy": "P-ALL", "market": "*", "measure": "corridor", "value": "East", "max_share": 0.6}]
+    n.sheets["policies"].extend(rows[::order])
+    assert solve_net(n).result.objective == pytest.approx(140)
