@@ -5,6 +5,20 @@ import re
 
 _YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")
 
+RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
+    "every id referred to is declared on its sheet; ids are unique; ids have no leading or trailing blanks",
+    "periods: at least one; a blank month is read from a YYYY-MM id; days above 0",
+    "sites: the node is of kind site; input and output commodity differ; yield above 0; min_throughput_t at most "
+    "capacity_t; tech_origin defaults to the site's country",
+    "routes: origin and destination differ; min_volume_t at most max_volume_t; route_legs seq runs 1, 2, ... and the "
+    "legs chain from origin to destination without using a leg twice",
+    "seasonality: the target exists for its target_type; give a month or a period, not both",
+    "policies: max_active_routes needs max_count; share measures need a value (a known corridor or route) and "
+    "max_share or min_share, min at most max",
+    "labels that enter the model's tags (commodity ids, countries, tech_origin, end uses) hold no '|' or '+'",
+    "settings: objective max_security is not available yet; time_limit_s above 0",
+)
+
 
 def check_semantics(chk, tables, settings):
     """Append an issue to ``chk`` for every violated cross-sheet rule; never raises."""

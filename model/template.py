@@ -129,6 +129,8 @@ def inputs_markdown() -> str:
             out.append(f"| `{c.name}` | {'yes' if c.required else ''} | {c.unit} | {_default_text(c)} | "
                        f"{_allowed_text(c)} | {c.desc} |")
         out.append("")
+    from .checks import RULES
+    out += ["## Rules across cells and sheets", ""] + [f"- {r}" for r in RULES] + [""]
     out += ["## settings keys", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
     for key, (kind, default, allowed, desc) in SETTINGS.items():
         allowed_txt = ", ".join(allowed) if kind == "enum" else (f">= {allowed[0]:g}" if allowed else "")
