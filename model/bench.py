@@ -53,6 +53,9 @@ def measure(job: dict) -> dict:
 
 
 def _run(job, rec, stage):
+    import highspy  # noqa: F401  (loaded before any stage is timed, for every solver path alike)
+    import pyomo.environ  # noqa: F401
+
     from .build import build_model, formulate
     from .data import prepare
     from .extract import extract

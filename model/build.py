@@ -80,13 +80,14 @@ def add_sets(f, d):
     S["PROCESS"] = [(s, ki, ko, p) for (s, p) in d.site_period for (ki, ko) in d.proc_arcs.get(s, ())]
     S["CANDIDATE_SITES"] = sorted(s for s, r in d.sites.items() if r["status"] == "candidate"
                                   and any((s, p) in d.site_period for p in P))
-    ship = []
-    for (r, p) in d.ship:
+    ship, ship_ub = [], []
+    for (r, p), rp in d.ship.items():
         for k in d.ship_tags[r]:
             need = d.gating.get((r, k))
             if not need or all((L, p) in d.covers for L in need):  # a gated flow needs a licence held in p
                 ship.append((r, k, p))
-    S["SHIP"] = ship
+                ship_ub.append(rp.bound)
+    S["SHIP"], S["ship_ub"] = ship, ship_ub
     S["STOCK"] = [(n, k, p) for (n, c) in d.storage for k in d.stock_tags.get((n, c), ()) for p in P]
     S["INITIAL"] = [(n, k) for (n, c), v in d.storage.items() if v[2] > 0
                     for k in d.stock_tags.get((n, c), ()) if k in d.tagging.source_tags(c)]
@@ -108,8 +109,7 @@ def add_variables(f, d):
         doc="tonnes supplied at a node, per tag and period")
     add("Process", S["PROCESS"], ub=lambda key: d.site_period[(key[0], key[3])][0],
         doc="input tonnes processed at a site, per input tag, output tag and period")
-    ship = add("Ship", S["SHIP"], ub=lambda key: d.ship[(key[0], key[2])].bound,
-               doc="tonnes dispatched on a route, per tag and dispatch period")
+    ship = add("Ship", S["SHIP"], ub=S["ship_ub"], doc="tonnes dispatched on a route, per tag and dispatch period")
     cols = {key: [] for key in d.ship}  # (r, p) -> Ship columns of all tags (keys shared with d.ship)
     for (r, k, p), j in ship.items():
         cols[(r, p)].append(j)

@@ -188,40 +188,41 @@ def _route_periods(d):
     """Runnable (route, dispatch period) pairs with costs per tonne and the period each leg is used in.
 
     A route whose legs, route and corridor have no seasonality has the same costs and bound in every
-    period; only the periods its legs fall in differ.  Calendar shifts are cached per (period, days).
+    period; only the periods its legs fall in differ.  Calendar shifts are tabulated once per distance.
     """
     cal, se = d.cal, d.seasons
-    shift_cache = {}
+    tables = {}
 
-    def shift(p, days):
-        key = (p, days)
-        q = shift_cache.get(key)
-        if q is None and key not in shift_cache:
-            q = shift_cache[key] = cal.shift(p, days)
-        return q
+    def table(days):  # days travelled -> [period reached, for each dispatch period]
+        t = tables.get(days)
+        if t is None:
+            t = tables[days] = [cal.shift(p, days) for p in cal.periods]
+        return t
 
     seasonal = se.targets
     leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"], rec["cost_per_t"] or 0.0,
                         rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
     leg_periods, leg_cap = d.leg_periods, d.leg_cap
     for r, route in d.routes.items():
-        legs = [(leg, before) + leg_static[leg] for leg, before in zip(route.legs, route.leg_days)]
-        flat = not any(x[5] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
+        legs = [(leg,) + leg_static[leg] for leg in route.legs]
+        when = [table(before) for before in route.leg_days]
+        arrivals = table(route.total_days)
+        flat = not any(x[4] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
             not in seasonal
         if flat:
-            bound0 = min([route.max_t] + [x[2] for x in legs])
-            freight0, handling0 = sum(x[3] for x in legs), sum(x[4] for x in legs)
+            bound0 = min([route.max_t] + [x[1] for x in legs])
+            freight0, handling0 = sum(x[2] for x in legs), sum(x[3] for x in legs)
             if bound0 <= 0 or bound0 < route.min_t:
                 continue
-        for p in cal.periods:
-            arrive = shift(p, route.total_days)
+        for i, p in enumerate(cal.periods):
+            arrive = arrivals[i]
             if arrive is None:
                 continue  # open horizon: would arrive after the end, never delivered
             if flat:
                 bound, freight, handling = bound0, freight0, handling0
-                at = [(leg, shift(p, before), cap) for leg, before, cap, _c, _h, _s in legs]
+                at = [(x[0], w[i], x[1]) for x, w in zip(legs, when)]
             else:
-                bound, freight, handling, at = _seasonal_route_period(se, route, r, p, legs, shift)
+                bound, freight, handling, at = _seasonal_route_period(se, route, r, p, legs, [w[i] for w in when])
                 if bound <= 0 or bound < route.min_t:
                     continue
             rp = (r, p)  # one tuple shared by d.ship and leg_periods
@@ -232,14 +233,14 @@ def _route_periods(d):
                     leg_cap[(leg, q)] = cap
 
 
-def _seasonal_route_period(se, route, r, p, legs, shift):
+def _seasonal_route_period(se, route, r, p, legs, periods):
+    """Bound, freight and handling per tonne, and (leg, period, capacity) of a seasonal route-period."""
     f_cap = se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p)
     f_cost = se.cost_factor("route", r, p) * se.cost_factor("corridor", route.corridor, p)
     bound = route.max_t * f_cap if f_cap > 0 else 0.0
     freight = handling = 0.0
     at = []
-    for leg, before, cap0, cost, hand, _s in legs:
-        q = shift(p, before)
+    for (leg, cap0, cost, hand, _s), q in zip(legs, periods):
         lf = se.cap_factor("leg", leg, q)
         cap = cap0 * lf if lf > 0 else 0.0
         bound = min(bound, cap)
@@ -276,8 +277,10 @@ def _tags_and_gating(d):
             verdict[key] = need
         return verdict[key] is not None
 
+    supplied = {(n, c) for (n, c, _p) in d.supply}
+    demand_rows = {(m, c, e) for (m, c, e, _p) in d.demand}
     sources = set()
-    for (n, c, _p) in d.supply:
+    for (n, c) in supplied:
         sources.update((n, k) for k in tg.source_tags(c))
     for (n, c), (_cap, _h, init) in d.storage.items():
         if init > 0:
@@ -285,7 +288,7 @@ def _tags_and_gating(d):
     site_nodes = {s: rec["input_commodity"] for s, rec in d.sites.items()
                   if any((s, p) in d.site_period for p in d.periods)}
     demand_uses = defaultdict(set)
-    for (m, c, e, _p) in d.demand:
+    for (m, c, e) in demand_rows:
         demand_uses[(m, c)].add(tg.demand_class(c, e))
     reached, useful = tg.reachability(allowed, sources, site_nodes, demand_uses)
     live = reached & useful
@@ -301,7 +304,7 @@ def _tags_and_gating(d):
     if len(d.ship_tags) < len({r for (r, _p) in d.ship}):
         d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
         # d.leg_periods may still list route-periods that carry nothing; its readers skip those
-    for (n, c, _p) in d.supply:
+    for (n, c) in supplied:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
     live_at = defaultdict(list)
     for (n, k) in sorted(live):
@@ -318,7 +321,7 @@ def _tags_and_gating(d):
         if rec["status"] == "existing" and (rec["min_throughput_t"] or 0) > 0 and not d.proc_arcs.get(s):
             d.warnings.append(Issue("sites", rec["_row"], "min_throughput_t", f"no input can reach site '{s}', so "
                                     "its minimum throughput cannot be met and is not imposed", "warning"))
-    for (m, c, e, _p) in d.demand:
+    for (m, c, e) in demand_rows:
         cls = tg.demand_class(c, e)
         d.demand_tags[(m, c, e)] = [k for k in reached_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
     rules = {r["licence"]: r for r in d.rules}

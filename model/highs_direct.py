@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 
+import highspy
 import numpy as np
 
 from .spec import INF, LinearSpec
@@ -17,8 +18,6 @@ from .spec import INF, LinearSpec
 def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
     """A ``highspy.Highs`` holding the model of ``spec`` (options from ``settings``), ready to run.
     ``names``: also pass readable column and row names (for exported files)."""
-    import highspy
-
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(tee))
     settings = settings or {}
@@ -32,9 +31,11 @@ def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
         return h
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = spec.n_cols, spec.n_rows
-    c, offset = spec.objective()
-    lp.col_cost_ = np.asarray(c, dtype=np.float64)
-    lp.offset_ = offset
+    c = np.zeros(spec.n_cols)
+    for cols, coefs in spec.costs.values():
+        np.add.at(c, np.frombuffer(cols, dtype=np.int32), np.frombuffer(coefs, dtype=np.float64))
+    lp.col_cost_ = c
+    lp.offset_ = sum(spec.cost_constants.values())
     inf = highspy.kHighsInf
     lp.col_lower_ = np.clip(np.frombuffer(spec.lb, dtype=np.float64), -inf, inf)
     lp.col_upper_ = np.clip(np.frombuffer(spec.ub, dtype=np.float64), -inf, inf)
@@ -46,19 +47,17 @@ def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
     lp.a_matrix_.value_ = np.frombuffer(spec.data, dtype=np.float64)
     if names:
         lp.col_names_, lp.row_names_ = _names(spec)
-    if spec.n_integer:
-        kinds = np.frombuffer(spec.integer, dtype=np.int8)
-        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous for v in kinds]
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS refused the model")
+    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    if len(integer):  # only the (few) integer columns are marked
+        h.changeColsIntegrality(len(integer), integer, np.ones(len(integer), dtype=np.uint8))
     return h
 
 
 def run_highs(h, spec: LinearSpec):
     """Run HiGHS and return (SolveResult, column values or None)."""
-    import highspy
-
     from .solve import SolveResult
 
     t0 = time.perf_counter()

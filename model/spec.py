@@ -73,19 +73,21 @@ class LinearSpec:
         return sum(self.integer)
 
     def add_vars(self, name, keys, lb=0.0, ub=None, integer=False, doc=""):
-        """Add a block of columns; ``lb``/``ub`` are numbers or callables of the key (None = unbounded)."""
+        """Add a block of columns.  ``lb``/``ub``: a number, a list (one per key) or a callable of the key;
+        None = unbounded."""
         start = self.n_cols
         keys = list(keys)
-        cols = {}
-        lo_f = lb if callable(lb) else None
-        hi_f = ub if callable(ub) else None
-        for i, key in enumerate(keys):
-            cols[key] = start + i
-            lo = lo_f(key) if lo_f else lb
-            hi = hi_f(key) if hi_f else ub
-            self.lb.append(-INF if lo is None else lo)
-            self.ub.append(INF if hi is None else hi)
-            self.integer.append(1 if integer else 0)
+        n = len(keys)
+        cols = dict(zip(keys, range(start, start + n)))
+        for bound, arr, none in ((lb, self.lb, -INF), (ub, self.ub, INF)):
+            if callable(bound):
+                values = [bound(key) for key in keys]
+            elif isinstance(bound, list):
+                values = bound
+            else:
+                values = [bound] * n
+            arr.extend(none if v is None else v for v in values)
+        self.integer.extend([1 if integer else 0] * n)
         self.var_blocks[name] = VarBlock(name, keys, start, integer, doc)
         self.col[name] = cols
         return cols
@@ -157,14 +159,6 @@ class LinearSpec:
     def cost_value(self, line, x) -> float:
         cols, coefs = self.costs[line]
         return self.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in zip(cols, coefs))
-
-    def objective(self):
-        """Dense objective vector and constant (sum of all cost lines)."""
-        c = [0.0] * self.n_cols
-        for cols, coefs in self.costs.values():
-            for j, a in zip(cols, coefs):
-                c[j] += a
-        return c, sum(self.cost_constants.values())
 
     def stats(self) -> dict:
         return {"rows": self.n_rows, "columns": self.n_cols, "nonzeros": self.n_nonzeros,
