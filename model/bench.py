@@ -133,7 +133,7 @@ def _solve_appsi(m, settings, stage):
     from pyomo.contrib.appsi.base import TerminationCondition as TC
     from pyomo.contrib.appsi.solvers import Highs
 
-    from .solve import SolveResult
+    from .solve import outcome
     opt = Highs()
     opt.config.time_limit = float(settings.get("time_limit_s") or 600)
     opt.config.mip_gap = settings.get("mip_rel_gap")
@@ -144,28 +144,21 @@ def _solve_appsi(m, settings, stage):
         t0 = time.perf_counter()
         res = opt.solve(m)
     ok = res.best_feasible_objective is not None
-    proven = res.termination_condition == TC.optimal
-    x = None
     if ok:
         res.solution_loader.load_vars()
-        x = [v.value or 0.0 for v in m._columns]
-    obj, bound = res.best_feasible_objective, res.best_objective_bound
-    gap = abs(obj - bound) / max(1e-10, abs(obj)) if ok and bound is not None else None
-    if proven:
-        status = "optimal"
-    elif res.termination_condition == TC.maxTimeLimit:
-        status = "time_limit_with_plan" if ok else "time_limit_no_plan"
-    else:
-        status = ("stopped_with_plan" if ok else "") or res.termination_condition.name
-    r = SolveResult(status, res.termination_condition.name, ok, proven, obj, bound, gap, time.perf_counter() - t0)
-    r.x = x
+    kind = {TC.optimal: "optimal", TC.maxTimeLimit: "time_limit", TC.infeasible: "infeasible",
+            TC.unbounded: "unbounded", TC.infeasibleOrUnbounded: "infeasible_or_unbounded"}.get(
+        res.termination_condition, "other")
+    r = outcome(kind, res.termination_condition.name, ok, res.best_feasible_objective, res.best_objective_bound,
+                time.perf_counter() - t0)
+    r.x = [v.value or 0.0 for v in m._columns] if ok else None
     return r
 
 
 def _solve_pyomo_file(m, solver, settings, stage):
     import pyomo.environ as pyo
 
-    from .solve import SolveResult
+    from .solve import outcome
     opt = pyo.SolverFactory(solver)
     if solver == "cbc":
         opt.options.update({"sec": settings.get("time_limit_s"), "ratio": settings.get("mip_rel_gap")})
@@ -178,21 +171,12 @@ def _solve_pyomo_file(m, solver, settings, stage):
         res = opt.solve(m, load_solutions=False)
     tc = str(res.solver.termination_condition)
     ok = len(res.solution) > 0
-    x = None
-    obj = None
     if ok:
         m.solutions.load_from(res)
-        x = [v.value or 0.0 for v in m._columns]
-        obj = pyo.value(m.Total_Cost_Objective)
-    proven = tc == "optimal"
-    if proven:
-        status = "optimal"
-    elif "timelimit" in tc.lower():
-        status = "time_limit_with_plan" if ok else "time_limit_no_plan"
-    else:
-        status = "stopped_with_plan" if ok else tc
-    r = SolveResult(status, tc, ok, proven, obj, None, None, time.perf_counter() - t0)
-    r.x = x
+    kind = "optimal" if tc == "optimal" else ("time_limit" if "timelimit" in tc.lower() else
+                                                ("infeasible" if tc == "infeasible" else "other"))
+    r = outcome(kind, tc, ok, pyo.value(m.Total_Cost_Objective) if ok else None, None, time.perf_counter() - t0)
+    r.x = [v.value or 0.0 for v in m._columns] if ok else None
     return r
 
 

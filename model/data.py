@@ -309,9 +309,6 @@ def _tags_and_gating(d):
     live_at = defaultdict(list)
     for (n, k) in sorted(live):
         live_at[n].append(k)
-    reached_at = defaultdict(list)
-    for (n, k) in sorted(reached):
-        reached_at[n].append(k)
     for s, c_in in site_nodes.items():
         d.proc_arcs[s] = [(k, k2) for k in live_at[s] if untag(k)[0] == c_in
                           for k2 in tg.site_outputs(s, k) if (s, k2) in live]
@@ -323,7 +320,7 @@ def _tags_and_gating(d):
                                     "its minimum throughput cannot be met and is not imposed", "warning"))
     for (m, c, e) in demand_rows:
         cls = tg.demand_class(c, e)
-        d.demand_tags[(m, c, e)] = [k for k in reached_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
+        d.demand_tags[(m, c, e)] = [k for k in live_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
     rules = {r["licence"]: r for r in d.rules}
     for (r, k), need in sorted(d.gating.items()):
         for L in need:

@@ -41,13 +41,15 @@ def cost_breakdown(target, x) -> dict:
     return {line: spec.cost_value(line, x) for line in spec.cost_order}
 
 
-def extract(target, result, stage_seconds=None, stats=None) -> dict:
-    """Return ``{sheet name: DataFrame}`` for a solved formulation or model (plan tables only with a plan)."""
+def extract(target, result, stage_seconds=None, stats=None, costs=None) -> dict:
+    """Return ``{sheet name: DataFrame}`` for a solved formulation or model (plan tables only with a plan).
+    ``costs``: the plan's `cost_breakdown`, if the caller has it already."""
     f = _formulation(target)
     d = f.d
     m = Plan(f, result.x) if result.has_plan else None
     has = result.has_plan
-    costs = cost_breakdown(f, result.x) if has else {}
+    if costs is None:
+        costs = cost_breakdown(f, result.x) if has else {}
     tables = {"summary": _summary(m, d, result, costs, stage_seconds or {}, stats or {})}
     if not has:
         return tables

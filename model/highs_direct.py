@@ -6,7 +6,6 @@ available for scenario re-solves and Pyomo tooling; both give the same plan.
 """
 from __future__ import annotations
 
-import math
 import time
 
 import highspy
@@ -58,7 +57,7 @@ def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
 
 def run_highs(h, spec: LinearSpec):
     """Run HiGHS and return (SolveResult, column values or None)."""
-    from .solve import SolveResult
+    from .solve import SolveResult, outcome
 
     t0 = time.perf_counter()
     if spec.n_cols == 0:
@@ -74,33 +73,10 @@ def run_highs(h, spec: LinearSpec):
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = list(h.getSolution().col_value) if has_plan else None
     obj = info.objective_function_value if has_plan else None
-    mip = spec.n_integer > 0
-    bound = info.mip_dual_bound if mip else (obj if ms == S.kOptimal else None)
-    if bound is not None and (math.isinf(bound) or math.isnan(bound) or abs(bound) >= 1e30):
-        bound = None
-    gap = None
-    if obj is not None and bound is not None:
-        gap = 0.0 if obj == bound else abs(obj - bound) / max(1e-10, abs(obj))
-    name = h.modelStatusToString(ms)
-    if ms == S.kOptimal and has_plan:
-        res = SolveResult("optimal", name, True, True, obj, bound, gap if gap is not None else 0.0, seconds,
-                          "proven optimal within the relative gap")
-    elif ms == S.kTimeLimit:
-        res = SolveResult("time_limit_with_plan" if has_plan else "time_limit_no_plan", name, has_plan, False, obj,
-                          bound, gap, seconds, "stopped by the time limit with a plan: NOT proven optimal" if has_plan
-                          else "stopped by the time limit before any plan was found")
-    elif ms in (S.kInfeasible,):
-        res = SolveResult("infeasible", name, False, False, None, None, None, seconds,
-                          "no plan satisfies every hard constraint")
-    elif ms == S.kUnbounded:
-        res = SolveResult("unbounded", name, False, False, None, None, None, seconds,
-                          "the cost can fall without limit (a cost or capacity is missing)")
-    elif ms == S.kUnboundedOrInfeasible:
-        res = SolveResult("infeasible", name, False, False, None, None, None, seconds,
-                          "the model is infeasible or unbounded")
-    else:
-        res = SolveResult("stopped_with_plan" if has_plan else "error", name, has_plan, False, obj, bound, gap, seconds,
-                          f"the solver stopped: {name}" + (" with a plan that is NOT proven optimal" if has_plan else ""))
+    bound = info.mip_dual_bound if spec.n_integer else (obj if ms == S.kOptimal else None)
+    kind = {S.kOptimal: "optimal", S.kTimeLimit: "time_limit", S.kInfeasible: "infeasible",
+            S.kUnbounded: "unbounded", S.kUnboundedOrInfeasible: "infeasible_or_unbounded"}.get(ms, "other")
+    res = outcome(kind, h.modelStatusToString(ms), has_plan, obj, bound, seconds)
     return res, x
 
 

@@ -95,7 +95,7 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct") 
     report.costs = cost_breakdown(f, result.x) if result.has_plan else {}
     if result.has_plan:
         with clock.stage("extract"):
-            report.tables = extract(f, result, dict(clock.seconds), stats)
+            report.tables = extract(f, result, dict(clock.seconds), stats, report.costs)
         if write:
             with clock.stage("write"):
                 write_solution(report.tables, output_path, input_path=input_path)

@@ -23,6 +23,48 @@ class SolveResult:
     x: list | None = None  # column values of the plan (spec order), when there is one
 
 
+MESSAGES = {
+    "optimal": "proven optimal within the relative gap",
+    "time_limit_with_plan": "stopped by the time limit with a plan: NOT proven optimal",
+    "time_limit_no_plan": "stopped by the time limit before any plan was found",
+    "infeasible": "no plan satisfies every hard constraint",
+    "infeasible_or_unbounded": "the model is infeasible or unbounded",
+    "unbounded": "the cost can fall without limit (a cost or capacity is missing)",
+}
+
+
+def outcome(kind, termination, has_plan, objective, bound, seconds) -> SolveResult:
+    """The one place a solver's ending becomes a status, a message and a gap.
+
+    ``kind``: ``optimal`` (the solver proved optimality), ``time_limit``, ``infeasible``,
+    ``infeasible_or_unbounded``, ``unbounded`` or ``other``; ``termination`` is the solver's own word.
+    """
+    objective = objective if has_plan else None
+    if bound is not None and (math.isinf(bound) or math.isnan(bound) or abs(bound) >= 1e30):
+        bound = None
+    proven = kind == "optimal" and has_plan
+    if proven:
+        status = "optimal"
+    elif kind == "time_limit":
+        status = "time_limit_with_plan" if has_plan else "time_limit_no_plan"
+    elif kind in ("infeasible", "unbounded"):
+        status = kind
+    elif kind == "infeasible_or_unbounded":
+        status = "infeasible"
+    else:
+        status = "stopped_with_plan" if has_plan else "error"
+    message = MESSAGES.get(status if kind != "infeasible_or_unbounded" else kind) or (
+        f"the solver stopped: {termination}" + (" with a plan that is NOT proven optimal" if has_plan else ""))
+    gap = None
+    if objective is not None and bound is not None:
+        gap = 0.0 if objective == bound else abs(objective - bound) / max(1e-10, abs(objective))
+    elif proven:
+        gap = 0.0
+    if status in ("infeasible", "unbounded"):
+        bound = None
+    return SolveResult(status, str(termination), has_plan, proven, objective, bound, gap, seconds, message)
+
+
 def solve(target, settings=None, tee=False) -> SolveResult:
     """Solve a `Formulation` (HiGHS through its own fast hand-over) or a ConcreteModel (HiGHS through Pyomo's
     persistent ``highs`` interface).  Either way the result carries the plan's column values in ``x``."""
@@ -67,29 +109,7 @@ def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
     has_plan = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     if has_plan:
         res.solution_loader.load_vars()
-    obj = res.incumbent_objective if has_plan else None
-    bound = res.objective_bound
-    if bound is not None and (math.isinf(bound) or math.isnan(bound)):
-        bound = None
-    proven = tc == TC.convergenceCriteriaSatisfied and has_plan
-    gap = None
-    if obj is not None and bound is not None:
-        gap = abs(obj - bound) / max(1e-10, abs(obj)) if obj != bound else 0.0
-    elif proven:
-        gap = 0.0
-    if proven:
-        status, msg = "optimal", "proven optimal within the relative gap"
-    elif tc == TC.maxTimeLimit:
-        status = "time_limit_with_plan" if has_plan else "time_limit_no_plan"
-        msg = ("stopped by the time limit with a plan: NOT proven optimal" if has_plan
-               else "stopped by the time limit before any plan was found")
-    elif tc in (TC.provenInfeasible, TC.locallyInfeasible):
-        status, msg = "infeasible", "no plan satisfies every hard constraint"
-    elif tc == TC.unbounded:
-        status, msg = "unbounded", "the cost can fall without limit (a cost or capacity is missing)"
-    elif tc == TC.infeasibleOrUnbounded:
-        status, msg = "infeasible", "the model is infeasible or unbounded"
-    else:
-        status = "stopped_with_plan" if has_plan else "error"
-        msg = f"the solver stopped: {tc.name}" + (" with a plan that is NOT proven optimal" if has_plan else "")
-    return SolveResult(status, tc.name, has_plan, proven, obj, bound, gap, seconds, msg)
+    kind = {TC.convergenceCriteriaSatisfied: "optimal", TC.maxTimeLimit: "time_limit",
+            TC.provenInfeasible: "infeasible", TC.locallyInfeasible: "infeasible", TC.unbounded: "unbounded",
+            TC.infeasibleOrUnbounded: "infeasible_or_unbounded"}.get(tc, "other")
+    return outcome(kind, tc.name, has_plan, res.incumbent_objective, res.objective_bound, seconds)

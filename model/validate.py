@@ -6,6 +6,7 @@ built; `validate` raises `InputError` with all of them, or returns typed `Inputs
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,7 +235,7 @@ def _check_refs(chk, tables):
         for c in sheet.columns:
             if c.kind not in ("ref", "list") or not c.ref:
                 continue
-            pool = ids.get(c.ref, set())
+            pool = frozenset(ids.get(c.ref, ()))
             for rec in tables.get(sheet.name, []):
                 v = rec.get(c.name)
                 if v is None or v == STAR:
@@ -242,8 +243,13 @@ def _check_refs(chk, tables):
                 for item in (v if isinstance(v, tuple) else (v,)):
                     if item not in pool:
                         chk.err(sheet.name, rec["_row"], c.name,
-                                f"'{item}' is not declared on sheet '{c.ref}'" + _suggest(item, pool))
+                                f"'{item}' is not declared on sheet '{c.ref}'" + _suggest_cached(item, pool))
                         rec[c.name] = None
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggest_cached(item, pool: frozenset):
+    return _suggest(item, pool)
 
 
 def _suggest(item, pool):
