@@ -239,3 +239,16 @@ def test_template_from_input_reads_back_without_warnings(tmp_path):
     with pytest.raises(InputError) as exc:
         read_inputs(out)
     assert not [i for i in exc.value.issues if i.severity == "warning"]
+
+
+def test_infeasible_plan_is_reported_with_its_own_exit_code(tmp_path, capsys):
+    """An existing site must process 100 t a period, but only 10 t of its output can be sold and nothing
+    can be stored: no plan exists."""
+    from model.cli import EXIT_NO_PLAN
+    n = (small_net().node("S", "site").site("S", 200, min_throughput_t=100).link("MS", "M", "S")
+         .link("SK", "S", "K", commodity="reo").demand("K", 10))
+    out = tmp_path / "o.xlsx"
+    assert main(["solve", str(n.write(tmp_path / "inf.xlsx")), "-o", str(out)]) == EXIT_NO_PLAN
+    text = capsys.readouterr()
+    assert "status     infeasible: no plan satisfies every hard constraint" in text.out
+    assert "nothing was written" in text.err and not out.exists()
