@@ -16,7 +16,8 @@ from . import families_flow as flow
 from . import families_rules as rules
 from .data import CaseData, prepare, routes_into
 from .provenance import untag
-from .spec import LinearSpec, to_pyomo
+from .scenarios import BASE, scenarios
+from .spec import INF, LinearSpec, to_pyomo
 
 COST_LINES = ("supply", "processing", "freight", "handling", "route_fixed", "site_fixed", "licence", "holding",
               "shortfall_penalty")
@@ -34,32 +35,206 @@ def paused_gc():
             gc.enable()
 
 
+FIRST_STAGE = ("Open", "Active", "Apply")  # decided once for all scenarios (here and now)
+
+
 class Formulation:
-    """The data, the spec being written and the sparse index lists the families share."""
+    """The data, the spec being written and the sparse index lists the families share.
+
+    With disruption scenarios, ``views`` holds one `ScenarioView` per scenario (its own data, sets and
+    second-stage columns, writing into the same spec); without, the formulation is its own single view.
+    """
 
     def __init__(self, d: CaseData):
         self.d = d
         self.spec = LinearSpec()
         self.sets = {}
+        self.name = BASE
+        self.probability = 1.0
+        self.views = {BASE: self}
+        self.closed_candidates = None
+        self.scenario_data = None  # [Scenario] when built from disruption scenarios
+
+    @property
+    def scenario_mode(self):
+        return self.views.get(BASE) is not self
 
     def col(self, name):
         return self.spec.col[name]
 
+    def expr(self, name):
+        """Indexed expression ``name`` of this view: {key: (cols, coefs, constant)}."""
+        return self.spec.exprs.get(name, {})
+
+    def close_candidates(self, sites):
+        for s in sites:
+            self.spec.ub[self.spec.col["Open"][s]] = 0.0
+
+    def cost_lines(self):
+        """Cost line -> (columns, coefficients, constant) of this view's plan (unweighted)."""
+        return {line: (self.spec.costs[line][0], self.spec.costs[line][1], self.spec.cost_constants.get(line, 0.0))
+                for line in self.spec.cost_order}
+
+
+class ScenarioView(Formulation):
+    """One scenario of a two-stage formulation: its own data, sets and second-stage columns; first-stage
+    columns (``FIRST_STAGE``) are the parent's.  Rows and expressions it adds are keyed ``(scenario, ...)``."""
+
+    def __init__(self, parent, name, probability, d):
+        self.parent, self.d, self.name, self.probability = parent, d, name, probability
+        self.spec = _ScenarioSpec(parent.spec, name)
+        self.sets, self.cols, self.recorded = {}, {}, {}
+        self.views = parent.views
+        self._exprs = {}
+
+    def col(self, name):
+        got = self.cols.get(name)
+        return got if got is not None else self.parent.spec.col[name]
+
+    def expr(self, name):
+        if name not in self._exprs:
+            s = self.name
+            self._exprs[name] = {key[1:] if len(key) > 2 else key[1]: v
+                                 for key, v in self.parent.spec.exprs.get(name, {}).items() if key[0] == s}
+        return self._exprs[name]
+
+    def close_candidates(self, sites):
+        self.parent.closed_candidates = (set(sites) if self.parent.closed_candidates is None
+                                         else self.parent.closed_candidates & set(sites))
+
+    def cost_lines(self):
+        return self.recorded
+
+
+def _key(s, key):
+    return (s,) + key if isinstance(key, tuple) else (s, key)
+
+
+class _ScenarioSpec:
+    """Writes a scenario's rows and expressions into the shared spec, keyed by scenario first."""
+
+    def __init__(self, spec, s):
+        self._spec, self._s = spec, s
+
+    def block(self, name, doc=""):
+        return self._spec.block(name, doc)
+
+    def add_row(self, block, key, cols, coefs, lo=-INF, hi=INF):
+        self._spec.add_row(block, _key(self._s, key), cols, coefs, lo, hi)
+
+    def add_rows(self, block, rows):
+        s = self._s
+        self._spec.add_rows(block, [(_key(s, k), c, a, lo, hi) for k, c, a, lo, hi in rows])
+
+    def add_expr(self, name, key, cols, coefs, constant=0.0):
+        self._spec.add_expr(name, _key(self._s, key), cols, coefs, constant)
+
+    def __getattr__(self, name):
+        return getattr(self._spec, name)
+
+
+SECOND_STAGE_FAMILIES = (flow.supply_limits, flow.site_processing, flow.route_volumes, flow.leg_capacity,
+                         flow.node_balance, flow.storage_limits, flow.demand_limits)
+
 
 def formulate(data) -> Formulation:
-    """Build the whole formulation (see the module docstring for the order)."""
-    d = data if isinstance(data, CaseData) else prepare(data)
+    """Build the whole formulation (see the module docstring for the order).
+
+    ``data``: `CaseData` (one scenario, the core model), validated `Inputs` (its disruption scenarios, if
+    any, make a two-stage model) or a list of ``(Scenario, CaseData)``.
+    """
+    if isinstance(data, CaseData):
+        return _formulate_single(data)
+    pairs = data if isinstance(data, list) else prepare_scenarios(data)
+    if len(pairs) == 1 and pairs[0][0].name == BASE:
+        f = _formulate_single(pairs[0][1])
+        f.scenario_data = [pairs[0][0]]
+        return f
+    return _formulate_scenarios(pairs)
+
+
+def prepare_scenarios(inputs) -> list:
+    """``[(Scenario, CaseData)]``: each scenario of ``inputs`` prepared on its own (see `scenarios.py`)."""
+    out = []
+    for sc in scenarios(inputs):
+        d = prepare(sc.inputs)
+        d.revoked = sc.revoked
+        out.append((sc, d))
+    return out
+
+
+def _formulate_single(d) -> Formulation:
     with paused_gc():
         f = Formulation(d)
         add_sets(f, d)
         add_variables(f, d)
-        for family in (flow.supply_limits, flow.site_processing, flow.route_volumes, flow.leg_capacity,
-                       flow.node_balance, flow.storage_limits, flow.demand_limits,
-                       rules.licence_holding, rules.licence_gating, rules.policy_shares,
-                       rules.policy_active_routes):
+        for family in SECOND_STAGE_FAMILIES + (rules.licence_holding, rules.licence_gating, rules.policy_shares,
+                                               rules.policy_active_routes):
             family(f, d)
         add_costs(f, d)
     return f
+
+
+def _formulate_scenarios(pairs) -> Formulation:
+    """Two-stage formulation: first-stage columns once (union of every scenario's keys), second-stage columns,
+    rows and expressions per scenario, cost lines weighted by the scenario probabilities."""
+    with paused_gc():
+        f = Formulation(pairs[0][1])
+        f.views = {}
+        f.scenario_data = [sc for sc, _d in pairs]
+        views = []
+        for sc, d in pairs:
+            v = ScenarioView(f, sc.name, sc.probability, d)
+            add_sets(v, d)
+            f.views[sc.name] = v
+            views.append(v)
+        per_view = [variable_blocks(v.sets, v.d) for v in views]
+        for i, (name, _keys, _ub, integer, doc) in enumerate(per_view[0]):
+            if name in FIRST_STAGE:
+                keys = sorted({k for blocks in per_view for k in blocks[i][1]})
+                f.spec.add_vars(name, keys, ub=1.0, integer=integer, doc=doc)
+                continue
+            keys, ubs = [], []
+            for v, blocks in zip(views, per_view):
+                ks, ub = blocks[i][1], blocks[i][2]
+                keys.extend(_key(v.name, k) for k in ks)
+                ubs.extend(_bound_list(ub, ks))
+            cols = f.spec.add_vars(name, keys, ub=ubs, integer=integer, doc=doc + ", per scenario")
+            for v, blocks in zip(views, per_view):
+                v.cols[name] = {k: cols[_key(v.name, k)] for k in blocks[i][1]}
+        for v in views:
+            _ship_cols(v)
+        for family in SECOND_STAGE_FAMILIES:
+            for v in views:
+                family(v, v.d)
+        if f.closed_candidates:
+            Formulation.close_candidates(f, sorted(f.closed_candidates))
+        covers = {}
+        for v in views:
+            for key, apps in v.d.covers.items():
+                covers.setdefault(key, apps)
+        rules.licence_holding(f, _Covers(covers))
+        for v in views:
+            rules.licence_gating(v, v.d)
+        for v in views:
+            rules.policy_shares(v, v.d)
+        rules.policy_active_routes(f, views[0].d)
+        for i, v in enumerate(views):
+            add_costs(v, v.d, weight=v.probability, first_stage=i == 0)
+    return f
+
+
+class _Covers:
+    def __init__(self, covers):
+        self.covers = covers
+
+
+def _bound_list(ub, keys):
+    if callable(ub):
+        return [ub(k) for k in keys]
+    if isinstance(ub, list):
+        return ub
+    return [ub] * len(keys)
 
 
 def build_model(data):
@@ -84,7 +259,8 @@ def add_sets(f, d):
     for (r, p), rp in d.ship.items():
         for k in d.ship_tags[r]:
             need = d.gating.get((r, k))
-            if not need or all((L, p) in d.covers for L in need):  # a gated flow needs a licence held in p
+            # a gated flow needs a licence held in p, and none of its licences revoked in p (a scenario's)
+            if not need or all((L, p) in d.covers and (L, p) not in d.revoked for L in need):
                 ship.append((r, k, p))
                 ship_ub.append(rp.bound)
     S["SHIP"], S["ship_ub"] = ship, ship_ub
@@ -102,36 +278,48 @@ def add_sets(f, d):
                          if d.licences[L].get("quota_t") is not None for p in w)
 
 
-def add_variables(f, d):
-    """Decision variables (tonnes >= 0 unless binary); upper bounds from the data where one var suffices."""
-    S, add = f.sets, f.spec.add_vars
-    add("Supply", S["SUPPLY"], ub=lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][0],
-        doc="tonnes supplied at a node, per tag and period")
-    add("Process", S["PROCESS"], ub=lambda key: d.site_period[(key[0], key[3])][0],
-        doc="input tonnes processed at a site, per input tag, output tag and period")
-    ship = add("Ship", S["SHIP"], ub=S["ship_ub"], doc="tonnes dispatched on a route, per tag and dispatch period")
-    cols = {key: [] for key in d.ship}  # (r, p) -> Ship columns of all tags (keys shared with d.ship)
-    for (r, k, p), j in ship.items():
-        cols[(r, p)].append(j)
-    S["ship_cols"] = {key: js for key, js in cols.items() if js}
-
+def variable_blocks(S, d) -> list:
+    """``(name, keys, upper bound, integer, doc)`` of every variable block, in column order (tonnes >= 0
+    unless binary; upper bounds from the data where one variable suffices)."""
     def stock_ub(key):
         cap = d.storage[(key[0], untag(key[1])[0])][0]
         return None if cap == float("inf") else cap
 
-    add("Stock", S["STOCK"], ub=stock_ub, doc="end-of-period stock, per node, tag and period")
-    add("Initial", S["INITIAL"], doc="initial stock (open horizon) per node and tag")
-    add("Deliver", S["DELIVER"], ub=lambda key: d.demand[key[:4]][0],
-        doc="tonnes delivered to demand, per market, commodity, end use, period and tag")
-    add("Open", S["CANDIDATE_SITES"], ub=1.0, integer=True, doc="1 if a candidate site is opened")
-    add("Active", S["ACTIVE_ROUTES"], ub=1.0, integer=True, doc="1 if a route is used at all")
-    add("ActivePeriod", S["MIN_VOLUME_ROUTE_PERIODS"], ub=1.0, integer=True,
-        doc="1 if a route with a minimum volume is used in the period")
-    add("Apply", S["APPLICATIONS"], ub=1.0, integer=True, doc="1 if a licence is applied for in the period")
-    add("Cover", S["COVERS"], doc="tonnes of period p covered by the licence applied for in a")
+    return [
+        ("Supply", S["SUPPLY"], lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][0], False,
+         "tonnes supplied at a node, per tag and period"),
+        ("Process", S["PROCESS"], lambda key: d.site_period[(key[0], key[3])][0], False,
+         "input tonnes processed at a site, per input tag, output tag and period"),
+        ("Ship", S["SHIP"], S["ship_ub"], False, "tonnes dispatched on a route, per tag and dispatch period"),
+        ("Stock", S["STOCK"], stock_ub, False, "end-of-period stock, per node, tag and period"),
+        ("Initial", S["INITIAL"], None, False, "initial stock (open horizon) per node and tag"),
+        ("Deliver", S["DELIVER"], lambda key: d.demand[key[:4]][0], False,
+         "tonnes delivered to demand, per market, commodity, end use, period and tag"),
+        ("Open", S["CANDIDATE_SITES"], 1.0, True, "1 if a candidate site is opened"),
+        ("Active", S["ACTIVE_ROUTES"], 1.0, True, "1 if a route is used at all"),
+        ("ActivePeriod", S["MIN_VOLUME_ROUTE_PERIODS"], 1.0, True,
+         "1 if a route with a minimum volume is used in the period"),
+        ("Apply", S["APPLICATIONS"], 1.0, True, "1 if a licence is applied for in the period"),
+        ("Cover", S["COVERS"], None, False, "tonnes of period p covered by the licence applied for in a"),
+    ]
 
 
-def add_costs(f, d):
+def add_variables(f, d):
+    """Decision variables: the blocks of `variable_blocks`, one column per sparse key."""
+    for name, keys, ub, integer, doc in variable_blocks(f.sets, d):
+        f.spec.add_vars(name, keys, ub=ub, integer=integer, doc=doc)
+    _ship_cols(f)
+
+
+def _ship_cols(f):
+    """``sets['ship_cols']``: (route, period) -> the Ship columns of all its tags."""
+    cols = {}
+    for (r, k, p), j in f.col("Ship").items():
+        cols.setdefault((r, p), []).append(j)
+    f.sets["ship_cols"] = cols
+
+
+def add_costs(f, d, weight=1.0, first_stage=True):
     """Cost lines (currency over the horizon), each reported separately; their sum is the objective.
 
     supply = sum Supply * cost_per_t * supply cost factor; processing = sum Process * cost_per_t * site
@@ -139,12 +327,25 @@ def add_costs(f, d):
     factor in the period the leg is used) * route and corridor cost factors; route_fixed = fixed_cost *
     Active; site_fixed = fixed_cost * Open; licence = application_cost * Apply; holding =
     holding_cost_per_t * end-of-period Stock; shortfall_penalty = penalty_per_t * (quantity_t - Deliver).
+
+    With scenarios each line is the expected value: a second-stage line is weighted by the scenario's
+    ``weight`` (its probability); first-stage lines (route_fixed, site_fixed, licence) are added once.
     """
     spec, col = f.spec, f.col
+    record = f.recorded if isinstance(f, ScenarioView) else None
 
     def line(name, block, coef, constant=0.0):
         cols = col(block)
-        spec.add_cost(name, list(cols.values()), [coef(key) for key in cols], constant)
+        js, coefs = list(cols.values()), [coef(key) for key in cols]
+        if record is not None:
+            record[name] = (js, coefs, constant)
+        if block in FIRST_STAGE:
+            if first_stage:
+                spec.add_cost(name, js, coefs, constant)
+        elif weight == 1.0:
+            spec.add_cost(name, js, coefs, constant)
+        else:
+            spec.add_cost(name, js, [a * weight for a in coefs], constant * weight)
 
     line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1])
     line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1])

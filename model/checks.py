@@ -15,8 +15,13 @@ RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
     "seasonality: the target exists for its target_type; give a month or a period, not both",
     "policies: max_active_routes needs max_count; share measures need a value (a known corridor or route) and "
     "max_share or min_share, min at most max",
-    "labels that enter the model's tags (commodity ids, countries, tech_origin, end uses) hold no '|' or '+'",
-    "settings: objective max_security is not available yet; time_limit_s above 0",
+    "labels that enter the model's tags (commodity ids, countries, tech_origin, end uses, corridors) hold no '|' "
+    "or '+'",
+    "disruptions: every scenario has one probability (rows that repeat it agree), the probabilities sum to at "
+    "most 1, no scenario is called 'base'; the target exists for its target_type (country: a country of a node "
+    "or leg); give a month or a period, not both; granted only on licence targets, where it is required; a "
+    "licence is granted for the whole horizon only",
+    "settings: time_limit_s above 0; cvar_alpha below 1; cost_budget or cost_budget_pct, not both",
 )
 
 
@@ -29,6 +34,7 @@ def check_semantics(chk, tables, settings):
     _seasonality(chk, tables, nodes)
     _tag_safe(chk, tables)
     _policies(chk, tables)
+    _disruptions(chk, tables)
     if not tables.get("periods"):
         chk.err("periods", None, "", "no periods declared: at least one row is needed")
 
@@ -118,20 +124,30 @@ def _routes(chk, tables):
                         f"route '{rid}' ends at '{at}', not at its destination '{rt['destination']}'")
 
 
-def _seasonality(chk, tables, nodes):
-    targets = {
+def _targets(tables):
+    return {
         "leg": {r["leg"] for r in tables.get("legs", []) if r.get("leg")},
         "route": {r["route"] for r in tables.get("routes", []) if r.get("route")},
         "corridor": {r["corridor"] for r in tables.get("routes", []) if r.get("corridor")},
         "site": {r["site"] for r in tables.get("sites", []) if r.get("site")},
         "supply": {r["node"] for r in tables.get("supply", []) if r.get("node")},
+        "country": {r["country"] for sheet in ("nodes", "legs") for r in tables.get(sheet, []) if r.get("country")},
+        "licence": {r["licence"] for r in tables.get("licences", []) if r.get("licence")},
     }
+
+
+def _unknown_target(chk, sheet, r, targets):
+    tt, t = r.get("target_type"), r.get("target")
+    if tt and t is not None and t not in targets[tt]:
+        pool = sorted(targets[tt])
+        hint = ("; known: " + ", ".join(pool[:12]) + (" ..." if len(pool) > 12 else "")) if pool else ""
+        chk.err(sheet, r["_row"], "target", f"'{t}' is not a known {tt}" + hint)
+
+
+def _seasonality(chk, tables, nodes):
+    targets = _targets(tables)
     for r in tables["seasonality"]:
-        tt, t = r.get("target_type"), r.get("target")
-        if tt and t is not None and t not in targets[tt]:
-            pool = sorted(targets[tt])
-            hint = ("; known: " + ", ".join(pool[:12]) + (" ..." if len(pool) > 12 else "")) if pool else ""
-            chk.err("seasonality", r["_row"], "target", f"'{t}' is not a known {tt}" + hint)
+        _unknown_target(chk, "seasonality", r, targets)
         if r.get("month") is None and r.get("period") is None:
             chk.err("seasonality", r["_row"], "month", "give a month (1..12 or *) or a period")
         elif r.get("month") is not None and r.get("period") is not None:
@@ -140,7 +156,7 @@ def _seasonality(chk, tables, nodes):
 
 # labels that become part of the model's tags (commodity|tech|processing country|end use|transit countries)
 _TAGGED = (("commodities", "commodity"), ("nodes", "country"), ("sites", "tech_origin"), ("legs", "country"),
-           ("demand", "end_use"), ("licences", "end_use"), ("licences", "country"))
+           ("demand", "end_use"), ("licences", "end_use"), ("licences", "country"), ("routes", "corridor"))
 
 
 def _tag_safe(chk, tables):
@@ -179,3 +195,43 @@ def _policies(chk, tables):
             chk.err("policies", row, "max_share", "give max_share or min_share (0..1)")
         if r.get("max_share") is not None and r.get("min_share") is not None and r["min_share"] > r["max_share"]:
             chk.err("policies", row, "min_share", f"{r['min_share']:g} exceeds max_share {r['max_share']:g}")
+
+
+def _disruptions(chk, tables):
+    rows = tables.get("disruptions", [])
+    targets = _targets(tables)
+    prob, first = {}, {}
+    for r in rows:
+        row, name = r["_row"], r.get("scenario")
+        _unknown_target(chk, "disruptions", r, targets)
+        if r.get("month") is not None and r.get("period") is not None:
+            chk.err("disruptions", row, "period", "give a month or a period, not both")
+        tt = r.get("target_type")
+        if tt == "licence":
+            if r.get("granted") is None:
+                chk.err("disruptions", row, "granted", "a licence target needs granted: no (refused or revoked) "
+                                                       "or yes (granted)")
+            elif r["granted"] == "yes" and (r.get("period") is not None or r.get("month") not in (None, "*")):
+                chk.err("disruptions", row, "granted", "a licence is granted for the whole horizon only: leave "
+                                                       "month and period blank (or month *)")
+        elif tt is not None and r.get("granted") is not None:
+            chk.err("disruptions", row, "granted", f"granted applies to licence targets only, not to a {tt}")
+        if name is None:
+            continue
+        if name.lower() == "base":
+            chk.err("disruptions", row, "scenario", "'base' is the scenario without disruption; name this one "
+                                                    "otherwise")
+        first.setdefault(name, row)
+        p = r.get("probability")
+        if p is not None:
+            if name in prob and abs(prob[name][0] - p) > 1e-12:
+                chk.err("disruptions", row, "probability", f"{p:g} differs from {prob[name][0]:g} given for "
+                                                           f"scenario '{name}' in row {prob[name][1]}")
+            prob.setdefault(name, (p, row))
+    for name, row in first.items():
+        if name not in prob and name.lower() != "base":
+            chk.err("disruptions", row, "probability", f"scenario '{name}' has no probability on any of its rows")
+    total = sum(p for p, _row in prob.values())
+    if total > 1 + 1e-9:
+        chk.err("disruptions", None, "probability", f"the scenarios' probabilities sum to {total:g}, above 1 "
+                "(the base scenario takes what is left over)")

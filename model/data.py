@@ -87,6 +87,7 @@ class CaseData:
     policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
     tagging: Tagging | None = None
     removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
+    revoked: set = field(default_factory=set)  # (licence, period) revoked in this scenario
     warnings: list = field(default_factory=list)  # Issues found while deriving (the data is usable)
     _routes_into: dict | None = None
 

@@ -19,12 +19,12 @@ class Plan:
     def items(self, block):
         """(key, value) of every column of ``block`` (values below 1e-6 read as 0)."""
         x = self.x
-        for key, j in self.spec.col[block].items():
+        for key, j in self.f.col(block).items():
             v = x[j]
             yield key, (0.0 if v is None or abs(v) < EPS else float(v))
 
     def value(self, block, key, default=0.0):
-        j = self.spec.col[block].get(key)
+        j = self.f.col(block).get(key)
         if j is None:
             return default
         v = self.x[j]
@@ -41,7 +41,7 @@ def cost_breakdown(target, x) -> dict:
     return {line: spec.cost_value(line, x) for line in spec.cost_order}
 
 
-def extract(target, result, stage_seconds=None, stats=None, costs=None) -> dict:
+def extract(target, result, stage_seconds=None, stats=None, costs=None, extra_summary=()) -> dict:
     """Return ``{sheet name: DataFrame}`` for a solved formulation or model (plan tables only with a plan).
     ``costs``: the plan's `cost_breakdown`, if the caller has it already."""
     f = _formulation(target)
@@ -50,7 +50,7 @@ def extract(target, result, stage_seconds=None, stats=None, costs=None) -> dict:
     has = result.has_plan
     if costs is None:
         costs = cost_breakdown(f, result.x) if has else {}
-    tables = {"summary": _summary(m, d, result, costs, stage_seconds or {}, stats or {})}
+    tables = {"summary": _summary(m, d, result, costs, stage_seconds or {}, stats or {}, extra_summary)}
     if not has:
         return tables
     tables["costs"] = pd.DataFrame([{"cost": k, "amount": v, "share": v / result.objective if result.objective else 0}
@@ -67,7 +67,7 @@ def extract(target, result, stage_seconds=None, stats=None, costs=None) -> dict:
     return tables
 
 
-def _summary(m, d, res, costs, stages, stats):
+def _summary(m, d, res, costs, stages, stats, extra=()):
     inp = d.inputs
     rows = [("status", res.status), ("message", res.message), ("solver_termination", res.termination),
             ("proven_optimal", "yes" if res.proven_optimal else "no"),
@@ -75,6 +75,7 @@ def _summary(m, d, res, costs, stages, stats):
             ("currency", d.settings["currency"]), ("horizon", d.settings["horizon"]),
             ("periods", len(d.periods)),
             ("input_file", inp.path.name if inp.path else ""), ("input_sha256", inp.sha256)]
+    rows += list(extra)
     rows += [(f"cost_{k}", v) for k, v in costs.items()]
     rows += [(f"seconds_{k}", v) for k, v in stages.items()]
     rows += [(f"model_{k}", v) for k, v in stats.items()]

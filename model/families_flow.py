@@ -62,9 +62,7 @@ def site_processing(f, d):
         else:
             f.spec.add_row(min_blk, key, js, [1.0] * len(js), lo=mn)
     reachable = {s for (s, _p) in arcs}
-    for s, j in opened.items():  # a candidate that can receive nothing is never worth opening
-        if s not in reachable:
-            f.spec.ub[j] = 0.0
+    f.close_candidates([s for s in opened if s not in reachable])  # it could receive nothing
 
 
 def route_volumes(f, d):

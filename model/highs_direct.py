@@ -128,8 +128,8 @@ def _names(spec):
             cols[vb.start + i] = clean(vb.name, key, seen)
     rows, seen = [""] * spec.n_rows, set()
     for rb in spec.row_blocks.values():
-        for i, key in enumerate(rb.keys):
-            rows[rb.start + i] = clean(rb.name, key, seen)
+        for r, key in zip(rb.rows(), rb.keys):
+            rows[r] = clean(rb.name, key, seen)
     return cols, rows
 
 

@@ -11,7 +11,9 @@ processing are indexed by a *tag* ``commodity|cc|pc|eu|tc``:
 - ``eu``: the end use the tonnes are earmarked for, when a rule with that ``end_use`` could match the
   commodity (or an input of it), else ``*`` (any other end use);
 - ``tc``: the countries named by `transit_country` policies that the tonnes (or the ore they were made
-  from) have crossed in transit anywhere along their chain, ``+``-joined, else ``-``.  A route adds the
+  from) have crossed in transit anywhere along their chain, ``+``-joined, else ``-``.  When the objective
+  is ``max_dependence`` every transit country is tracked, every site's country is its ``pc``, and ``tc``
+  also holds ``@corridor`` for the corridor that carried the tonnes out of the producing country.  A route adds the
   countries it transits (a leg in the country, neither end in it); processing keeps its input's ``tc``.
   So "no tonnes through CN" for a market also excludes oxide refined in Malaysia from ore railed across
   China: the market's supply then does not depend on the transit country.
@@ -86,6 +88,15 @@ class Tagging:
                         cc_countries[c].add(r["country"])
         proc_countries = {p["value"] for p in data.policy_rows if p["measure"] == "processing_country"}
         self.transit_flags = {p["value"] for p in data.policy_rows if p["measure"] == "transit_country"}
+        self.export_corridor = {}  # route -> '@corridor' token, when dependence is tracked
+        if data.settings.get("objective") == "max_security" and data.settings.get("security_metric") == \
+                "max_dependence":
+            # track every transit country, processing country and export corridor (see docs/security.md)
+            proc_countries = {data.country[s] for s in sites}
+            self.transit_flags = {c for route in data.routes.values() for c in route.transit_countries}
+            made_in = {data.country[r["node"]] for r in data.inputs.tables["supply"]}
+            self.export_corridor = {r: "@" + route.corridor for r, route in data.routes.items()
+                                    if route.o_country in made_in and route.d_country != route.o_country}
         self.site_prov = {}
         provs = defaultdict(lambda: {(NONE, NONE)})
         for s, rec in sites.items():
@@ -131,6 +142,8 @@ class Tagging:
     def arrival_tag(self, route, k):
         """The tag of tonnes of tag ``k`` when they arrive at the end of ``route`` (adds transit flags)."""
         add = route.transit_countries & self.transit_flags if self.transit_flags else set()
+        if self.export_corridor and route.id in self.export_corridor:
+            add = add | {self.export_corridor[route.id]}
         if not add:
             return k
         c, cc, pc, eu, _tc = untag(k)

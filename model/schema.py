@@ -20,6 +20,8 @@ RULES = ("prohibited", "required")
 YES_NO = ("yes", "no")
 MEASURES = ("corridor", "transit_country", "processing_country", "route", "max_active_routes")
 OBJECTIVES = ("min_cost", "max_security")
+SECURITY_METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
+DISRUPTION_TARGETS = ("leg", "route", "corridor", "site", "country", "supply", "licence")
 HORIZONS = ("cyclic", "open")
 
 
@@ -81,6 +83,18 @@ SETTINGS = {
     "time_limit_s": ("num", 600.0, (0,), "solver time limit in seconds"),
     "mip_rel_gap": ("num", 1e-4, (0,), "relative MIP gap at which the solver stops"),
     "threads": ("int", None, (1,), "solver threads (blank = solver default)"),
+    "security_metric": ("enum", "expected_shortfall", SECURITY_METRICS,
+                        "what max_security minimises: expected_shortfall (expected share of demand not delivered), "
+                        "cvar_shortfall (CVaR at cvar_alpha of that share over the scenarios), "
+                        "worst_case_shortfall (the share in the worst scenario) or max_dependence (the largest "
+                        "expected share of a market's demand that depends on one country or one corridor)"),
+    "cvar_alpha": ("num", 0.9, (0,), "CVaR level for cvar_shortfall, 0 <= alpha < 1 (0.9 = the worst 10% of outcomes)"),
+    "cost_budget": ("num", None, (0,), "max_security: the expected total cost may not exceed this (currency)"),
+    "cost_budget_pct": ("num", None, (0,),
+                        "max_security: the expected total cost may exceed the min-cost optimum (solved first) by at "
+                        "most this percentage (default 10 when cost_budget is blank too)"),
+    "security_report": ("enum", "yes", ("yes", "no"),
+                        "yes: compute the security metrics and the corridor N-1 re-solves for every plan"),
 }
 
 SHEETS: tuple[Sheet, ...] = (
@@ -227,6 +241,31 @@ SHEETS: tuple[Sheet, ...] = (
         Column("active", "enum", "no = the row is switched off (kept for scenarios)", default="yes",
                allowed=YES_NO),
     ) + _free(), required=False, key=("policy",), id_column="policy"),
+)
+
+SHEETS = SHEETS + (
+    Sheet("disruptions", "Disruption scenarios (optional): several rows with the same `scenario` make one "
+          "scenario; the base scenario (no disruption) takes the probability left over. With this sheet, "
+          "route activation, site opening and licence applications are decided once for all scenarios and the "
+          "flows per scenario (see docs/security.md).", (
+              Column("scenario", "text", "scenario name (not 'base')", required=True),
+              Column("probability", "num", "probability of the scenario, 0..1; give it on at least one of its "
+                     "rows (rows that repeat it must agree); all scenarios together at most 1", lo=0, hi=1),
+              Column("target_type", "enum", "what is disrupted; country = every leg and site in it",
+                     required=True, allowed=DISRUPTION_TARGETS),
+              Column("target", "text", "leg / route / site / supplying node / licence id, corridor label or "
+                     "country code", required=True),
+              Column("month", "int", "calendar month 1..12 or * (blank month and period: every period)",
+                     lo=1, hi=12, star=True),
+              Column("period", "ref", "a period id (instead of month)", ref="periods"),
+              Column("capacity_factor", "num", "0..1 multiplies capacity in the scenario, 0 = closed",
+                     default=0.0, lo=0, hi=1),
+              Column("cost_factor", "num", "multiplies the cost in the scenario (e.g. a detour)", default=1.0,
+                     lo=0),
+              Column("granted", "enum", "licence targets: no = the licence is refused (for the whole horizon, or "
+                     "revoked in the month/period given); yes = granted (a prohibited rule is lifted)",
+                     allowed=YES_NO),
+          ) + _free(), required=False),
 )
 
 SHEET = {s.name: s for s in SHEETS}

@@ -29,10 +29,24 @@ class VarBlock:
 
 @dataclass
 class RowBlock:
+    """Named rows; ``segments`` are [first row, count] runs (one run unless scenarios interleave blocks)."""
+
     name: str
     keys: list = field(default_factory=list)
     start: int = 0
     doc: str = ""
+    segments: list = field(default_factory=list)
+
+    def rows(self):
+        """Row indices in key order."""
+        for first, n in self.segments:
+            yield from range(first, first + n)
+
+    def _open(self, n_rows):
+        if not self.segments or sum(self.segments[-1]) != n_rows:
+            if not self.segments:
+                self.start = n_rows
+            self.segments.append([n_rows, 0])
 
 
 class LinearSpec:
@@ -109,9 +123,8 @@ class LinearSpec:
         if 0.0 in coefs:
             kept = [(c, a) for c, a in zip(cols, coefs) if a != 0.0]
             cols, coefs = [c for c, _ in kept], [a for _, a in kept]
-        if not block.keys:
-            block.start = self.n_rows
-        assert block.start + len(block.keys) == self.n_rows, "rows of a block must be added together"
+        block._open(self.n_rows)
+        block.segments[-1][1] += 1
         block.keys.append(key)
         self.indices.extend(cols)
         self.data.extend(coefs)
@@ -130,9 +143,8 @@ class LinearSpec:
     def add_rows(self, block: RowBlock, rows):
         """Append many rows ``(key, cols, coefs, lo, hi)`` whose columns are distinct and coefficients
         non-zero (the caller guarantees it; `add_row` checks each row instead)."""
-        if not block.keys:
-            block.start = self.n_rows
-        assert block.start + len(block.keys) == self.n_rows, "rows of a block must be added together"
+        block._open(self.n_rows)
+        before = len(block.keys)
         keys, indices, data, indptr = block.keys, self.indices, self.data, self.indptr
         lo_a, hi_a = self.row_lo, self.row_hi
         for key, cols, coefs, lo, hi in rows:
@@ -142,6 +154,9 @@ class LinearSpec:
             indptr.append(len(indices))
             lo_a.append(lo)
             hi_a.append(hi)
+        block.segments[-1][1] += len(keys) - before
+        if not block.segments[-1][1]:
+            block.segments.pop()
 
     # -- objective ---------------------------------------------------------------------------------
     def add_cost(self, line, cols, coefs, constant=0.0):
@@ -190,7 +205,7 @@ def to_pyomo(spec: LinearSpec, name="corridor"):
         if not rb.keys:
             continue
         dims = len(rb.keys[0]) if isinstance(rb.keys[0], tuple) else 1
-        pos = {k: rb.start + i for i, k in enumerate(rb.keys)}
+        pos = dict(zip(rb.keys, rb.rows()))
 
         def rule(_m, *k, _pos=pos):
             r = _pos[k if len(k) > 1 else k[0]]

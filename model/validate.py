@@ -163,9 +163,10 @@ def _convert_settings(chk, records):
                 out[key] = x
         else:
             out[key] = str(v).strip()
-    if out["objective"] == "max_security":
-        chk.err("settings", seen.get("objective"), "value", "objective 'max_security' needs disruption scenarios, "
-                                                            "which this version does not model yet; use 'min_cost'")
+    if out["cvar_alpha"] is not None and out["cvar_alpha"] >= 1:
+        chk.err("settings", seen.get("cvar_alpha"), "value", "cvar_alpha must be below 1 (allowed: 0 <= alpha < 1)")
+    if out["cost_budget"] is not None and out["cost_budget_pct"] is not None:
+        chk.err("settings", seen.get("cost_budget_pct"), "value", "give cost_budget or cost_budget_pct, not both")
     if out["time_limit_s"] is not None and out["time_limit_s"] <= 0:
         chk.err("settings", seen.get("time_limit_s"), "value", "time_limit_s must be above 0 seconds")
     return out
@@ -187,7 +188,7 @@ def validate(raw: RawWorkbook) -> Inputs:
             out.append(typed)
         tables[sheet.name] = out
     settings = _convert_settings(chk, raw.sheets.get("settings", []))
-    for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies"):
+    for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies", "disruptions"):
         tables.setdefault(name, [])
     _check_keys(chk, tables)
     _check_refs(chk, tables)

@@ -216,13 +216,16 @@ def test_tag_separators_are_refused_in_labels(tmp_path):
     assert [(i.sheet, i.row, i.column) for i in exc.value.issues] == [("commodities", 4, "commodity")]
 
 
-def test_unsupported_objective_is_a_validation_error(tmp_path, capsys):
+def test_security_settings_are_checked(tmp_path, capsys):
     n = small_net()
-    n.sheets["settings"]["objective"] = "max_security"
+    n.sheets["settings"].update({"objective": "max_security", "cost_budget": 10, "cost_budget_pct": 5,
+                                 "cvar_alpha": 1, "security_metric": "max_regret"})
     book = n.write(tmp_path / "sec.xlsx")
     assert main(["validate", str(book)]) == EXIT_INPUT
-    assert "settings row" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not both" in err and "cvar_alpha must be below 1" in err and "'max_regret' is not allowed" in err
     assert main(["solve", str(book), "-o", str(tmp_path / "o.xlsx")]) == EXIT_INPUT
+    assert not (tmp_path / "o.xlsx").exists()
 
 
 def test_docs_into_a_new_folder_and_bad_repeat(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 SHEETS = ("settings", "periods", "commodities", "nodes", "supply", "sites", "legs", "routes", "route_legs",
-          "seasonality", "storage", "demand", "licences", "policies")
+          "seasonality", "storage", "demand", "licences", "policies", "disruptions")
 
 
 def write_book(path, sheets: dict) -> Path:
@@ -89,6 +89,12 @@ class Net:
     def policy(self, policy, market, measure, value=None, **kw):
         self.sheets["policies"].append({"policy": policy, "market": market, "measure": measure, "value": value,
                                         **kw})
+        return self
+
+    def disruption(self, scenario, probability, target_type, target, cap=0.0, month=None, period=None, **kw):
+        self.sheets["disruptions"].append({"scenario": scenario, "probability": probability,
+                                           "target_type": target_type, "target": target, "month": month,
+                                           "period": period, "capacity_factor": cap, **kw})
         return self
 
     def write(self, path):
