@@ -1,4 +1,4 @@
-"""Command line: corridor solve | validate | template | docs."""
+"""Command line: corridor solve | validate | template | export | bench | pareto | docs."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +47,18 @@ def cmd_solve(args) -> int:
             print(f"bound      {_money(r.bound)} {cur}   gap {100 * (r.gap or 0):.4f}%")
         for k, v in rep.costs.items():
             print(f"  {k:<18}{_money(v):>20}")
+    if rep.security.get("security_metric"):
+        s = rep.security
+        if s.get("metric_value") is not None:
+            print(f"security   {s['security_metric']} {s['metric_value']:.6g} (share of demand), within the cost "
+                  f"budget {_money(s['cost_budget'])} {cur}" + (f" (min-cost optimum {_money(s['min_cost'])})"
+                                                                   if s.get("min_cost") is not None else ""))
+    if "security" in rep.tables:
+        tot = rep.tables["security"]
+        tot = tot[tot.scope == "total"].set_index("metric")["value"]
+        print(f"scenarios  {len(rep.tables['scenarios'])}: expected shortfall "
+              f"{100 * tot['expected_shortfall_share']:.2f}% of demand, worst case "
+              f"{100 * tot['worst_case_shortfall_share']:.2f}%, CVaR {100 * tot['cvar_shortfall_share']:.2f}%")
     print("model      " + ", ".join(f"{k} {v:,}" for k, v in rep.stats.items()))
     print("seconds    " + ", ".join(f"{k} {v:.2f}" for k, v in rep.seconds.items()))
     if rep.output_path:
@@ -99,7 +111,6 @@ def cmd_template(args) -> int:
 
 def cmd_export(args) -> int:
     from .build import formulate
-    from .data import prepare
     from .highs_direct import write_model
     from .pipeline import DEFAULT_OUTPUT_DIR
     from .writer import same_file
@@ -114,8 +125,8 @@ def cmd_export(args) -> int:
     if same_file(args.input, out):
         print("corridor: refusing to write over the input", file=sys.stderr)
         return EXIT_OUTPUT
-    d = prepare(inputs)
-    f = formulate(d)
+    f = formulate(inputs)  # with its disruption scenarios, if any (the model `corridor solve` minimises)
+    d = f.d
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
     write_model(f.spec, tmp, d.settings)
@@ -161,6 +172,32 @@ def cmd_bench(args) -> int:
         print(f"MISMATCH or ERROR: {r['instance']} {r['solver']}: {r.get('status')} {r.get('objective')} "
               f"(published {r.get('reference_optimum')}) {r.get('note', '')}", file=sys.stderr)
     return 1 if bad else EXIT_OK
+
+
+def cmd_pareto(args) -> int:
+    from .pareto import frontier, write_pareto
+    from .pipeline import DEFAULT_OUTPUT_DIR
+    from .writer import OutputError
+
+    inputs = _read_valid(args.input)
+    if inputs is None:
+        return EXIT_INPUT
+    out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / f"{Path(args.input).stem}-pareto.xlsx"
+    table, ss, settings = frontier(inputs, args.points, args.metric, tee=args.verbose)
+    if "expected_cost" not in table or table["expected_cost"].isna().all():
+        print(f"corridor: no plan at any point: {table['status'].iloc[0]}", file=sys.stderr)
+        return EXIT_NO_PLAN
+    try:
+        paths = write_pareto(table, out, settings, ss.solves, input_path=args.input)
+    except (OutputError, OSError) as e:
+        print(f"corridor: could not write the frontier: {e}", file=sys.stderr)
+        return EXIT_OUTPUT
+    metric = settings["security_metric"]
+    show = table[["point", "status", "expected_cost", f"optimised:{metric}", "routes_used", "sites_open"]]
+    print(show.to_string(index=False))
+    for p in paths:
+        print(f"written    {p}")
+    return EXIT_OK
 
 
 def cmd_docs(args) -> int:
@@ -217,6 +254,15 @@ def main(argv=None) -> int:
     b.add_argument("--external", help="folder of the reference problems (default ../shared/external)")
     b.add_argument("-o", "--output", help="results folder (default outputs/bench)")
     b.set_defaults(func=cmd_bench)
+    q = sub.add_parser("pareto", help="cost-security frontier: N plans from the min-cost to the most secure")
+    q.add_argument("input")
+    q.add_argument("--points", type=_positive_int, default=5, help="number of points (>= 2, default 5)")
+    q.add_argument("--metric", choices=("expected_shortfall", "cvar_shortfall", "worst_case_shortfall",
+                                        "max_dependence"), help="default: the workbook's security_metric")
+    q.add_argument("-o", "--output", help="frontier workbook (default outputs/<input>-pareto.xlsx); the PNG "
+                                          "is written beside it")
+    q.add_argument("-v", "--verbose", action="store_true", help="show the solver log")
+    q.set_defaults(func=cmd_pareto)
     d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
     d.add_argument("-o", "--output")
     d.set_defaults(func=cmd_docs)

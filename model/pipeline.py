@@ -26,6 +26,7 @@ class RunReport:
     stats: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)
+    security: dict = field(default_factory=dict)
 
 
 class StageClock:
@@ -56,16 +57,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run(input_path=None, output_path=None, write=True, tee=False, via="direct") -> RunReport:
+def run(input_path=None, output_path=None, write=True, tee=False, via="direct", security=True) -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
 
     ``via``: ``direct`` hands the formulation to HiGHS in one call (fast); ``pyomo`` builds the Pyomo
-    ConcreteModel and solves it through Pyomo's persistent HiGHS interface.  Raises `InputError` (nothing
+    ConcreteModel and solves it through Pyomo's persistent HiGHS interface (``max_security`` always solves
+    on the direct path).  ``security``: add the `security` and `scenarios` sheets (metrics and corridor
+    N-1 re-solves) unless the workbook's ``security_report`` is ``no``.  Raises `InputError` (nothing
     written) when the input is invalid.  The report carries the solver's result; callers decide what an
     unproven or missing plan means for them.
     """
-    from .build import build_model, formulate
-    from .data import prepare
+    from .build import build_model, formulate, prepare_scenarios
     from .extract import cost_breakdown, extract
     from .solve import solve
     from .validate import validate
@@ -79,25 +81,63 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct") 
     with clock.stage("validate"):
         inputs = validate(raw)
     del raw
+    settings = inputs.settings
+    secure = settings["objective"] == "max_security"
     with clock.stage("build"):
-        data = prepare(inputs)
-        target = build_model(data) if via == "pyomo" else formulate(data)
-    f = getattr(target, "_formulation", target)
+        pairs = prepare_scenarios(inputs)
+        f = formulate(pairs)
+        f.base_inputs = inputs
+        target = build_model(f) if via == "pyomo" and not secure else f
+    data = f.d
     stats = f.spec.stats()
+    info = {}
     with clock.stage("solve"):
-        result = solve(target, data.settings, tee=tee)
+        if secure:
+            from .security import solve_secure
+            result, info = solve_secure(f, settings, tee=tee)
+            stats = f.spec.stats()
+        else:
+            result = solve(target, settings, tee=tee)
     if "handover_s" in result.stats:  # report the hand-over as its own stage, before the solve
         solve_s = clock.seconds.pop("solve")
         clock.seconds["handover"] = result.stats["handover_s"]
         clock.seconds["solve"] = solve_s - result.stats["handover_s"]
+    warnings = list(inputs.warnings) + [w for _sc, d in pairs for w in d.warnings]
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
-                       stats=stats, warnings=list(inputs.warnings) + list(data.warnings))
+                       stats=stats, warnings=list(dict.fromkeys(warnings)))
+    report.security = info
     report.costs = cost_breakdown(f, result.x) if result.has_plan else {}
     if result.has_plan:
         with clock.stage("extract"):
-            report.tables = extract(f, result, dict(clock.seconds), stats, report.costs)
+            view = plan_view(f)
+            extra = summary_rows(f, settings, info, view)
+            report.tables = extract(view, result, dict(clock.seconds), stats, report.costs, extra)
+            if security and settings.get("security_report") == "yes":
+                from .metrics import corridor_n1, security_tables
+                n1 = corridor_n1(f, result.x, settings)
+                report.tables.update(security_tables(f, result.x, settings, n1))
         if write:
             with clock.stage("write"):
                 write_solution(report.tables, output_path, input_path=input_path)
     report.seconds = clock.seconds
     return report
+
+
+def plan_view(f):
+    """The scenario the plan sheets show: the base (no disruption) if it has any probability, else the most
+    probable scenario."""
+    if "base" in f.views:
+        return f.views["base"]
+    return max(f.views.values(), key=lambda v: v.probability)
+
+
+def summary_rows(f, settings, info, view) -> list:
+    rows = [("objective_kind", settings["objective"]),
+            ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]
+    if settings["objective"] == "max_security":
+        rows += [("security_metric", info.get("security_metric")), ("security_metric_value", info.get("metric_value")),
+                 ("cost_budget", info.get("cost_budget")), ("min_cost_optimum", info.get("min_cost"))]
+    if f.scenario_mode:
+        rows += [("objective_note", "expected cost over the scenarios (plan sheets: one scenario, cost sheet: "
+                                    "expected values)")]
+    return rows

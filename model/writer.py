@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-SHEET_ORDER = ("summary", "costs", "route_flows", "leg_use", "processing", "deliveries", "inventory", "licences",
+SHEET_ORDER = ("summary", "costs", "security", "scenarios", "route_flows", "leg_use", "processing", "deliveries", "inventory", "licences",
                "corridor_shares", "corridor_periods", "decisions")
 
 _FORMATS = (  # column-name test -> number format
