@@ -232,6 +232,39 @@ ROUTES = [
     ("REO-KZPLANT-SO-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "reo", "Southern", P_SO + ["SEA-BANDARABBAS-LONGBEACH"], S_SO + "; US-IRAN blocks it"),
 ]
 
+# A route is used only if it is contracted for the year: forwarder and rail/sea slot programme, customs
+# and sanctions compliance set-up, insurance.  The case gives no figure (assumption, order of magnitude:
+# ~1% of a route's yearly freight bill at 100 kt of ore; a tenth of that for an oxide lane of ~1 kt).
+# This is what makes route activation a here-and-now decision under the disruption scenarios.
+ROUTE_FIXED = {
+    "ore": (1000000, "fixed_cost 1,000,000 USD/yr: contracting an ore route for the year (assumption: forwarder, slot programme, compliance; ~1% of its freight bill at 100 kt)"),
+    "reo": (0, "fixed_cost 0: oxide lanes ride on liner services booked per shipment (assumption)"),
+}
+
+# ----------------------------------------------------------------------------------------------
+# disruptions: scenario, probability, target_type, target, months (None = all year), capacity_factor,
+# granted, source.  Probabilities are assumptions (the case gives none); the base takes the rest (0.45).
+# ----------------------------------------------------------------------------------------------
+SUEZ = ["SEA-POTI-YOKOHAMA", "SEA-POTI-KUANTAN", "SEA-LIANYUNGANG-ROTTERDAM", "SEA-TIANJIN-ROTTERDAM",
+        "SEA-KUANTAN-ROTTERDAM", "SEA-BANDARABBAS-ROTTERDAM", "SEA-ROTTERDAM-YOKOHAMA"]
+P_NOTE = "probability: assumption (the case gives none); a planner's judgement to be replaced"
+DISRUPTIONS = [
+    ("cn-refuses-transit", 0.10, "leg", "RAIL-KHORGOS-LIANYUNGANG", None, 0, None,
+     "case file: Dec 2025 China refused to let Kazakh rare earths transit; here China refuses all transit to the sea (the Khorgos-Lianyungang line) for the year; ore to Baotou is unaffected"),
+    ("cn-revokes-export-licences", 0.10, "licence", "CN-61-EXPORT", [1, 2, 3, 4, 5, 6], None, "no",
+     "case file: MOFCOM No. 61/62 export licences; here revoked for 6 months (January-June)"),
+    ("cn-revokes-export-licences", None, "licence", "CN-61-CONTENT", [1, 2, 3, 4, 5, 6], None, "no",
+     "case file: MOFCOM No. 61/62 content licences; revoked with the export licences"),
+    ("severe-caspian-winter", 0.15, "leg", "FERRY-AKTAU-BAKU", [12, 1, 2], 0, None,
+     "case file: winter closures on the Caspian; here the Aktau-Baku ferry is closed December-February"),
+    ("northern-route-sanctioned", 0.10, "corridor", "Northern", None, 0, None,
+     "case file: the Northern route through Russia is exposed to sanctions; here closed all year"),
+    ("red-sea-suez-closed", 0.05, "leg", SUEZ, [1, 2, 3], 0, None,
+     "assumption: Red Sea / Suez attacks close the legs that pass Suez for a quarter (January-March)"),
+    ("kuantan-outage", 0.05, "site", "MY-KUANTAN", [6, 7, 8], 0, None,
+     "assumption: a 3-month outage at Lynas Kuantan (June-August), e.g. a licence or environmental stop"),
+]
+
 # ----------------------------------------------------------------------------------------------
 # seasonality (target_type leg): leg, months, capacity_factor, source
 # ----------------------------------------------------------------------------------------------
@@ -244,12 +277,9 @@ SEASONALITY = [
     ("BORDER-ALTYNKOL-KHORGOS", [10, 11, 12], 0.9, "case file: Khorgos 0.9 Oct-Dec, peak congestion (assumption)"),
 ]
 
-# KZ-NEW-PLANT is planned "by 2028" (case file); the base year is 2027, so the base case closes it all
-# year.  The planning study's "KZ-NEW-PLANT available" scenario lifts this row (capacity_factor 1).
-SITE_NOT_YET = ["site", "KZ-NEW-PLANT", "*", 0, 1,
-                "case file: the government plans local processing by 2028",
-                "assumption: not available in the 2027 base year; set capacity_factor to 1 to let the model "
-                "decide whether to open it (fixed cost 150 M USD/yr annualised capex)"]
+# KZ-NEW-PLANT is planned "by 2028" (case file).  The periods stand for a steady-state year, so the plant
+# is a candidate the model may open (fixed cost = annualised capex): the min-cost plan does not open it,
+# the max-security plan (disruptions sheet) does.  A planning study can close it with a seasonality row.
 
 # ----------------------------------------------------------------------------------------------
 # demand: market, end_use, t/yr, shortfall penalty USD/t, source
@@ -342,14 +372,14 @@ def build_tables():
     rrows, rlrows = [], []
     for rid, o, dst, com, corr, lg, src in ROUTES:
         path = [leg_by_id[lg[0]]["from_node"]] + [leg_by_id[x]["to_node"] for x in lg]
-        rrows.append([rid, o, dst, com, corr, 0, None, None, " -> ".join(path), src, ""])
+        fixed, fnote = ROUTE_FIXED[com]
+        rrows.append([rid, o, dst, com, corr, fixed, None, None, " -> ".join(path), src + "; " + fnote, ""])
         rlrows += [[rid, i, x, "derived: routes sheet path", ""] for i, x in enumerate(lg, start=1)]
     T["routes"] = (["route", "origin", "destination", "commodity", "corridor", "fixed_cost", "min_volume_t",
                     "max_volume_t", "description", "source", "note"], rrows)
     T["route_legs"] = (["route", "seq", "leg", "source", "note"], rlrows)
     T["seasonality"] = (["target_type", "target", "month", "capacity_factor", "cost_factor", "source", "note"],
-                        [["leg", leg, m, f, 1, src, ""] for leg, months, f, src in SEASONALITY for m in months]
-                        + [SITE_NOT_YET])
+                        [["leg", leg, m, f, 1, src, ""] for leg, months, f, src in SEASONALITY for m in months])
     srows = [["KZ-KARAGANDA", "ore", STORE_ORE_KZ, HOLD_ORE, 0,
               "assumption: mine stockpile 100,000 t (~2.4 months of output)",
               "lets the mine run flat while corridors close seasonally; holding 1 USD/t/period (yard cost)"]]
@@ -368,6 +398,16 @@ def build_tables():
                      f"quantity_t = {q:,} t/yr / 12; " + PENALTY_NOTE[eu]] for m, eu, q, src in DEMAND])
     T["licences"] = (LIC_COLS, [list(r) for r in LICENCES])
     T["policies"] = (POL_COLS, [list(r) for r in POLICIES])
+    drows = []
+    for name, prob, tt, targets, months, factor, granted, src in DISRUPTIONS:
+        first = True
+        for target in (targets if isinstance(targets, list) else [targets]):
+            for m in (months or [None]):
+                drows.append([name, prob if first else None, tt, target, m, factor, granted, src,
+                              P_NOTE if first and prob is not None else ""])
+                first = False
+    T["disruptions"] = (["scenario", "probability", "target_type", "target", "month", "capacity_factor",
+                         "granted", "source", "note"], drows)
     return T
 
 

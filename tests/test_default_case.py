@@ -5,7 +5,8 @@ import pytest
 from model import prepare, read_inputs
 from model.pipeline import DEFAULT_INPUT, run
 
-BASE_OBJECTIVE = 313_000_186.67  # USD/yr, `corridor solve` on the default case (proven optimal, gap 1e-6)
+EXPECTED_OBJECTIVE = 396_337_133.06  # USD/yr, `corridor solve` on the default case: expected cost over its scenarios
+BASE_OBJECTIVE = 317_635_044.55  # USD/yr, the base year alone (disruptions sheet removed), proven optimal at gap 1e-6
 
 
 def _landed(d, route_id, upto="JP-YOKOHAMA"):
@@ -25,22 +26,44 @@ def data():
     return prepare(read_inputs(DEFAULT_INPUT))
 
 
-def with_policies(tmp_path, prefix):
-    """A copy of the default case with the policy rows whose id starts with ``prefix`` switched on."""
+def with_policies(tmp_path, prefix, disruptions=False, plant=True):
+    """A copy of the default case with the policy rows whose id starts with ``prefix`` switched on (and its
+    disruptions sheet removed unless ``disruptions``: the case file's calibration targets are about one year
+    without disruption)."""
     wb = openpyxl.load_workbook(DEFAULT_INPUT)
     ws = wb["policies"]
     head = [c.value for c in ws[1]]
     for row in ws.iter_rows(min_row=2):
-        if str(row[head.index("policy")].value).startswith(prefix):
+        if prefix and str(row[head.index("policy")].value).startswith(prefix):
             row[head.index("active")].value = "yes"
-    path = tmp_path / f"{prefix}.xlsx"
+    if not disruptions:
+        del wb["disruptions"]
+    if not plant:  # the plant is planned for 2028: close it, as a planner studying 2027 would
+        wb["seasonality"].append(["site", "KZ-NEW-PLANT", "*", 0, 1, "test: 2027, before the plant", ""])
+    path = tmp_path / f"{prefix or 'base'}{'' if plant else '-2027'}.xlsx"
     wb.save(path)
     return path
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    rep = run(DEFAULT_INPUT, tmp_path_factory.mktemp("base") / "base.xlsx")
+    tmp = tmp_path_factory.mktemp("base")
+    rep = run(with_policies(tmp, ""), tmp / "base-solution.xlsx")
+    assert rep.result.proven_optimal
+    return rep
+
+
+@pytest.fixture(scope="module")
+def independent_2027(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("world2027")
+    rep = run(with_policies(tmp, "JP-US-NO-CN", plant=False), tmp / "world.xlsx")
+    assert rep.result.proven_optimal
+    return rep
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory):
+    rep = run(DEFAULT_INPUT, tmp_path_factory.mktemp("expected") / "expected.xlsx")
     assert rep.result.proven_optimal
     return rep
 
@@ -70,6 +93,18 @@ def test_route_cost_and_time_calibration(data):
     assert 1.2 <= mc_cost / cn_cost <= 1.5
     assert 23 <= cn_days <= 27
     assert mc_days >= cn_days + 7
+
+
+def test_default_case_regression(expected):
+    """The shipped case: expected cost over the base and six disruption scenarios (probabilities assumed)."""
+    assert expected.result.objective == pytest.approx(EXPECTED_OBJECTIVE, rel=1e-6)
+    assert sum(expected.costs.values()) == pytest.approx(expected.result.objective, rel=1e-9)
+    sc = expected.tables["scenarios"].set_index("scenario")
+    assert len(sc) == 7 and sc.probability.sum() == pytest.approx(1.0)
+    assert sc.loc["base", "probability"] == pytest.approx(0.45)
+    # China revoking its export licences for six months is the costliest disruption
+    assert sc.total_cost.idxmax() == "cn-revokes-export-licences"
+    assert (expected.tables["summary"].set_index("item")["value"]["plan_sheets_scenario"]) == "base"
 
 
 def test_base_case_regression(base):
@@ -108,9 +143,10 @@ def test_independence_moves_the_plan_west(base, independent):
     assert not (jp_us.processing_country_tag == "CN").any()
 
 
-def test_caspian_winter_forces_stock_before_november(independent):
-    """The ferry binds in its 50% months (Nov, Dec); the Middle Corridor ships more than its steady level in
+def test_caspian_winter_forces_stock_before_november(independent_2027):
+    """Without the Kazakh plant (2027), the ferry binds in its 50% months (Nov, Dec); the Middle Corridor ships more than its steady level in
     October, ahead of the closure, and that ore sits in stock at the western-fed sites through the winter."""
+    independent = independent_2027
     use = independent.tables["leg_use"].set_index(["leg", "period"])
     for p in ("2027-11", "2027-12"):
         assert use.loc[("FERRY-AKTAU-BAKU", p), "utilisation"] == pytest.approx(1.0)
@@ -123,7 +159,12 @@ def test_caspian_winter_forces_stock_before_november(independent):
     assert winter.stock_t.sum() > 100
 
 
-def test_price_of_independence_is_reported(base, independent):
+def test_price_of_independence_is_reported(base, independent, independent_2027):
+    """With the plant as an option the independent world builds it; without it (2027) the price is far higher."""
     price = independent.result.objective - base.result.objective
-    assert price > 0
-    print(f"price of independence: {price / 1e6:.1f} M USD/yr (case file subsidy figure: 120 M USD/yr)")
+    price_2027 = independent_2027.result.objective - base.result.objective
+    assert 0 < price < price_2027
+    dec = independent.tables["decisions"]
+    assert "KZ-NEW-PLANT" in set(dec[dec.decision == "site opened"].id)
+    print(f"price of independence: {price / 1e6:.1f} M USD/yr with the Kazakh plant as an option, "
+          f"{price_2027 / 1e6:.1f} M USD/yr without it (case file subsidy figure: 120 M USD/yr)")

@@ -1,0 +1,94 @@
+"""Supply security on the default case: min-cost vs max-security plans, the Pareto frontier, and the core
+model when there is no disruptions sheet."""
+import openpyxl
+import pandas as pd
+import pytest
+
+from model.build import formulate
+from model.cli import EXIT_OK, main
+from model.pipeline import DEFAULT_INPUT, run
+from model.validate import read_inputs
+
+
+def variant(tmp_path, name, delete_disruptions=False, **settings):
+    wb = openpyxl.load_workbook(DEFAULT_INPUT)
+    ws = wb["settings"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value in settings:
+            row[1].value = settings.pop(row[0].value)
+    for k, v in settings.items():
+        ws.append([k, v, "test"])
+    if delete_disruptions:
+        del wb["disruptions"]
+    path = tmp_path / f"{name}.xlsx"
+    wb.save(path)
+    return path
+
+
+def totals(rep):
+    sec = rep.tables["security"]
+    return sec[sec.scope == "total"].set_index("metric")["value"]
+
+
+def opened(rep):
+    dec = rep.tables["decisions"]
+    return set(dec[dec.decision == "site opened"].id)
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sec")
+    cheap = run(DEFAULT_INPUT, tmp / "min-cost.xlsx")
+    secure = run(variant(tmp, "secure", objective="max_security"), tmp / "secure-solution.xlsx")
+    return cheap, secure
+
+
+def test_max_security_builds_the_kazakh_plant_within_budget(plans):
+    """Min cost: no Kazakh plant, 4.3% of demand expected short, 21% when China revokes its licences.  Max
+    security (expected shortfall, budget +10%): the plant is built, only the 500 t the ore cannot make is
+    short in every scenario, at about 6% more cost."""
+    cheap, secure = plans
+    assert "KZ-NEW-PLANT" not in opened(cheap) and "KZ-NEW-PLANT" in opened(secure)
+    c, s = totals(cheap), totals(secure)
+    assert s["expected_shortfall_share"] < c["expected_shortfall_share"] - 0.01
+    assert s["worst_case_shortfall_share"] < c["worst_case_shortfall_share"] - 0.1
+    assert c["expected_cost"] < s["expected_cost"] <= secure.security["cost_budget"] + 1
+    assert secure.security["cost_budget"] == pytest.approx(1.1 * cheap.result.objective)
+    assert secure.security["metric_value"] == pytest.approx(s["expected_shortfall_share"], abs=1e-9)
+    structural = 500 / 20500  # 500,000 t ore x 0.04 = 20,000 t REO against 20,500 t demanded
+    assert s["expected_shortfall_share"] == pytest.approx(structural, rel=1e-3)
+    # the secure plan is less exposed to a single corridor closure
+    n1c = cheap.tables["security"].set_index("metric")["value"]
+    n1s = secure.tables["security"].set_index("metric")["value"]
+    assert n1s["deliverable_share_without:China"] > n1c["deliverable_share_without:China"]
+
+
+def test_without_a_disruptions_sheet_the_model_is_the_core_model(tmp_path):
+    path = variant(tmp_path, "core", delete_disruptions=True)
+    inputs = read_inputs(path)
+    assert not inputs.tables["disruptions"]
+    f = formulate(inputs)
+    assert not f.scenario_mode and list(f.views) == ["base"]
+    assert all(not isinstance(k, tuple) or k[0] != "base" for k in f.spec.col["Ship"])
+    rep = run(path, tmp_path / "core-solution.xlsx")
+    assert rep.result.objective == pytest.approx(317_635_044.55, rel=1e-6)
+    assert len(rep.tables["scenarios"]) == 1
+
+
+def test_pareto_frontier_is_monotone_and_written_with_its_chart(tmp_path, capsys):
+    out = tmp_path / "frontier.xlsx"
+    assert main(["pareto", str(DEFAULT_INPUT), "--points", "3", "-o", str(out)]) == EXIT_OK
+    assert out.exists() and out.with_suffix(".png").stat().st_size > 1000
+    table = pd.read_excel(out, sheet_name="pareto")
+    assert len(table) == 3 and set(table.status) == {"optimal"}
+    cost, metric = list(table.expected_cost), list(table["optimised:expected_shortfall"])
+    assert all(b >= a - 1e-6 * abs(a) for a, b in zip(cost, cost[1:]))  # cost never falls ...
+    assert all(b <= a + 1e-9 for a, b in zip(metric, metric[1:]))  # ... as security rises
+    assert metric[-1] < metric[0] and cost[-1] > cost[0]
+    assert table.sites_open.iloc[0] == "none" and "KZ-NEW-PLANT" in table.sites_open.iloc[-1]
+    for col in ("expected_shortfall_share", "cvar_shortfall_share", "worst_case_shortfall_share",
+                "max_dependence_share", "routes_used", "routes", "licences_held"):
+        assert col in table
+    wb = openpyxl.load_workbook(out)
+    assert len(wb["pareto"]._charts) == 1
+    assert "written" in capsys.readouterr().out
