@@ -27,7 +27,8 @@ def view_outcome(v, x) -> dict:
     _D, per_market = demand_tonnes(v.d)
     cost = {line: c0 + sum(a * x[j] for j, a in zip(cols, coefs))
             for line, (cols, coefs, c0) in v.cost_lines().items()}
-    short = {m: max(0.0, q - got.get(m, 0.0)) for m, q in per_market.items()}
+    short = {m: q - got.get(m, 0.0) for m, q in per_market.items()}
+    short = {m: (v if v > EPS else 0.0) for m, v in short.items()}
     return {"scenario": v.name, "probability": v.probability, "cost": sum(cost.values()), "costs": cost,
             "demand": per_market, "delivered": dict(got), "shortfall": short}
 
@@ -163,7 +164,7 @@ def security_tables(f, x, settings, n1=None) -> dict:
     markets = sorted(per_market)
     for v, o in zip(views, outs):
         sc = next((s for s in (f.scenario_data or []) if s.name == v.name), None)
-        what = "; ".join(f"{r['target_type']} {r['target']}" for r in (sc.rows if sc else []))
+        what = "; ".join(dict.fromkeys(f"{r['target_type']} {r['target']}" for r in (sc.rows if sc else [])))
         row = {"scenario": v.name, "probability": o["probability"], "disruptions": what or "none",
                "total_cost": o["cost"], "delivered_t": sum(o["delivered"].values()),
                "shortfall_t": sum(o["shortfall"].values()), "shortfall_share": sum(o["shortfall"].values()) / D}

@@ -107,7 +107,9 @@ def _plot(table, metric, png, currency):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ok = table.dropna(subset=["expected_cost"]) if "expected_cost" in table else table.iloc[0:0]
     if len(ok):
-        ax.plot(ok["expected_cost"] / 1e6, ok[f"optimised:{metric}"], "o-")
+        # the best metric a budget can buy is a staircase: it only improves at the next point's cost
+        ax.step(ok["expected_cost"] / 1e6, ok[f"optimised:{metric}"], where="post")
+        ax.plot(ok["expected_cost"] / 1e6, ok[f"optimised:{metric}"], "o")
         for _, r in ok.iterrows():
             ax.annotate(str(int(r["point"])), (r["expected_cost"] / 1e6, r[f"optimised:{metric}"]),
                         textcoords="offset points", xytext=(4, 4), fontsize=8)
