@@ -88,7 +88,6 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct", 
         f = formulate(pairs)
         f.base_inputs = inputs
         target = build_model(f) if via == "pyomo" and not secure else f
-    data = f.d
     stats = f.spec.stats()
     info = {}
     with clock.stage("solve"):

@@ -21,7 +21,6 @@ metric on the same HiGHS instance, which keeps its basis and takes the previous 
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -306,6 +305,3 @@ def pareto(f, settings, points=5, tee=False):
     out.append((c1, hi, x_hi))
     return ss, out
 
-
-def is_finite(v):
-    return v is not None and not (isinstance(v, float) and (math.isnan(v) or math.isinf(v)))

@@ -45,35 +45,33 @@ def with_policies(tmp_path, prefix, disruptions=False, plant=True):
     return path
 
 
+def _solved(tmp_path_factory, name, prefix=None, plant=True):
+    """Solve the default case (``prefix=None``) or its deterministic variant (see `with_policies`)."""
+    tmp = tmp_path_factory.mktemp(name)
+    book = DEFAULT_INPUT if prefix is None else with_policies(tmp, prefix, plant=plant)
+    rep = run(book, tmp / f"{name}-solution.xlsx")
+    assert rep.result.proven_optimal
+    return rep
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("base")
-    rep = run(with_policies(tmp, ""), tmp / "base-solution.xlsx")
-    assert rep.result.proven_optimal
-    return rep
-
-
-@pytest.fixture(scope="module")
-def independent_2027(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("world2027")
-    rep = run(with_policies(tmp, "JP-US-NO-CN", plant=False), tmp / "world.xlsx")
-    assert rep.result.proven_optimal
-    return rep
-
-
-@pytest.fixture(scope="module")
-def expected(tmp_path_factory):
-    rep = run(DEFAULT_INPUT, tmp_path_factory.mktemp("expected") / "expected.xlsx")
-    assert rep.result.proven_optimal
-    return rep
+    return _solved(tmp_path_factory, "base", "")
 
 
 @pytest.fixture(scope="module")
 def independent(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("world")
-    rep = run(with_policies(tmp, "JP-US-NO-CN"), tmp / "world.xlsx")
-    assert rep.result.proven_optimal
-    return rep
+    return _solved(tmp_path_factory, "world", "JP-US-NO-CN")
+
+
+@pytest.fixture(scope="module")
+def independent_2027(tmp_path_factory):
+    return _solved(tmp_path_factory, "world2027", "JP-US-NO-CN", plant=False)
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory):
+    return _solved(tmp_path_factory, "expected")
 
 
 def test_every_row_carries_a_source():
