@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 from . import families_flow as flow
 from . import families_rules as rules
@@ -54,6 +55,7 @@ class Formulation:
         self.views = {BASE: self}
         self.closed_candidates = None
         self.scenario_data = None  # [Scenario] when built from disruption scenarios
+        self.base_inputs = None  # the validated inputs it was formulated from, before any disruption
 
     @property
     def scenario_mode(self):
@@ -149,8 +151,11 @@ def formulate(data) -> Formulation:
     if len(pairs) == 1 and pairs[0][0].name == BASE:
         f = _formulate_single(pairs[0][1])
         f.scenario_data = [pairs[0][0]]
-        return f
-    return _formulate_scenarios(pairs)
+    else:
+        f = _formulate_scenarios(pairs)
+    if not isinstance(data, list):
+        f.base_inputs = data  # the undisrupted inputs (corridor N-1 re-solves start from them)
+    return f
 
 
 def prepare_scenarios(inputs) -> list:
@@ -213,7 +218,7 @@ def _formulate_scenarios(pairs) -> Formulation:
         for v in views:
             for key, apps in v.d.covers.items():
                 covers.setdefault(key, apps)
-        rules.licence_holding(f, _Covers(covers))
+        rules.licence_holding(f, SimpleNamespace(covers=covers))
         for v in views:
             rules.licence_gating(v, v.d)
         for v in views:
@@ -222,11 +227,6 @@ def _formulate_scenarios(pairs) -> Formulation:
         for i, v in enumerate(views):
             add_costs(v, v.d, weight=v.probability, first_stage=i == 0)
     return f
-
-
-class _Covers:
-    def __init__(self, covers):
-        self.covers = covers
 
 
 def _bound_list(ub, keys):

@@ -222,6 +222,13 @@ def _positive_int(text):
     return n
 
 
+def _at_least_two(text):
+    n = _positive_int(text)
+    if n < 2:
+        raise argparse.ArgumentTypeError("a frontier needs at least 2 points (its two ends)")
+    return n
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -256,7 +263,7 @@ def main(argv=None) -> int:
     b.set_defaults(func=cmd_bench)
     q = sub.add_parser("pareto", help="cost-security frontier: N plans from the min-cost to the most secure")
     q.add_argument("input")
-    q.add_argument("--points", type=_positive_int, default=5, help="number of points (>= 2, default 5)")
+    q.add_argument("--points", type=_at_least_two, default=5, help="number of points (>= 2, default 5)")
     q.add_argument("--metric", choices=("expected_shortfall", "cvar_shortfall", "worst_case_shortfall",
                                         "max_dependence"), help="default: the workbook's security_metric")
     q.add_argument("-o", "--output", help="frontier workbook (default outputs/<input>-pareto.xlsx); the PNG "

@@ -184,7 +184,7 @@ def corridor_n1(f, x, settings) -> dict:
     from .highs_direct import run_highs, to_highs
     from .scenarios import apply_disruptions
 
-    base = getattr(f, "base_inputs", None) or f.d.inputs
+    base = f.base_inputs or f.d.inputs
     corridors = sorted({r["corridor"] for r in base.tables["routes"]})
     D, _ = demand_tonnes(f.d)
     out = {}

@@ -43,7 +43,6 @@ def frontier(inputs, points=5, metric=None, tee=False):
         settings["security_metric"] = metric
     inputs = dataclasses.replace(inputs, settings=settings)
     f = formulate(inputs)
-    f.base_inputs = inputs
     ss, sweep = pareto(f, settings, points, tee)
     rows = []
     for i, (budget, res, x) in enumerate(sweep):

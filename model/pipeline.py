@@ -67,7 +67,7 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct", 
     written) when the input is invalid.  The report carries the solver's result; callers decide what an
     unproven or missing plan means for them.
     """
-    from .build import build_model, formulate, prepare_scenarios
+    from .build import build_model, formulate
     from .extract import cost_breakdown, extract
     from .solve import solve
     from .validate import validate
@@ -84,9 +84,7 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct", 
     settings = inputs.settings
     secure = settings["objective"] == "max_security"
     with clock.stage("build"):
-        pairs = prepare_scenarios(inputs)
-        f = formulate(pairs)
-        f.base_inputs = inputs
+        f = formulate(inputs)  # its disruption scenarios, if any, make a two-stage model
         target = build_model(f) if via == "pyomo" and not secure else f
     stats = f.spec.stats()
     info = {}
@@ -101,7 +99,7 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct", 
         solve_s = clock.seconds.pop("solve")
         clock.seconds["handover"] = result.stats["handover_s"]
         clock.seconds["solve"] = solve_s - result.stats["handover_s"]
-    warnings = list(inputs.warnings) + [w for _sc, d in pairs for w in d.warnings]
+    warnings = list(inputs.warnings) + [w for v in f.views.values() for w in v.d.warnings]
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(dict.fromkeys(warnings)))
     report.security = info
