@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_PLAN, EXIT_OUTPUT = 0, 2, 3, 4
+# 5: a plan was written but the solver stopped (time limit ...) before proving it optimal;
+# 6: the solver stopped (time limit, error) before it found any plan: nothing was written.
+EXIT_NOT_PROVEN, EXIT_STOPPED_NO_PLAN = 5, 6
 
 
 def _print_issues(issues, out=None):
@@ -63,9 +66,18 @@ def cmd_solve(args) -> int:
     print("seconds    " + ", ".join(f"{k} {v:.2f}" for k, v in rep.seconds.items()))
     if rep.output_path:
         print(f"written    {rep.output_path}")
+        if not r.proven_optimal:
+            gap = f"{100 * r.gap:.4f}%" if r.gap is not None else "unknown"
+            print(f"corridor: the plan written is NOT proven optimal ({r.status}, gap {gap}); raise "
+                  "time_limit_s in settings to prove it", file=sys.stderr)
+            return EXIT_NOT_PROVEN
         return EXIT_OK
-    print("no plan was found; nothing was written.", file=sys.stderr)
-    return EXIT_NO_PLAN
+    if r.status in ("infeasible", "unbounded"):
+        print("no plan was found; nothing was written.", file=sys.stderr)
+        return EXIT_NO_PLAN
+    print(f"corridor: the solver stopped ({r.status}: {r.message}) before it found any plan; nothing was "
+          "written. Raise time_limit_s in settings and run again.", file=sys.stderr)
+    return EXIT_STOPPED_NO_PLAN
 
 
 def _read_valid(path):

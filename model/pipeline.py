@@ -60,6 +60,29 @@ def peak_rss_mb() -> float:
 def run(input_path=None, output_path=None, write=True, tee=False, via="direct", security=True) -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
 
+    Writing over the input is refused before anything is read; once the input is valid the output is
+    locked (`writer.output_lock`), so a second run on the same output is refused until this one ends.
+    See `_run` for the stages and the arguments.
+    """
+    import contextlib
+
+    from .writer import OutputError, output_lock, same_file
+
+    input_path = Path(input_path) if input_path else DEFAULT_INPUT
+    output_path = Path(output_path) if output_path else default_output(input_path)
+    if write and same_file(input_path, output_path):
+        raise OutputError(f"refusing to write the solution over the input workbook {output_path}")
+    with contextlib.ExitStack() as stack:
+        def lock():
+            if write:
+                stack.enter_context(output_lock(output_path))
+        return _run(input_path, output_path, write, tee, via, security, lock)
+
+
+def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
+    """Solve ``input_path`` and write the solution workbook to ``output_path`` (``lock()`` is called once the
+    input is valid, before anything is built).
+
     ``via``: ``direct`` hands the formulation to HiGHS in one call (fast); ``pyomo`` builds the Pyomo
     ConcreteModel and solves it through Pyomo's persistent HiGHS interface (``max_security`` always solves
     on the direct path).  ``security``: add the `security` and `scenarios` sheets (metrics and corridor
@@ -73,14 +96,13 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct", 
     from .validate import validate
     from .writer import write_solution
 
-    input_path = Path(input_path) if input_path else DEFAULT_INPUT
-    output_path = Path(output_path) if output_path else default_output(input_path)
     clock = StageClock()
     with clock.stage("read"):
         raw = read_workbook(input_path)
     with clock.stage("validate"):
         inputs = validate(raw)
     del raw
+    lock()  # from here on a second run on the same output is refused
     settings = inputs.settings
     secure = settings["objective"] == "max_security"
     with clock.stage("build"):
