@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .reader import InputError, Issue, RawWorkbook, read_workbook
+from .reader import REPORTED, InputError, Issue, RawWorkbook, read_workbook
 from .schema import SETTINGS, SHEET, SHEETS, STAR
 
 
@@ -35,75 +35,131 @@ EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
                 "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
 
 
+# columns whose value must be above their minimum (not equal to it)
+POSITIVE = {("sites", "yield"), ("periods", "days")}
+_DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
+
+
 def _blank(v):
     return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _show(v, limit=60) -> str:
+    """``v`` for a message: long text is cut (a cell may hold 32,767 characters)."""
+    s = str(v)
+    return s if len(s) <= limit else s[:limit] + f"... ({len(s):,} characters)"
+
+
+def allowed_text(c, sheet="") -> str:
+    """What a number column accepts, e.g. ``0..1``, ``a number >= 0 (t)``, ``a whole number 1..12 or *``."""
+    what = "a whole number" if c.kind == "int" else "a number"
+    if c.lo is not None and c.hi is not None:
+        rng = f"{c.lo:g}..{c.hi:g}" + (" (whole numbers)" if c.kind == "int" else "")
+    elif c.lo is not None:
+        rng = f"{what} {'above' if (sheet, c.name) in POSITIVE else '>='} {c.lo:g}"
+    elif c.hi is not None:
+        rng = f"{what} <= {c.hi:g}"
+    else:
+        rng = what
+    return rng + (" or *" if c.star else "") + (f" ({c.unit})" if c.unit else "")
 
 
 class _Checker:
     def __init__(self):
         self.issues: list[Issue] = []
+        self.bad_rows: set = set()  # (sheet, row) of every error
+        self.bad_cells: set = set()  # (sheet, row, column) of every error: rules across cells skip them
+        self.bad_sheets: set = set()  # sheets with at least one error
+        self.incomplete: set = set()  # sheets whose ids are not all known (see `incomplete_sheets`)
 
     def err(self, sheet, row, col, msg):
         self.issues.append(Issue(sheet, row, col, msg))
+        self.bad_rows.add((sheet, row))
+        self.bad_cells.add((sheet, row, col))
+        self.bad_sheets.add(sheet)
 
     def warn(self, sheet, row, col, msg):
         self.issues.append(Issue(sheet, row, col, msg, "warning"))
 
     # -- cell conversion ---------------------------------------------------------------------------
     def text(self, sheet, row, col, v, is_id=False):
-        if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
-            self.err(sheet, row, col, f"is a date ({v}) where a text id belongs; format the column as Text "
-                                      "in Excel and type the id again (e.g. 2027-01)")
+        if isinstance(v, _DATES):
+            what = "a date" if isinstance(v, (_dt.datetime, _dt.date)) else "a time"
+            self.err(sheet, row, col, f"is {what} ({v}) where text belongs: Excel turned what was typed into "
+                                      f"{what}; format the column as Text and type the value again (e.g. 2027-01)")
             return None
         if isinstance(v, bool):
+            if is_id:
+                self.err(sheet, row, col, f"is the logical value {str(v).upper()} where a text id belongs; type "
+                                          "the id (format the cell as Text)")
+                return None
             return "yes" if v else "no"
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         s = str(v)
+        if isinstance(v, str) and s.strip() in EXCEL_ERRORS:
+            self.err(sheet, row, col, f"holds the Excel error value {s.strip()}; fix the formula or type the "
+                                      "value")
+            return None
         if is_id and s != s.strip():
-            self.err(sheet, row, col, f"id '{s}' has leading or trailing blanks; remove them")
-            return None
-        s = s.strip()
-        if isinstance(v, str) and s in EXCEL_ERRORS:
-            self.err(sheet, row, col, f"holds the Excel error value {s}; fix the formula or type the value")
-            return None
-        return s
+            self.err(sheet, row, col, f"id '{_show(s)}' has leading or trailing blanks; remove them "
+                                      f"(allowed: '{_show(s.strip())}')")
+        return s.strip()
 
     def number(self, sheet, row, col, v, c):
-        if isinstance(v, bool) or isinstance(v, (_dt.datetime, _dt.date)):
-            self.err(sheet, row, col, f"'{v}' is not a number")
+        allowed = allowed_text(c, sheet)
+        if isinstance(v, bool):
+            self.err(sheet, row, col, f"the logical value {str(v).upper()} is not a number; allowed: {allowed}")
+            return None
+        if isinstance(v, _DATES):
+            self.err(sheet, row, col, f"the date or time {v} is not a number (the cell is formatted as a date); "
+                                      f"allowed: {allowed}")
             return None
         if isinstance(v, str):
-            s = v.strip().replace("_", "")
-            try:
-                v = float(s)
-            except ValueError:
-                allowed = " or *" if c.star else ""
-                self.err(sheet, row, col, f"'{v.strip()}' is not a number (expected a number{allowed}"
-                                          f"{', in ' + c.unit if c.unit else ''})")
+            s = v.strip()
+            if s in EXCEL_ERRORS:
+                self.err(sheet, row, col, f"holds the Excel error value {s}; fix the formula or type the value")
                 return None
+            try:
+                v = float(s.replace("_", ""))
+            except ValueError:
+                hint = " (type it without thousands separators, with a point as decimal mark)" if "," in s else ""
+                self.err(sheet, row, col, f"'{_show(s)}' is not a number{hint}; allowed: {allowed}")
+                return None
+        elif not isinstance(v, (int, float)):
+            self.err(sheet, row, col, f"'{_show(v)}' ({type(v).__name__}) is not a number; allowed: {allowed}")
+            return None
         v = float(v)
         if math.isnan(v) or math.isinf(v):
-            self.err(sheet, row, col, f"{v} is not a finite number")
+            self.err(sheet, row, col, f"{v} is not a finite number; allowed: {allowed}")
             return None
         if c.kind == "int":
             if not v.is_integer():
-                self.err(sheet, row, col, f"{v} is not a whole number")
+                self.err(sheet, row, col, f"{v:g} is not a whole number; allowed: {allowed}")
                 return None
             v = int(v)
-        if c.lo is not None and v < c.lo:
-            self.err(sheet, row, col, f"{v:g} is below the allowed minimum {c.lo:g}" + _range(c))
+        if c.lo is not None and (v < c.lo or (v == c.lo and (sheet, c.name) in POSITIVE)):
+            self.err(sheet, row, col, f"{v:g} is {'below' if v < c.lo else 'not above'} the minimum {c.lo:g}; "
+                                      f"allowed: {allowed}")
             return None
         if c.hi is not None and v > c.hi:
-            self.err(sheet, row, col, f"{v:g} is above the allowed maximum {c.hi:g}" + _range(c))
+            self.err(sheet, row, col, f"{v:g} is above the maximum {c.hi:g}; allowed: {allowed}")
             return None
         return v
 
     def cell(self, sheet, rec, c):
         row, v = rec["_row"], rec.get(c.name)
+        if v is REPORTED:  # the reader has said what is wrong with this cell
+            self.bad_rows.add((sheet, row))
+            self.bad_cells.add((sheet, row, c.name))
+            self.bad_sheets.add(sheet)
+            return None
+        if c.name in ("source", "note"):  # free text: kept and echoed, never interpreted (not even #REF!)
+            return None if _blank(v) else str(v).strip()
         if _blank(v):
             if c.required:
-                self.err(sheet, row, c.name, "is required but blank")
+                self.err(sheet, row, c.name, "is required but blank" + (
+                    f"; allowed: {', '.join(c.allowed)}" if c.kind == "enum" else ""))
             return c.default
         if c.star and isinstance(v, str) and v.strip() == STAR:
             return STAR
@@ -115,7 +171,7 @@ class _Checker:
         if c.kind == "enum":
             low = s.lower()
             if low not in c.allowed:
-                self.err(sheet, row, c.name, f"'{s}' is not allowed; allowed: {', '.join(c.allowed)}")
+                self.err(sheet, row, c.name, f"'{_show(s)}' is not allowed; allowed: {', '.join(c.allowed)}")
                 return None
             return low
         if c.kind == "list":
@@ -124,12 +180,6 @@ class _Checker:
                 return STAR
             return tuple(items)
         return s
-
-
-def _range(c):
-    lo = "" if c.lo is None else f"{c.lo:g}"
-    hi = "" if c.hi is None else f"{c.hi:g}"
-    return f" (allowed: {lo}..{hi})" if lo and hi else ""
 
 
 def _convert_settings(chk, records):
@@ -146,13 +196,16 @@ def _convert_settings(chk, records):
         seen[key] = row
         kind, default, allowed, _ = SETTINGS[key]
         v = rec.get("value")
+        if v is REPORTED:
+            continue
         if _blank(v):
             out[key] = default
             continue
         if kind == "enum":
             s = str(v).strip().lower()
             if s not in allowed:
-                chk.err("settings", row, "value", f"'{v}' is not allowed for {key}; allowed: {', '.join(allowed)}")
+                chk.err("settings", row, "value", f"'{_show(v)}' is not allowed for {key}; allowed: "
+                        f"{', '.join(allowed)}")
             else:
                 out[key] = s
         elif kind in ("num", "int"):
@@ -162,7 +215,9 @@ def _convert_settings(chk, records):
             if x is not None:
                 out[key] = x
         else:
-            out[key] = str(v).strip()
+            s = chk.text("settings", row, "value", v)
+            if s is not None:
+                out[key] = s
     if out["cvar_alpha"] is not None and out["cvar_alpha"] >= 1:
         chk.err("settings", seen.get("cvar_alpha"), "value", "cvar_alpha must be below 1 (allowed: 0 <= alpha < 1)")
     if out["cost_budget"] is not None and out["cost_budget_pct"] is not None:
@@ -190,6 +245,7 @@ def validate(raw: RawWorkbook) -> Inputs:
     settings = _convert_settings(chk, raw.sheets.get("settings", []))
     for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies", "disruptions"):
         tables.setdefault(name, [])
+    chk.incomplete = incomplete_sheets(tables, raw)
     _check_keys(chk, tables)
     _check_refs(chk, tables)
     from .checks import check_semantics
@@ -225,6 +281,18 @@ def _check_keys(chk, tables):
                 seen[key] = rec["_row"]
 
 
+def incomplete_sheets(tables, raw=None) -> set:
+    """Sheets whose declared ids are not all known: missing or unreadable sheets, and sheets where an id cell
+    could not be read (already reported).  A reference to such a sheet may be meant for the unknown id, so
+    it is not reported as undeclared (one message per mistake, no cascade)."""
+    out = {s.name for s in SHEETS if s.id_column and s.name not in tables}
+    out |= set(getattr(raw, "unreadable", ()))
+    for sheet in SHEETS:
+        if sheet.id_column and any(r.get(sheet.id_column) is None for r in tables.get(sheet.name, [])):
+            out.add(sheet.name)
+    return out
+
+
 def declared_ids(tables) -> dict:
     return {sheet.name: {r[sheet.id_column] for r in tables.get(sheet.name, []) if r.get(sheet.id_column)}
             for sheet in SHEETS if sheet.id_column}
@@ -234,7 +302,7 @@ def _check_refs(chk, tables):
     ids = declared_ids(tables)
     for sheet in SHEETS:
         for c in sheet.columns:
-            if c.kind not in ("ref", "list") or not c.ref:
+            if c.kind not in ("ref", "list") or not c.ref or c.ref in chk.incomplete:
                 continue
             pool = frozenset(ids.get(c.ref, ()))
             for rec in tables.get(sheet.name, []):
@@ -244,7 +312,8 @@ def _check_refs(chk, tables):
                 for item in (v if isinstance(v, tuple) else (v,)):
                     if item not in pool:
                         chk.err(sheet.name, rec["_row"], c.name,
-                                f"'{item}' is not declared on sheet '{c.ref}'" + _suggest_cached(item, pool))
+                                f"'{_show(item)}' is not declared on sheet '{c.ref}'"
+                                + _suggest_cached(item, pool) + (" (or * for all)" if c.star else ""))
                         rec[c.name] = None
 
 
@@ -254,11 +323,12 @@ def _suggest_cached(item, pool: frozenset):
 
 
 def _suggest(item, pool):
+    """A did-you-mean, or the declared ids (the first dozen), for a reference that is not declared."""
     import difflib
-    close = difflib.get_close_matches(str(item), [str(p) for p in pool], n=3)
+    close = difflib.get_close_matches(str(item), [str(p) for p in pool], n=3) if len(str(item)) <= 200 else []
     if close:
         return "; did you mean " + " or ".join(f"'{x}'" for x in close) + "?"
-    if len(pool) <= 8 and pool:
-        return "; declared: " + ", ".join(sorted(map(str, pool)))
-    return ""
-
+    if not pool:
+        return " (it declares none)"
+    ids = sorted(map(str, pool))
+    return "; declared: " + ", ".join(ids[:12]) + (f" ... ({len(ids)} in all)" if len(ids) > 12 else "")
