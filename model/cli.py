@@ -44,6 +44,9 @@ def cmd_solve(args) -> int:
     cur = rep.tables["summary"].set_index("item")["value"].get("currency", "") if rep.tables else ""
     print(f"input      {rep.input_path}")
     print(f"status     {r.status}: {r.message}")
+    if not r.has_plan and rep.explanation is not None:
+        for line in rep.explanation.lines(limit=60):
+            print(line)
     if r.has_plan:
         print(f"objective  {_money(r.objective)} {cur}")
         if r.bound is not None:

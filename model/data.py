@@ -77,6 +77,8 @@ class CaseData:
     storage: dict = field(default_factory=dict)  # (n, c) -> (cap_t or inf, hold_per_t, initial_t)
     stock_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
     demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (qty_t, penalty_per_t, price_per_t)
+    must_meet: dict = field(default_factory=dict)  # (m, c, e, p) -> Excel row of a must_meet = yes demand row
+    bound_parts: dict = field(default_factory=dict)  # what `_bounds` tightened U[r,p] with (explain.py cites it)
     demand_tags: dict = field(default_factory=dict)  # (m, c, e) -> [tag]
     licences: dict = field(default_factory=dict)  # L -> rule record (required, granted, gating a flow)
     gated: dict = field(default_factory=dict)  # L -> [(r, tag)]
@@ -183,6 +185,8 @@ def _supply_sites_storage_demand(d, t):
                 continue  # the period's own row wins over a '*' row
             pen = default_pen if r["shortfall_penalty_per_t"] is None else r["shortfall_penalty_per_t"]
             d.demand[key] = (r["quantity_t"], pen, r["price_per_t"])
+            if r.get("must_meet") == "yes":
+                d.must_meet[key] = r["_row"]
 
 
 def _route_periods(d):
@@ -386,6 +390,8 @@ def _bounds(d):
     for (n, c), (cap, _h, _i) in d.storage.items():
         if not d.cal.cyclic:
             absorb[(n, c)] += cap
+    d.bound_parts = {"inbound": inbound, "outbound": outbound, "consumes": consumes, "made": made, "absorb": absorb,
+                     "total": total}
     for (r, p), info in d.ship.items():
         route = d.routes[r]
         c = route.commodity

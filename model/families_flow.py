@@ -208,10 +208,13 @@ def storage_limits(f, d):
 
 def demand_limits(f, d):
     """Demand_Limit[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] <= quantity_t      [t]
+    Demand_Must_Meet[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] >= quantity_t   [t]  (must_meet = yes only)
     Shortfall[m,c,e,p] = quantity_t - sum_k Deliver[m,c,e,p,k]  (Expression, penalised in the objective)
 
-    Indexed over demand rows (market, commodity, end use, period); rows needing a constraint are those
-    served by several tags (one tag: the bound sits on the variable).
+    Indexed over demand rows (market, commodity, end use, period); Demand_Limit rows are needed where several
+    tags serve the demand (one tag: the bound sits on the variable).  Demand_Must_Meet is a hard row over
+    the demand rows marked must_meet = yes, also when no tag can reach the market (then it cannot hold and
+    the model is infeasible: the explanation names the demand row).
     """
     groups = defaultdict(list)
     for (mk, c, e, p, k), j in f.col("Deliver").items():
@@ -219,6 +222,10 @@ def demand_limits(f, d):
     blk = f.spec.block("Demand_Limit")
     for key in sorted(key for key, js in groups.items() if len(js) > 1):
         f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.demand[key][0])
+    blk = f.spec.block("Demand_Must_Meet")
+    for key in sorted(k for k in d.must_meet if k in d.demand and d.demand[k][0] > 0):
+        js = groups.get(key, [])
+        f.spec.add_row(blk, key, js, [1.0] * len(js), lo=d.demand[key][0])
     for key, (q, _pen, _price) in d.demand.items():
         js = groups.get(key, [])
         f.spec.add_expr("Shortfall", key, js, [-1.0] * len(js), q)

@@ -61,6 +61,8 @@ def run_highs(h, spec: LinearSpec):
 
     t0 = time.perf_counter()
     if spec.n_cols == 0:
+        if any(lo > 1e-9 or hi < -1e-9 for lo, hi in zip(spec.row_lo, spec.row_hi)):  # e.g. 0 >= must-meet
+            return outcome("infeasible", "empty_row_infeasible", False, None, None, 0.0), None
         value = sum(spec.cost_constants.values())
         return SolveResult("optimal", "empty", True, True, value, value, 0.0, 0.0,
                            "proven optimal: no flow is possible, the plan is empty"), []

@@ -27,6 +27,7 @@ class RunReport:
     warnings: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)
     security: dict = field(default_factory=dict)
+    explanation: object = None  # explain.Explanation when no plan satisfies the hard constraints
 
 
 class StageClock:
@@ -108,6 +109,8 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     with clock.stage("build"):
         f = formulate(inputs)  # its disruption scenarios, if any, make a two-stage model
         target = build_model(f) if via == "pyomo" and not secure else f
+        from .numerics import numeric_warnings
+        plan_view(f).d.warnings.extend(numeric_warnings(f))  # reported, and on the summary sheet
     stats = f.spec.stats()
     info = {}
     with clock.stage("solve"):
@@ -125,6 +128,11 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(dict.fromkeys(warnings)))
     report.security = info
+    if result.status == "infeasible" and not (secure and info.get("min_cost") is not None):
+        # which input rows conflict (max_security: a budget below the min cost says so itself)
+        from .explain import explain_infeasible
+        with clock.stage("explain"):
+            report.explanation = explain_infeasible(f, settings)
     report.costs = cost_breakdown(f, result.x) if result.has_plan else {}
     if result.has_plan:
         with clock.stage("extract"):

@@ -203,6 +203,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("shortfall_penalty_per_t", "num", "cost per tonne not delivered (blank: settings value)",
                unit="currency/t", lo=0),
         Column("price_per_t", "num", "sale price, margin reporting only", unit="currency/t", lo=0),
+        Column("must_meet", "enum", "yes = no shortfall allowed: the plan must deliver quantity_t in full (no "
+               "plan at all if it cannot)", default="no", allowed=YES_NO),
     ) + _free(), key=("market", "commodity", "end_use", "period")),
     Sheet("licences", "Rules that gate flows (export controls, transit bans, sanctions).", (
         Column("licence", "id", "rule id", required=True),

@@ -90,6 +90,10 @@ def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
 
     settings = settings if settings is not None else m._formulation.d.settings
     if next(m.component_data_objects(pyo.Var, active=True, descend_into=True), None) is None:
+        for c in m.component_data_objects(pyo.Constraint, active=True):
+            body = pyo.value(c.body)
+            if (c.has_lb() and body < pyo.value(c.lower) - 1e-9) or (c.has_ub() and body > pyo.value(c.upper) + 1e-9):
+                return outcome("infeasible", "empty_row_infeasible", False, None, None, 0.0)
         value = float(pyo.value(next(m.component_data_objects(pyo.Objective, active=True)).expr))
         return SolveResult("optimal", "nothing_to_decide", True, True, value, value, 0.0, 0.0,
                            "proven optimal: no flow is possible, the plan is empty")
