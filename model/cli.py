@@ -192,18 +192,19 @@ def cmd_bench(args) -> int:
 def cmd_pareto(args) -> int:
     from .pareto import frontier, write_pareto
     from .pipeline import DEFAULT_OUTPUT_DIR
-    from .writer import OutputError
+    from .writer import OutputError, output_lock
 
     inputs = _read_valid(args.input)
     if inputs is None:
         return EXIT_INPUT
     out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / f"{Path(args.input).stem}-pareto.xlsx"
-    table, ss, settings = frontier(inputs, args.points, args.metric, tee=args.verbose)
-    if "expected_cost" not in table or table["expected_cost"].isna().all():
-        print(f"corridor: no plan at any point: {table['status'].iloc[0]}", file=sys.stderr)
-        return EXIT_NO_PLAN
     try:
-        paths = write_pareto(table, out, settings, ss.solves, input_path=args.input)
+        with output_lock(out):  # held through the sweep: a second frontier run on this output is refused
+            table, ss, settings = frontier(inputs, args.points, args.metric, tee=args.verbose)
+            if "expected_cost" not in table or table["expected_cost"].isna().all():
+                print(f"corridor: no plan at any point: {table['status'].iloc[0]}", file=sys.stderr)
+                return EXIT_NO_PLAN
+            paths = write_pareto(table, out, settings, ss.solves, input_path=args.input)
     except (OutputError, OSError) as e:
         print(f"corridor: could not write the frontier: {e}", file=sys.stderr)
         return EXIT_OUTPUT
