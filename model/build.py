@@ -319,6 +319,18 @@ def _ship_cols(f):
     f.sets["ship_cols"] = cols
 
 
+def _first_stage_record(f, table, key):
+    """The data record (route, site, licence) behind a first-stage decision: from this scenario's data, or,
+    for an id this scenario does not know (a licence it refuses, a route it closes), from the first scenario
+    that has it: first-stage columns are the union of every scenario's keys."""
+    views = f.views.values() if isinstance(f, ScenarioView) else ()
+    for d in (f.d, *(v.d for v in views)):
+        rec = getattr(d, table).get(key)
+        if rec is not None:
+            return rec
+    raise KeyError(f"{table}: {key}")
+
+
 def add_costs(f, d, weight=1.0, first_stage=True):
     """Cost lines (currency over the horizon), each reported separately; their sum is the objective.
 
@@ -351,9 +363,9 @@ def add_costs(f, d, weight=1.0, first_stage=True):
     line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1])
     line("freight", "Ship", lambda key: d.ship[(key[0], key[2])].freight)
     line("handling", "Ship", lambda key: d.ship[(key[0], key[2])].handling)
-    line("route_fixed", "Active", lambda r: d.routes[r].fixed_cost)
-    line("site_fixed", "Open", lambda s: d.sites[s]["fixed_cost"] or 0.0)
-    line("licence", "Apply", lambda key: d.licences[key[0]]["application_cost"] or 0.0)
+    line("route_fixed", "Active", lambda r: _first_stage_record(f, "routes", r).fixed_cost)
+    line("site_fixed", "Open", lambda s: _first_stage_record(f, "sites", s)["fixed_cost"] or 0.0)
+    line("licence", "Apply", lambda key: _first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)
     line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1])
     owed = sum(q * pen for (q, pen, _price) in d.demand.values())
     line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1], constant=owed)

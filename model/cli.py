@@ -9,6 +9,7 @@ EXIT_OK, EXIT_INPUT, EXIT_NO_PLAN, EXIT_OUTPUT = 0, 2, 3, 4
 # 5: a plan was written but the solver stopped (time limit ...) before proving it optimal;
 # 6: the solver stopped (time limit, error) before it found any plan: nothing was written.
 EXIT_NOT_PROVEN, EXIT_STOPPED_NO_PLAN = 5, 6
+EXIT_VIOLATIONS = 7  # corridor check: the plan breaks at least one rule of its input
 
 
 def _print_issues(issues, out=None):
@@ -216,6 +217,25 @@ def cmd_pareto(args) -> int:
     return EXIT_OK
 
 
+def cmd_check(args) -> int:
+    """Verify a solution workbook against its input (model/checker.py); the solution is never written."""
+    from .checker import SolutionError, check, format_report
+    from .reader import InputError
+
+    try:
+        report = check(args.input, args.solution)
+    except InputError as e:
+        print(f"corridor: the input {args.input} is not valid:", file=sys.stderr)
+        _print_issues(e.issues)
+        return EXIT_INPUT
+    except SolutionError as e:
+        print(f"corridor: cannot check {args.solution}: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    for line in format_report(report):
+        print(line)
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
 def cmd_docs(args) -> int:
     from .template import inputs_markdown
     text = inputs_markdown()
@@ -289,6 +309,10 @@ def main(argv=None) -> int:
     d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
     d.add_argument("-o", "--output")
     d.set_defaults(func=cmd_docs)
+    c = sub.add_parser("check", help="verify a solution workbook against its input: every violation with its rows")
+    c.add_argument("input", help="input workbook (.xlsx)")
+    c.add_argument("solution", help="solution workbook (.xlsx), as written by corridor solve or edited by hand")
+    c.set_defaults(func=cmd_check)
     args = p.parse_args(argv)
     try:
         return args.func(args)
