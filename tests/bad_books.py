@@ -65,14 +65,17 @@ def raw(data):
     return build
 
 
+def _write_zip(path, members: dict):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
 def zipped(members: dict):
     """A zip archive of ``members`` (name -> bytes), named .xlsx."""
     def build(folder):
-        path = folder / "in.xlsx"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in members.items():
-                zf.writestr(name, data)
-        return path
+        return _write_zip(folder / "in.xlsx", members)
     return build
 
 
@@ -83,10 +86,7 @@ def repacked(change):
         with zipfile.ZipFile(path) as zf:
             members = {i.filename: zf.read(i) for i in zf.infolist()}
         change(members)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in members.items():
-                zf.writestr(name, data)
-        return path
+        return _write_zip(path, members)
     return build
 
 
