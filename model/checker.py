@@ -105,7 +105,6 @@ class CheckReport:
     scenarios: int = 1  # scenarios of the input (1 without a disruptions sheet)
     violations: list = field(default_factory=list)
     costs: dict = field(default_factory=dict)  # recomputed cost lines of the plan sheets' scenario
-    solution_costs: dict = field(default_factory=dict)  # the lines the solution reports for it
     total: float | None = None  # recomputed total (expected total with scenarios)
     objective: float | None = None  # the solution's summary objective
     counts: dict = field(default_factory=dict)
@@ -137,6 +136,7 @@ class Ctx:
         self.deliv_rows = defaultdict(list)
         self.stock = defaultdict(float)  # (n, tag, p) -> tonnes; tag = (c, cc, pc, eu, tc)
         self.stock_rows = defaultdict(list)  # (n, c, p) -> inventory rows
+        self.stock_total = defaultdict(float)  # (n, c, p) -> tonnes over the tags (check_storage)
         self.supply = {}  # (n, c, p) -> tonnes supplied (derived from the balance)
         self.unbalanced = set()  # (n, p) where a commodity balance fails
         self.dropped_initial = set()  # (n, c) whose initial stock cannot reach a demand (left out)
@@ -171,7 +171,7 @@ def check(input_path, solution_path) -> CheckReport:
                             f"define (scenarios: {known})")
     report = CheckReport(str(input_path), str(solution_path), scenario, len(case.probabilities))
     report.currency = str(plan.summary.get("currency", ("",))[0] or inputs.settings.get("currency") or "")
-    sha = plan.summary.get("input_sha256", (None,))[0]
+    sha = str(plan.summary.get("input_sha256", (None,))[0] or "")
     if sha and inputs.sha256 and sha != inputs.sha256:
         report.notes.append(f"the solution was written for an input with SHA-256 {sha[:12]}..., this input has "
                             f"{inputs.sha256[:12]}...: checked against this input")

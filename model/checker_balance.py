@@ -48,10 +48,7 @@ def check_balances(ctx):
         terms[(m, c, p)]["delivered"] += x
         sol[(m, c, p)].extend(ctx.deliv_rows[(m, c, e, p)])
         inp[(m, c, p)].append(("demand", case.demand[(m, c, e, p)][2]))
-    stock = defaultdict(float)
-    for (n, tag, p), t in ctx.stock.items():
-        stock[(n, tag[0], p)] += t
-    for (n, c, p), t in stock.items():
+    for (n, c, p), t in ctx.stock_total.items():
         terms[(n, c, p)]["stock kept"] += t
         sol[(n, c, p)].extend(ctx.stock_rows[(n, c, p)])
         nxt = _next(cal, p)

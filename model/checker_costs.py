@@ -2,6 +2,8 @@
 solution (money over the horizon, in the workbook's currency)."""
 from __future__ import annotations
 
+import math
+
 from .checker import fmt, money_slack
 
 LINES = ("supply", "processing", "freight", "handling", "route_fixed", "site_fixed", "licence", "holding",
@@ -62,9 +64,10 @@ def _compare(ctx, line, mine, theirs, where, refs):
 
 def _num(v):
     try:
-        return float(v)
+        x = float(v)
     except (TypeError, ValueError):
         return None
+    return x if math.isfinite(x) else None
 
 
 def check_costs(ctx):
@@ -84,7 +87,6 @@ def check_costs(ctx):
     crow = {k: [("costs", row)] for k, (_v, row) in plan.costs.items()}
     ctx.count("cost lines", len(LINES))
     if rep.scenarios <= 1:
-        rep.solution_costs = {k: costs.get(k) for k in LINES}
         for line in LINES:
             _compare(ctx, line, mine[line], costs.get(line), "costs sheet", crow.get(line, []))
         rep.total = sum(mine.values())
@@ -97,30 +99,22 @@ def check_costs(ctx):
         if own is None:
             rep.notes.append("the solution has no scenarios sheet (security_report = no?): the second-stage cost "
                              "lines of the plan's scenario could not be compared, nor the expected total")
-            rep.solution_costs = {k: costs.get(k) for k in FIRST_STAGE}
-            rep.total = None
-            if obj is not None:
-                ctx.count("objective compared", 0)
             return
-        rep.solution_costs = {k: own.get(f"cost_{k}") for k in LINES}
         agree = {line: _compare(ctx, line, mine[line], own.get(f"cost_{line}"),
                                 f"scenarios sheet (scenario {case.scenario})", [("scenarios", own["_row"])])
                  for line in LINES}
         expected = {line: mine[line] for line in FIRST_STAGE}
+        missing = [name for name in case.probabilities if name != case.scenario and name not in rows]
+        for name in missing:
+            ctx.add("cost", f"the scenarios sheet has no row for scenario {name}: its costs are unknown, so the "
+                    "expected cost lines cannot be compared", solution=[("scenarios", None)])
         for line in LINES:
             if line in FIRST_STAGE:
                 continue
-            total = 0.0
-            for name, p in case.probabilities.items():
-                if name == case.scenario:
-                    total += p * mine[line]
-                elif name in rows:
-                    total += p * (rows[name].get(f"cost_{line}") or 0.0)
-                else:
-                    ctx.add("cost", f"the scenarios sheet has no row for scenario {name}: its {line} cost is "
-                            "unknown", solution=[("scenarios", None)])
+            total = sum(p * (mine[line] if name == case.scenario else rows[name].get(f"cost_{line}") or 0.0)
+                        for name, p in case.probabilities.items() if name not in missing)
             expected[line] = total
-            if agree[line]:  # (a line that differs for the plan's scenario differs in expectation too)
+            if agree[line] and not missing:  # (a line that differs for the plan's scenario differs in expectation too)
                 _compare(ctx, line, total, costs.get(line), "costs sheet (expected over the scenarios)",
                          crow.get(line, []))
         for name, p in case.probabilities.items():
@@ -133,9 +127,10 @@ def check_costs(ctx):
                          "second-stage lines use the other scenarios' own costs as the scenarios sheet gives them "
                          "(their plans are not in the workbook)")
     budget, budget_row = plan.summary.get("cost_budget", (None, None))
-    if _num(budget) is not None and rep.total is not None and rep.total > _num(budget) + money_slack(rep.total, 0):
-        ctx.add("cost", f"total cost {fmt(rep.total)} is above the cost budget {fmt(_num(budget))} the max_security "
-                f"objective was given, by {fmt(rep.total - _num(budget))}", rep.total - _num(budget),
+    budget = _num(budget)
+    if budget is not None and rep.total is not None and rep.total > budget + money_slack(rep.total, 0):
+        ctx.add("cost", f"total cost {fmt(rep.total)} is above the cost budget {fmt(budget)} the max_security "
+                f"objective was given, by {fmt(rep.total - budget)}", rep.total - budget,
                 solution=[("summary", budget_row)])
     if rep.objective is None:
         ctx.add("cost", "the summary sheet gives no objective", solution=[("summary", obj_row)])

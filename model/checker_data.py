@@ -32,7 +32,6 @@ class Calendar:
         self.index = {p: i for i, p in enumerate(self.periods)}
         self.month = {r["period"]: r.get("month") for r in rows}
         self.days = {r["period"]: float(r["days"]) if r.get("days") is not None else 30.0 for r in rows}
-        self.row = {r["period"]: r["_row"] for r in rows}
         self.cyclic = cyclic
         self.starts, acc = [], 0.0
         for p in self.periods:
@@ -231,7 +230,7 @@ def rule_matches(rule, route, cc, eu):
         return False
     x, kind = rule["country"], rule["applies_to"]
     if kind == "transit":
-        return x in route.leg_countries and route.o_country != x and route.d_country != x
+        return x in route.transit
     if kind == "export":
         return route.o_country == x and route.d_country != x
     return cc == x and route.d_country != x

@@ -205,9 +205,10 @@ def check_storage(ctx):
     case = ctx.case
     for rec in ctx.plan.sheets["inventory"]:
         n, c, p, sol = rec.get("node"), rec.get("commodity"), rec.get("period"), [("inventory", rec["_row"])]
-        if n not in case.country or p not in case.cal.index:
+        if n not in case.country or c is None or p not in case.cal.index:
             if rec["stock_t"]:
-                ctx.add("plan", f"inventory: node '{n}' or period '{p}' is not in the input", solution=sol)
+                ctx.add("plan", f"inventory: node '{n}', commodity '{c}' or period '{p}' is not in the input",
+                        solution=sol)
             continue
         cc, pc, eu, tc = tag_of(rec)
         ctx.stock[(n, (c, cc, pc, eu, tc), p)] += rec["stock_t"]
@@ -215,10 +216,9 @@ def check_storage(ctx):
         if rec["stock_t"] < -slack(rec["stock_t"]):
             ctx.add("storage", f"node {n}, {c}, {p}: negative stock {fmt(rec['stock_t'])} t", -rec["stock_t"],
                     solution=sol)
-    totals = defaultdict(float)
     for (n, tag, p), t in ctx.stock.items():
-        totals[(n, tag[0], p)] += t
-    for (n, c, p), t in totals.items():
+        ctx.stock_total[(n, tag[0], p)] += t
+    for (n, c, p), t in ctx.stock_total.items():
         ctx.count("stock entries")
         sol = ctx.stock_rows[(n, c, p)]
         if (n, c) not in case.storage:
@@ -270,8 +270,10 @@ def check_demand(ctx):
         for r in recs.get(key, []):
             short = max(0.0, q - x)
             for col, want in (("demand_t", q), ("shortfall_t", short), ("penalty_cost", short * pen)):
+                if col not in r:
+                    continue
                 tol = money_slack(r[col], want) + pen * ABS_T if col == "penalty_cost" else slack(r[col], want)
-                if col in r and abs(r[col] - want) > tol:
+                if abs(r[col] - want) > tol:
                     ctx.add("demand", f"{what}: {col} says {fmt(r[col])} but it is {fmt(want)}"
                             + (" (quantity_t - delivered_t)" if col == "shortfall_t" else
                                f" (shortfall x penalty {fmt(pen)})" if col == "penalty_cost" else " (quantity_t)"),

@@ -9,6 +9,9 @@ Nothing is ever written to the workbook.
 """
 from __future__ import annotations
 
+import math
+import re
+
 import datetime as _dt
 import zipfile
 from dataclasses import dataclass, field
@@ -28,7 +31,6 @@ REQUIRED = {  # sheet -> columns the checker cannot do without
 }
 NUMBERS = {"tonnes", "input_t", "output_t", "delivered_t", "demand_t", "shortfall_t", "penalty_cost", "stock_t",
            "applied", "held", "tonnes_covered", "amount", "probability", "total_cost"}
-TAGS = ("tech_origin_tag", "processing_country_tag", "earmarked_end_use", "transited_tag")
 
 
 class SolutionError(Exception):
@@ -78,6 +80,9 @@ def _text(v):
     return s if s else None
 
 
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 25,000.5: thousands grouping
+
+
 def _number(v, sheet, row, col, bad):
     if v is None or (isinstance(v, str) and not v.strip()):
         return 0.0
@@ -85,10 +90,17 @@ def _number(v, sheet, row, col, bad):
         bad.append(f"{sheet} row {row} column '{col}': '{v}' is not a number")
         return 0.0
     try:
-        return float(str(v).strip().replace(",", "")) if isinstance(v, str) else float(v)
-    except ValueError:
+        if isinstance(v, str):
+            s = v.strip()
+            x = float(s.replace(",", "") if _GROUPED.fullmatch(s) else s)
+        else:
+            x = float(v)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not math.isfinite(x):
         bad.append(f"{sheet} row {row} column '{col}': '{v}' is not a number")
         return 0.0
+    return x
 
 
 def tag_of(rec):

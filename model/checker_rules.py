@@ -6,7 +6,6 @@ from collections import defaultdict
 
 from .checker import fmt, slack
 from .checker_data import rule_matches
-from .checker_plan import tc_text
 
 
 def _windows(case, rule):
@@ -162,4 +161,4 @@ def check_policies(ctx):
                         inputs=inp, solution=rows)
 
 
-__all__ = ["check_licences", "check_policies", "tc_text"]
+__all__ = ["check_licences", "check_policies"]

@@ -29,10 +29,9 @@ from collections import defaultdict, deque
 from itertools import combinations
 
 from .checker import fmt, slack
-from .checker_data import ANY_USE, NONE, STAR, rule_matches
+from .checker_data import ANY_USE, INF, NONE, STAR, rule_matches
 from .checker_plan import tc_text
 
-INF = float("inf")
 
 
 class Tracking:
@@ -223,11 +222,11 @@ def check_provenance(ctx):
             at[(f.r.destination, f.arrive)].setdefault("in", []).append(f)
     for (n, t, q), v in ctx.stock.items():
         if v:
-            at[(n, q)]["stock"] = at[(n, q)].get("stock", []) + [(t, v)]
+            at[(n, q)].setdefault("stock", []).append((t, v))
     for (n, c, q), v in ctx.supply.items():
-        at[(n, q)]["supply"] = at[(n, q)].get("supply", []) + [(c, v)]
+        at[(n, q)].setdefault("supply", []).append((c, v))
     for (m, c, e, q), v in ctx.delivered.items():
-        at[(m, q)]["deliver"] = at[(m, q)].get("deliver", []) + [(c, e, v)]
+        at[(m, q)].setdefault("deliver", []).append((c, e, v))
     nodes = {n for (n, _p) in at} | {s for (s, _p) in ctx.input_t}
     for n in sorted(nodes):
         for p in case.periods:
@@ -334,6 +333,8 @@ def _check_node(ctx, tr, n, p, at):
         return
     left_out = [(net.cap[e] / k, w, r) for e, k, w, r in known_out if net.cap[e] > tol]
     left_in = [(net.cap[e] / k, w, r) for e, k, w, r in known_in if net.cap[e] > tol]
+    if not left_out and not left_in:  # what is left is spread thinner than the tolerance on every edge
+        return
     parts = [f"{fmt(v)} t of {w} cannot be traced to tonnes of that provenance here" for v, w, _r in left_out[:4]]
     parts += [f"{fmt(v)} t of {w} neither leave nor are processed, delivered or kept as that provenance"
               for v, w, _r in left_in[:4]]
