@@ -43,8 +43,6 @@ def check_semantics(chk, tables, settings):
     _tag_safe(chk, tables)
     _policies(chk, tables)
     _disruptions(chk, tables)
-    if "periods" in tables and not tables["periods"] and "periods" not in chk.incomplete:
-        chk.err("periods", None, "", "no periods declared: at least one row is needed")
 
 
 def _first(rows, key) -> dict:
@@ -210,21 +208,14 @@ def _end_uses(chk, tables):
                 "'demand' (" + (", ".join(uses) or "none") + ")")
 
 
-def _targets(tables):
-    return {
-        "leg": {r["leg"] for r in tables.get("legs", []) if r.get("leg")},
-        "route": {r["route"] for r in tables.get("routes", []) if r.get("route")},
-        "corridor": {r["corridor"] for r in tables.get("routes", []) if r.get("corridor")},
-        "site": {r["site"] for r in tables.get("sites", []) if r.get("site")},
-        "supply": {r["node"] for r in tables.get("supply", []) if r.get("node")},
-        "country": {r["country"] for sheet in ("nodes", "legs") for r in tables.get(sheet, []) if r.get("country")},
-        "licence": {r["licence"] for r in tables.get("licences", []) if r.get("licence")},
-    }
-
-
 _TARGET_SOURCES = {"leg": (("legs", "leg"),), "route": (("routes", "route"),), "corridor": (("routes", "corridor"),),
                    "site": (("sites", "site"),), "supply": (("supply", "node"),),
                    "country": (("nodes", "country"), ("legs", "country")), "licence": (("licences", "licence"),)}
+
+
+def _targets(tables):
+    """target_type -> the targets the workbook declares (`_TARGET_SOURCES`: where each kind is declared)."""
+    return {tt: {r[c] for s, c in src for r in tables.get(s, []) if r.get(c)} for tt, src in _TARGET_SOURCES.items()}
 
 
 def _unknown_target(chk, sheet, r, targets, tables):

@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import SHEET, SHEETS
+from .schema import FREE, SHEET, SHEETS
 
 
 @dataclass(frozen=True)
@@ -197,8 +197,7 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
         merges_by_row.setdefault(m[0], []).append(m)
     covered = {}  # row -> column indexes (0-based) covered by a reported merge (not its first cell)
     formulas = 0  # formulas without a value in the columns read
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()  # some writers record a wrong size; read every row and column there is
+    ws.reset_dimensions()  # some writers record a wrong size; read every row and column there is
     for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
         f_here = formulas_by_row.get(excel_row)
         if f_here:
@@ -212,8 +211,10 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
             span = range(c1 - 1, c2)
             if c1 - 1 >= len(values) or _blank(values[c1 - 1]):
                 continue  # merged blank cells read as blanks, which they are
-            if header is not None and not any(j in columns for j in span):
-                continue  # only in columns the model does not read
+            if header is None and _norm(values[c1 - 1]) not in known:
+                continue  # a header over a column that is ignored (its own warning says so)
+            if header is not None and not any(j in columns and columns[j] not in FREE for j in span):
+                continue  # only in columns the model does not read or interpret
             for rr in range(r1 + 1, r2 + 1):
                 covered.setdefault(rr, set()).update(span)
             cov.update(j for j in span if j != c1 - 1)
@@ -261,7 +262,9 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
         rec = {"_row": excel_row}
         for j, name in columns.items():
             v = values[j] if j < len(values) else None
-            if isinstance(v, _Formula):
+            if isinstance(v, _Formula) and name in FREE:
+                v = None  # a note or source is never interpreted, so its value is not needed
+            elif isinstance(v, _Formula):
                 formulas += 1
                 if formulas <= MAX_FORMULA_MESSAGES:
                     issues.append(Issue(sheet.name, excel_row, name, _formula_message(v)))

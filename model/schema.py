@@ -44,6 +44,7 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     star: bool = False  # ``*`` accepted (means "all")
+    above: bool = False  # ``lo`` itself is not allowed: the value must be above it (yield, days)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def _free():
         Column("note", "text", "free note (kept and echoed, never interpreted)"),
     )
 
+
+FREE = frozenset(c.name for c in _free())  # kept and echoed, never interpreted
 
 SETTINGS = {
     # key: (kind, default, allowed/lo, description)
@@ -106,7 +109,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("period", "id", "period id, e.g. 2027-01", required=True),
         Column("month", "int", "calendar month 1..12; seasonality keys on it (blank: read from a YYYY-MM id)",
                lo=1, hi=12),
-        Column("days", "num", "length of the period", default=30.0, unit="days", lo=0),
+        Column("days", "num", "length of the period", default=30.0, unit="days", lo=0, above=True),
     ) + _free(), key=("period",), id_column="period"),
     Sheet("commodities", "The goods that flow (e.g. ore, reo).", (
         Column("commodity", "id", "commodity id", required=True),
@@ -132,7 +135,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("site", "ref", "a node of kind site", required=True, ref="nodes"),
         Column("input_commodity", "ref", "commodity consumed", required=True, ref="commodities"),
         Column("output_commodity", "ref", "commodity produced", required=True, ref="commodities"),
-        Column("yield", "num", "tonnes of output per tonne of input", required=True, unit="t/t", lo=0),
+        Column("yield", "num", "tonnes of output per tonne of input", required=True, unit="t/t", lo=0, above=True),
         Column("capacity_t", "num", "input tonnes per period", required=True, unit="t", lo=0),
         Column("cost_per_t", "num", "cost per tonne of input processed", default=0.0, unit="currency/t", lo=0),
         Column("status", "enum", "existing: always available; candidate: opened by the model",

@@ -22,7 +22,7 @@ def _allowed_text(c):
             " (comma-separated list allowed)" if c.kind == "list" else "")
     parts = []
     if c.lo is not None:
-        parts.append(f">= {c.lo:g}")
+        parts.append(f"{'>' if c.above else '>='} {c.lo:g}")
     if c.hi is not None:
         parts.append(f"<= {c.hi:g}")
     if c.star:

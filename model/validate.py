@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .reader import REPORTED, InputError, Issue, RawWorkbook, read_workbook
-from .schema import SETTINGS, SHEET, SHEETS, STAR
+from .reader import REPORTED, InputError, Issue, RawWorkbook, _short as _show, read_workbook
+from .schema import FREE, SETTINGS, SHEET, SHEETS, STAR
 
 
 @dataclass
@@ -36,7 +36,6 @@ EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 
 
 # columns whose value must be above their minimum (not equal to it)
-POSITIVE = {("sites", "yield"), ("periods", "days")}
 _DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
 
 
@@ -44,19 +43,13 @@ def _blank(v):
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
-def _show(v, limit=60) -> str:
-    """``v`` for a message: long text is cut (a cell may hold 32,767 characters)."""
-    s = str(v)
-    return s if len(s) <= limit else s[:limit] + f"... ({len(s):,} characters)"
-
-
-def allowed_text(c, sheet="") -> str:
+def allowed_text(c) -> str:
     """What a number column accepts, e.g. ``0..1``, ``a number >= 0 (t)``, ``a whole number 1..12 or *``."""
     what = "a whole number" if c.kind == "int" else "a number"
     if c.lo is not None and c.hi is not None:
         rng = f"{c.lo:g}..{c.hi:g}" + (" (whole numbers)" if c.kind == "int" else "")
     elif c.lo is not None:
-        rng = f"{what} {'above' if (sheet, c.name) in POSITIVE else '>='} {c.lo:g}"
+        rng = f"{what} {'above' if c.above else '>='} {c.lo:g}"
     elif c.hi is not None:
         rng = f"{what} <= {c.hi:g}"
     else:
@@ -67,14 +60,15 @@ def allowed_text(c, sheet="") -> str:
 class _Checker:
     def __init__(self):
         self.issues: list[Issue] = []
-        self.bad_rows: set = set()  # (sheet, row) of every error
         self.bad_cells: set = set()  # (sheet, row, column) of every error: rules across cells skip them
         self.bad_sheets: set = set()  # sheets with at least one error
         self.incomplete: set = set()  # sheets whose ids are not all known (see `incomplete_sheets`)
 
     def err(self, sheet, row, col, msg):
         self.issues.append(Issue(sheet, row, col, msg))
-        self.bad_rows.add((sheet, row))
+        self._mark(sheet, row, col)
+
+    def _mark(self, sheet, row, col):
         self.bad_cells.add((sheet, row, col))
         self.bad_sheets.add(sheet)
 
@@ -107,7 +101,7 @@ class _Checker:
         return s.strip()
 
     def number(self, sheet, row, col, v, c):
-        allowed = allowed_text(c, sheet)
+        allowed = allowed_text(c)
         if isinstance(v, bool):
             self.err(sheet, row, col, f"the logical value {str(v).upper()} is not a number; allowed: {allowed}")
             return None
@@ -138,7 +132,7 @@ class _Checker:
                 self.err(sheet, row, col, f"{v:g} is not a whole number; allowed: {allowed}")
                 return None
             v = int(v)
-        if c.lo is not None and (v < c.lo or (v == c.lo and (sheet, c.name) in POSITIVE)):
+        if c.lo is not None and (v < c.lo or (v == c.lo and c.above)):
             self.err(sheet, row, col, f"{v:g} is {'below' if v < c.lo else 'not above'} the minimum {c.lo:g}; "
                                       f"allowed: {allowed}")
             return None
@@ -150,11 +144,9 @@ class _Checker:
     def cell(self, sheet, rec, c):
         row, v = rec["_row"], rec.get(c.name)
         if v is REPORTED:  # the reader has said what is wrong with this cell
-            self.bad_rows.add((sheet, row))
-            self.bad_cells.add((sheet, row, c.name))
-            self.bad_sheets.add(sheet)
+            self._mark(sheet, row, c.name)
             return None
-        if c.name in ("source", "note"):  # free text: kept and echoed, never interpreted (not even #REF!)
+        if c.name in FREE:  # free text: kept and echoed, never interpreted (not even #REF!)
             return None if _blank(v) else str(v).strip()
         if _blank(v):
             if c.required:
@@ -246,6 +238,7 @@ def validate(raw: RawWorkbook) -> Inputs:
     for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies", "disruptions"):
         tables.setdefault(name, [])
     chk.incomplete = incomplete_sheets(tables, raw)
+    _empty_sheets(chk, tables, raw)
     _check_keys(chk, tables)
     _check_refs(chk, tables)
     from .checks import check_semantics
@@ -281,12 +274,23 @@ def _check_keys(chk, tables):
                 seen[key] = rec["_row"]
 
 
-def incomplete_sheets(tables, raw=None) -> set:
+def _empty_sheets(chk, tables, raw):
+    """A required sheet of ids that holds no row: one message for the sheet (unless the reader has reported its
+    header already), and its ids count as unknown, so the references to them are not each reported."""
+    reported = {i.sheet for i in raw.issues if i.severity == "error"}
+    for s in SHEETS:
+        if s.required and s.id_column and s.name in tables and not tables[s.name]:
+            chk.incomplete.add(s.name)
+            if s.name not in reported:
+                chk.err(s.name, None, "", f"no {s.name} declared: at least one row is needed")
+
+
+def incomplete_sheets(tables, raw) -> set:
     """Sheets whose declared ids are not all known: missing or unreadable sheets, and sheets where an id cell
     could not be read (already reported).  A reference to such a sheet may be meant for the unknown id, so
     it is not reported as undeclared (one message per mistake, no cascade)."""
     out = {s.name for s in SHEETS if s.id_column and s.name not in tables}
-    out |= set(getattr(raw, "unreadable", ()))
+    out |= set(raw.unreadable)
     for sheet in SHEETS:
         if sheet.id_column and any(r.get(sheet.id_column) is None for r in tables.get(sheet.name, [])):
             out.add(sheet.name)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from bad_books import (LAUGHS, _copy_sheet, _limit, _merge, _set, add, base, bomb, corrupted, edit,
+from bad_books import (LAUGHS, _copy_sheet, _limit, _merge, _set, _write_zip, add, base, bomb, corrupted, edit,
                        empty_workbook, net, put, raw, repacked, ten_times_default, truncated, xml_prefix, zipped)
 
 from model import xlsx_guard
@@ -91,6 +91,8 @@ CASES = [
       "KB before its first element"),
     # sheets, headers and cells the read cannot take as they are
     C("missing_sheet", net(lambda s: s.pop("legs")), ("legs", None, ""), "required sheet is missing"),
+    C("empty_required_sheet", net(lambda s: s.update(nodes=[])), ("nodes", None, ""),
+      "no nodes declared: at least one row is needed"),
     C("missing_column", net(lambda s: [r.pop("country") for r in s["nodes"]]), ("nodes", 1, "country"),
       "required column is missing", "required columns: node, kind, country"),
     C("duplicate_column", _set("nodes", "D1", "kind"), ("nodes", 1, "kind"), "column appears twice"),
@@ -298,9 +300,7 @@ def test_formulas_with_saved_values_and_blank_merges_are_fine(tmp_path):
     members[SUPPLY_PART], n = re.subn(rb'<c r="D2"[^>]*?(?:/>|>.*?</c>)', b'<c r="D2"><f>50*2</f><v>100</v></c>',
                                       members[SUPPLY_PART])
     assert n == 1
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    _write_zip(path, members)
     assert openpyxl.load_workbook(path)["supply"]["D2"].value == "=50*2"
     assert read_inputs(path).tables["supply"][0]["capacity_t"] == 100
 
@@ -359,11 +359,21 @@ def test_ten_times_the_default_case_is_read_and_the_bad_row_found(tmp_path, caps
 
 
 def test_free_note_and_source_cells_are_never_interpreted(tmp_path):
-    """`source` and `note` are kept and echoed, never interpreted: an Excel error value, a date or a formula-like
-    text there is not an input error."""
+    """`source` and `note` are kept and echoed, never interpreted: an Excel error value, a date, a formula-like
+    text, a real formula with no saved value or cells merged over several rows there are not input errors."""
     from model import read_inputs
     n = base()
     n.sheets["nodes"][0].update(note="#REF!", source=DATE)
     n.sheets["legs"][0]["note"] = "=see row 4"
-    inputs = read_inputs(n.write(tmp_path / "notes.xlsx"))
+    path = n.write(tmp_path / "notes.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["nodes"]
+    head = [c.value for c in ws[1]]
+    ws.cell(row=3, column=head.index("source") + 1).value = "=HYPERLINK(\"https://example.org\")"  # a formula
+    col = head.index("note") + 1
+    ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+    ws.cell(row=3, column=col).value = "one note for two rows"
+    wb.save(path)
+    inputs = read_inputs(path)
     assert inputs.tables["nodes"][0]["note"] == "#REF!"
+    assert inputs.tables["nodes"][1]["note"] == "one note for two rows" and inputs.tables["nodes"][1]["source"] is None

@@ -153,7 +153,8 @@ def test_template_is_generated_from_the_schema(tmp_path):
     # the empty template reads cleanly: the only complaint is that it holds no data yet
     with pytest.raises(InputError) as exc:
         read_inputs(out)
-    assert [str(i) for i in exc.value.issues] == ["ERROR: periods: no periods declared: at least one row is needed"]
+    assert [str(i) for i in exc.value.issues] == [f"ERROR: {s}: no {s} declared: at least one row is needed"
+                                                  for s in ("periods", "commodities", "nodes", "legs", "routes")]
 
 
 def test_template_from_input_restricts_ids(tmp_path):
