@@ -135,13 +135,11 @@ def _highs(f, settings, deadline, integer=True):
 def _empty_rows(f, tracer):
     """Rows with no column at all whose bounds exclude 0 (e.g. a must-meet demand that no flow can reach):
     each is an irreducible infeasible subsystem by itself, found without a solver; None when there are none."""
-    spec, out = f.spec, []
-    ip = spec.indptr
-    for i, (lo, hi) in enumerate(zip(spec.row_lo, spec.row_hi)):
-        if ip[i] == ip[i + 1] and (lo > 1e-9 or hi < -1e-9):
-            block, key = locate_row(spec, i)
-            scen, cites = tracer.row(block, key)
-            out += _conflicts(label(block, key), scen, cites)
+    out = []
+    for i in f.spec.unmet_empty_rows():
+        block, key = locate_row(f.spec, i)
+        scen, cites = tracer.row(block, key)
+        out += _conflicts(label(block, key), scen, cites)
     if not out:
         return None
     return Explanation("lp_iis", out, notes=["no flow at all can reach these rows: each cannot hold on its own"])

@@ -61,7 +61,7 @@ def run_highs(h, spec: LinearSpec):
 
     t0 = time.perf_counter()
     if spec.n_cols == 0:
-        if any(lo > 1e-9 or hi < -1e-9 for lo, hi in zip(spec.row_lo, spec.row_hi)):  # e.g. 0 >= must-meet
+        if spec.unmet_empty_rows():  # e.g. 0 >= a must-meet demand
             return outcome("infeasible", "empty_row_infeasible", False, None, None, 0.0), None
         value = sum(spec.cost_constants.values())
         return SolveResult("optimal", "empty", True, True, value, value, 0.0, 0.0,

@@ -61,7 +61,11 @@ def scenarios(inputs) -> list:
     return out
 
 
-def _periods_of(inputs, r):
+DISRUPTION_SOURCE = "disruptions: scenario"  # the `source` of a seasonality row made from a disruption
+
+
+def periods_of(inputs, r):
+    """The period ids a disruptions row applies to (its period, its month, or every period)."""
     periods = inputs.tables["periods"]
     if r.get("period") is not None:
         return [r["period"]]
@@ -84,7 +88,7 @@ def apply_disruptions(inputs, name, probability, rows) -> Scenario:
             month = STAR
         season.append({"_row": r["_row"], "target_type": tt, "target": target, "month": month,
                        "period": r.get("period"), "capacity_factor": r["capacity_factor"],
-                       "cost_factor": r["cost_factor"], "source": f"disruptions: scenario {name}"})
+                       "cost_factor": r["cost_factor"], "source": f"{DISRUPTION_SOURCE} {name}"})
 
     for r in rows:
         tt, target = r["target_type"], r["target"]
@@ -108,7 +112,7 @@ def apply_disruptions(inputs, name, probability, rows) -> Scenario:
             elif whole:
                 rule["granted"] = "no"
             else:
-                revoked.update((target, p) for p in _periods_of(inputs, r))
+                revoked.update((target, p) for p in periods_of(inputs, r))
         else:
             season_row(r, tt, target)
     tables = dict(t)

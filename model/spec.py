@@ -175,6 +175,13 @@ class LinearSpec:
         cols, coefs = self.costs[line]
         return self.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in zip(cols, coefs))
 
+    def unmet_empty_rows(self) -> list:
+        """Rows with no column at all whose bounds exclude 0 (e.g. a must-meet demand no flow can reach): each
+        cannot hold whatever the plan."""
+        ip = self.indptr
+        return [i for i, (lo, hi) in enumerate(zip(self.row_lo, self.row_hi))
+                if ip[i] == ip[i + 1] and (lo > 1e-9 or hi < -1e-9)]
+
     def stats(self) -> dict:
         return {"rows": self.n_rows, "columns": self.n_cols, "nonzeros": self.n_nonzeros,
                 "binaries": int(self.n_integer)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .build import FIRST_STAGE
 from .provenance import untag
-from .scenarios import _periods_of
+from .scenarios import DISRUPTION_SOURCE, periods_of
 from .schema import STAR
 
 UNPREFIXED = {"Licence_Single", "Policy_Active_Routes", "Cost_Budget", "Security_Cap", "Worst_Shortfall",
@@ -189,7 +189,7 @@ class Tracer:
                     why += [Cite("disruptions", (x["_row"],), "granted", x["granted"],
                                  f"licence {L} is refused or revoked in scenario {v.name}", pd)
                             for x in (scen.rows if scen else ()) if x["target_type"] == "licence" and x["target"] == L
-                            and pd in _periods_of(d.inputs, x)]
+                            and pd in periods_of(d.inputs, x)]
                 for x in why:
                     x.text += f": route {r} cannot take {c} from {n} in {p}" if out else \
                         f": route {r} cannot bring {c} to {n} for {p}"
@@ -336,7 +336,7 @@ def _seasons(d, ttype, target, p):
         if r["target_type"] != ttype or r["target"] != target or r["capacity_factor"] == 1.0:
             continue
         if r["period"] == p if r.get("period") is not None else r.get("month") in (STAR, d.cal.month[p]):
-            sheet = "disruptions" if str(r.get("source") or "").startswith("disruptions: scenario") else "seasonality"
+            sheet = "disruptions" if str(r.get("source") or "").startswith(DISRUPTION_SOURCE) else "seasonality"
             out.append(Cite(sheet, (r["_row"],), "capacity_factor", r["capacity_factor"],
                             f"scales the capacity of {ttype} {target} in {p} by {r['capacity_factor']:g}", p))
     return out
