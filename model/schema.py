@@ -273,6 +273,30 @@ SHEETS = SHEETS + (
           ) + _free(), required=False),
 )
 
+SHEETS = SHEETS + (
+    Sheet("scenarios", "Planning-study scenarios (optional; `corridor study`, see docs/studies.md): each row edits one "
+          "column of the rows a key selects, in a copy of this workbook; several rows with the same `scenario` "
+          "make one scenario, applied in sheet order; `sheet = include` first applies another scenario (named "
+          "in `value`). The base run is the workbook as it is.", (
+              Column("scenario", "text", "scenario name (not 'base'); also names its solution workbook",
+                     required=True),
+              Column("sheet", "text", "the sheet to edit (settings, supply, sites, legs, routes, seasonality, "
+                     "storage, demand, licences, policies, disruptions ...), or include", required=True),
+              Column("key", "text", "which rows: * = every row; the row's id (legs: the leg id; settings: the "
+                     "setting name); the values of the sheet's key columns separated by commas (demand: market, "
+                     "commodity, end_use, period; a part may be *; trailing parts may be left out); or "
+                     "column=value terms separated by commas (country=RU); a * inside a part matches any text "
+                     "(JP-US-NO-CN* = every id that starts so)"),
+              Column("column", "text", "the column to change (not the id column)"),
+              Column("value", "text", "the new value (blank = the column's default); for numbers also x1.2 or "
+                     "1.2x (multiply), +100 or -100 (add), +30% or -50% (change by a percentage); format the "
+                     "column as Text so that Excel keeps +100 as typed; include rows: the scenario to include"),
+              Column("description", "text", "what the scenario asks (any one row of it; shown in the comparison)"),
+              Column("compare_per_year", "num", "a reference figure the scenario's cost change per year is set "
+                     "beside in the comparison (e.g. a subsidy); any one row of the scenario", unit="currency/yr"),
+          ) + _free(), required=False),
+)
+
 SHEET = {s.name: s for s in SHEETS}
 
 # Which sheet declares the ids that a ``ref`` column points to.

@@ -235,7 +235,8 @@ def validate(raw: RawWorkbook) -> Inputs:
             out.append(typed)
         tables[sheet.name] = out
     settings = _convert_settings(chk, raw.sheets.get("settings", []))
-    for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies", "disruptions"):
+    for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies", "disruptions",
+                 "scenarios"):
         tables.setdefault(name, [])
     chk.incomplete = incomplete_sheets(tables, raw)
     _empty_sheets(chk, tables, raw)
@@ -243,6 +244,9 @@ def validate(raw: RawWorkbook) -> Inputs:
     _check_refs(chk, tables)
     from .checks import check_semantics
     check_semantics(chk, tables, settings)
+    if raw.sheets.get("scenarios"):
+        from .overrides import check_scenarios
+        chk.issues.extend(check_scenarios(raw))
     errors = [i for i in chk.issues if i.severity == "error"]
     if errors:
         raise InputError(sorted(chk.issues, key=_order))

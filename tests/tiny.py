@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 SHEETS = ("settings", "periods", "commodities", "nodes", "supply", "sites", "legs", "routes", "route_legs",
-          "seasonality", "storage", "demand", "licences", "policies", "disruptions")
+          "seasonality", "storage", "demand", "licences", "policies", "disruptions", "scenarios")
 
 
 def write_book(path, sheets: dict) -> Path:
