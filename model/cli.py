@@ -1,4 +1,4 @@
-"""Command line: corridor solve | validate | template | export | bench | pareto | docs."""
+"""Command line: corridor solve | validate | template | export | bench | pareto | docs | check | study | sweep."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ EXIT_OK, EXIT_INPUT, EXIT_NO_PLAN, EXIT_OUTPUT = 0, 2, 3, 4
 # 6: the solver stopped (time limit, error) before it found any plan: nothing was written.
 EXIT_NOT_PROVEN, EXIT_STOPPED_NO_PLAN = 5, 6
 EXIT_VIOLATIONS = 7  # corridor check: the plan breaks at least one rule of its input
+EXIT_SCENARIO_FAILED = 8  # corridor study / sweep: at least one scenario has no plan (the others are written)
 
 
 def _print_issues(issues, out=None):
@@ -236,6 +237,62 @@ def cmd_check(args) -> int:
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
+def cmd_study(args) -> int:
+    """corridor study / corridor sweep: the base and each scenario solved in worker processes."""
+    from .reader import InputError
+    from .study import run_study
+    from .writer import OutputError
+
+    names = None
+    if getattr(args, "scenarios", None):
+        names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    sweep = (args.set, [v for v in args.values.split(",")]) if args.command == "sweep" else None
+    try:
+        rep = run_study(args.input, names=names, workers=args.workers, out_dir=args.output, dask=args.dask,
+                        sweep=sweep, reuse=not args.rebuild, log=lambda line: print(line, flush=True),
+                        progress=sys.stderr)
+    except InputError as e:
+        print(f"corridor: the input {args.input} is not valid:", file=sys.stderr)
+        _print_issues(e.issues)
+        return EXIT_INPUT
+    except (OutputError, OSError) as e:
+        print(f"corridor: could not write the study: {e}", file=sys.stderr)
+        return EXIT_OUTPUT
+    failed = [r for r in rep.results if not r.has_plan]
+    unproven = [r for r in rep.results if r.has_plan and r.status != "optimal"]
+    print(f"runs       {len(rep.results)} ({len(rep.results) - len(failed)} with a plan) on {rep.workers} "
+          f"worker{'s' if rep.workers != 1 else ''}, {rep.seconds:.1f} s")
+    print(f"written    {rep.comparison}")
+    print(f"plans in   {rep.out_dir}")
+    if failed:
+        print("corridor: no plan for " + ", ".join(f"{r.name} ({r.status})" for r in failed) + "; the other runs "
+              "are written and compared", file=sys.stderr)
+        return EXIT_SCENARIO_FAILED
+    if unproven:
+        print("corridor: NOT proven optimal: " + ", ".join(r.name for r in unproven), file=sys.stderr)
+        return EXIT_NOT_PROVEN
+    return EXIT_OK
+
+
+def _workers(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 0")
+    return n
+
+
+def _study_options(parser):
+    parser.add_argument("--workers", type=_workers, help="worker processes (default: one per core; 0: solve in "
+                                                         "this process)")
+    parser.add_argument("--dask", metavar="SCHEDULER_ADDRESS", help="send the runs to this Dask distributed "
+                                                                   "scheduler (pip install 'corridor[dask]')")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the model for every run (no in-place "
+                                                               "re-solve; for measuring)")
+
+
 def cmd_docs(args) -> int:
     from .template import inputs_markdown
     text = inputs_markdown()
@@ -313,6 +370,26 @@ def main(argv=None) -> int:
     c.add_argument("input", help="input workbook (.xlsx)")
     c.add_argument("solution", help="solution workbook (.xlsx), as written by corridor solve or edited by hand")
     c.set_defaults(func=cmd_check)
+    st = sub.add_parser("study", help="solve the base and the scenarios of the scenarios sheet in parallel; "
+                                      "write each plan and comparison.xlsx")
+    st.add_argument("input", help="input workbook (.xlsx) with a scenarios sheet")
+    pick = st.add_mutually_exclusive_group()
+    pick.add_argument("--scenarios", help="comma-separated scenario names (default: all)")
+    pick.add_argument("--all", action="store_true", help="every scenario of the sheet (the default)")
+    st.add_argument("-o", "--output", help="folder for the plans and comparison.xlsx (default "
+                                           "outputs/<input>-study)")
+    _study_options(st)
+    st.set_defaults(func=cmd_study)
+    sw = sub.add_parser("sweep", help="one-parameter sensitivity: solve the workbook with one column set to each "
+                                      "value; comparison.xlsx with line charts")
+    sw.add_argument("input", help="input workbook (.xlsx)")
+    sw.add_argument("--set", required=True, metavar="SHEET:KEY:COLUMN",
+                    help="what to vary, e.g. legs:FERRY-AKTAU-BAKU:capacity_t or demand:*:quantity_t")
+    sw.add_argument("--values", required=True, help="comma-separated: 0.5x,1x,2x (multiply), +100, +30%%, or "
+                                                     "absolute values")
+    sw.add_argument("-o", "--output", help="folder (default outputs/<input>-sweep)")
+    _study_options(sw)
+    sw.set_defaults(func=cmd_study)
     args = p.parse_args(argv)
     try:
         return args.func(args)

@@ -123,15 +123,19 @@ def verdict(result, base, per_year, currency) -> str:
         return "the base case"
     if per_year is None:
         return "horizon length unknown: no per-year figure"
-    if result.compare_per_year is not None:
-        reference = float(result.compare_per_year)
-        diff = per_year - reference
-        against = f"the reference ({amount_words(reference, currency)})"
+    tol = max(1.0, 1e-6 * abs(base.objective))
+    if abs(per_year) < tol:
+        change = "costs about the same as the base"
     else:
-        diff, against = per_year, "the base"
-    if abs(diff) < max(1.0, 1e-6 * abs(base.objective)):
-        return f"costs about the same as {against}"
-    return f"costs {amount_words(abs(diff), currency)} {'more' if diff > 0 else 'less'} than {against}"
+        change = f"costs {amount_words(abs(per_year), currency)} {'more' if per_year > 0 else 'less'} than the base"
+    if result.compare_per_year is None:
+        return change
+    reference = float(result.compare_per_year)
+    diff = per_year - reference
+    if abs(diff) < tol:
+        return f"{change}: about the reference ({amount_words(reference, currency)})"
+    return (f"{change}: {amount_words(abs(diff), currency)} {'above' if diff > 0 else 'below'} the reference "
+            f"({amount_words(reference, currency)})")
 
 
 # -- sheets --------------------------------------------------------------------------------------------

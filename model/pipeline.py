@@ -91,11 +91,7 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     written) when the input is invalid.  The report carries the solver's result; callers decide what an
     unproven or missing plan means for them.
     """
-    from .build import build_model, formulate
-    from .extract import cost_breakdown, extract
-    from .solve import solve
     from .validate import validate
-    from .writer import write_solution
 
     clock = StageClock()
     with clock.stage("read"):
@@ -104,6 +100,21 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
         inputs = validate(raw)
     del raw
     lock()  # from here on a second run on the same output is refused
+    return solve_inputs(inputs, input_path, output_path, write, tee, via, security, clock)
+
+
+def solve_inputs(inputs, input_path, output_path, write=True, tee=False, via="direct", security=True, clock=None,
+                 solve_spec=None) -> RunReport:
+    """Build, solve, extract and (``write``) write the plan of validated ``inputs`` (the rest of `_run`; a
+    planning study calls it for each scenario's edited inputs).  ``solve_spec(spec, settings)``: solves the
+    formulation's `LinearSpec` instead of the default solver call (a study worker's persistent model); it is
+    used on the direct path for min_cost only."""
+    from .build import build_model, formulate
+    from .extract import cost_breakdown, extract
+    from .solve import solve
+    from .writer import write_solution
+
+    clock = clock or StageClock()
     settings = inputs.settings
     secure = settings["objective"] == "max_security"
     with clock.stage("build"):
@@ -118,6 +129,8 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
             from .security import solve_secure
             result, info = solve_secure(f, settings, tee=tee)
             stats = f.spec.stats()
+        elif solve_spec is not None and target is f:
+            result = solve_spec(f.spec, settings)
         else:
             result = solve(target, settings, tee=tee)
     if "handover_s" in result.stats:  # report the hand-over as its own stage, before the solve

@@ -49,6 +49,7 @@ class ScenarioResult:
     x_value: float | None = None
     label: str = ""
     reused: bool = False
+    warm: bool = False  # the base plan was offered as a MIP start
     description: str = ""
     compare_per_year: float | None = None
     compare_source: str = ""

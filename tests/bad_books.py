@@ -175,7 +175,7 @@ def ten_times_default(copies=10):
         return ", ".join(f"{x.strip()}~{k}" for x in str(v).split(","))
 
     for name, rows in raw.sheets.items():
-        if name == "settings":
+        if name in ("settings", "scenarios"):  # the study's keys name the original ids
             continue
         sheet = SHEET[name]
         out = []

@@ -81,11 +81,12 @@ def test_overview_deltas_per_year_and_verdict(study):
     assert dear["delta_per_year"] == pytest.approx(130e6)
     assert dear["compare_per_year"] == pytest.approx(120e6) and dear["compare_source"] == "subsidy plan"
     assert dear["delta_per_year_minus_compare"] == pytest.approx(10e6)
-    assert dear["verdict"] == "costs 10.0 M USD/yr more than the reference (120.0 M USD/yr)"
+    assert dear["verdict"] == ("costs 130.0 M USD/yr more than the base: 10.0 M USD/yr above the reference "
+                              "(120.0 M USD/yr)")
     assert dear["reused"] == "yes" and dear["description"] == "avoid CN"
     assert slow["delta_per_year"] == pytest.approx(65e6)  # 130e6 over two years
     assert slow["delta_per_year_minus_compare"] == pytest.approx(-55e6)
-    assert slow["verdict"] == "costs 55.0 M USD/yr less than the reference (120.0 M USD/yr)"
+    assert slow["verdict"] == "costs 65.0 M USD/yr more than the base: 55.0 M USD/yr below the reference (120.0 M USD/yr)"
     assert rows["=1+1"]["verdict"] == "costs 10.0 M USD/yr less than the base"
     fmt = {c.value: ws.cell(row=3, column=c.column).number_format for c in ws[1]}
     assert fmt["objective"] == "#,##0" and fmt["delta_vs_base_pct"] == "0.0%"
