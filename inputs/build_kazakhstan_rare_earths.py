@@ -327,6 +327,39 @@ POLICIES = [
     for c in ["China", "Middle Corridor", "Northern", "Southern", "Sea"]
 ]
 
+# ----------------------------------------------------------------------------------------------
+# scenarios: the planning study of the case's questions (corridor study); each row edits a copy
+# ----------------------------------------------------------------------------------------------
+SC_COLS = ["scenario", "sheet", "key", "column", "value", "description", "compare_per_year", "source", "note"]
+S_SUBSIDY = ("case file: Japan may have to pay about USD 120 million a year in transport subsidies to keep the "
+             "western route alive")
+SCENARIOS = [
+    ("cn-transit-granted", "licences", "CN-TRANSIT", "granted", "yes",
+     "China grants transit of Kazakh ore and oxide bound for Japan and the US", None,
+     "case file: CN-TRANSIT, planners flip granted to yes to see the other world", ""),
+    ("jp-us-no-cn", "policies", "JP-US-NO-CN*", "active", "yes",
+     "Price of independence: no Chinese processing and no transit through China for Japan and the US", 120000000,
+     S_SUBSIDY, "the four JP-US-NO-CN policy rows switched on"),
+    ("caspian-ferry-x2", "legs", "FERRY-AKTAU-BAKU", "capacity_t", "x2",
+     "Japan's Aktau investment doubles the Caspian ferry capacity", None,
+     "issue 6: Caspian ferry capacity x2 (Japan's Aktau investment)", ""),
+    ("kz-plant-built", "sites", "KZ-NEW-PLANT", "status", "existing",
+     "KZ-NEW-PLANT built and available all year; its capex (150 M USD/yr annualised) is committed, so not in the "
+     "cost: compare the saving with it", None, "case file: the government plans local processing by 2028", ""),
+    ("kz-plant-built", "sites", "KZ-NEW-PLANT", "fixed_cost", 0, None, None,
+     "contract: fixed_cost is 0 for an existing site", "an existing site has no opening decision and no fixed cost"),
+    ("demand-plus-30", "demand", "*", "quantity_t", "x1.3", "Demand 30% higher in every market and end use", None,
+     "issue 6: demand +30%", ""),
+    ("northern-freight-half", "legs", "country=RU", "cost_per_t", "x0.5",
+     "Sanctions lifted: freight on the Russian legs of the Northern route halves", None,
+     "case file: Northern freight more than doubled since 2022 and is exposed to sanctions", ""),
+    ("independence-with-kz-plant", "include", None, None, "jp-us-no-cn",
+     "JP-US-NO-CN with KZ-NEW-PLANT built: the price of independence once Kazakhstan separates its own ore",
+     None, "issue 6: the seeds' questions combined", "includes two scenarios"),
+    ("independence-with-kz-plant", "include", None, None, "kz-plant-built", None, None,
+     "issue 6: the seeds' questions combined", ""),
+]
+
 STORE_ORE_KZ = 100000  # t (assumption)
 HOLD_ORE, HOLD_REO = 1, 50  # USD/t/period (assumption)
 
@@ -408,6 +441,7 @@ def build_tables():
                 first = False
     T["disruptions"] = (["scenario", "probability", "target_type", "target", "month", "capacity_factor",
                          "granted", "source", "note"], drows)
+    T["scenarios"] = (SC_COLS, [list(r) for r in SCENARIOS])
     return T
 
 
@@ -423,6 +457,9 @@ def write(path):
         for r in rows:
             ws.append(r)
         ws.freeze_panes = "A2"
+    for row in wb["scenarios"].iter_rows(min_row=2, max_row=200, min_col=5, max_col=5):
+        for cell in row:  # Text, so that a planner typing +100 or x1.2 keeps what was typed
+            cell.number_format = "@"
     # deterministic bytes: fixed document times and fixed zip entry times
     import datetime
     fixed = datetime.datetime(2027, 1, 1)
