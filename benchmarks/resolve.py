@@ -184,6 +184,18 @@ def main(argv=None):
     ap.add_argument("--quiet", action="store_true", help="print the table only")
     args = ap.parse_args(argv)
     options = dict(parse_option(o) for o in args.highs_option)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+    try:  # an unknown option or size is a usage error before anything is solved, not a traceback later
+        import highspy
+
+        from model.generator import size_n
+        from model.resolve import set_options
+        set_options(highspy.Highs(), options)
+        if args.gen_size != "none":
+            size_n(args.gen_size)
+    except (RuntimeError, ValueError) as exc:
+        ap.error(str(exc))
     from model.generator import generate_inputs
     from model.pipeline import DEFAULT_INPUT
     from model.validate import read_inputs

@@ -22,6 +22,13 @@ def _print_issues(issues, out=None):
         print(f"{len(errors)} error(s) in the input; nothing was written.", file=out)
 
 
+def _invalid(what, error) -> int:
+    """Report an input that is not valid (every problem) and return its exit code."""
+    print(f"corridor: the input {what} is not valid:", file=sys.stderr)
+    _print_issues(error.issues)
+    return EXIT_INPUT
+
+
 def _money(x):
     return f"{x:,.0f}"
 
@@ -34,9 +41,7 @@ def cmd_solve(args) -> int:
     try:
         rep = run(args.input, args.output, tee=args.verbose)
     except InputError as e:
-        print(f"corridor: the input {args.input or 'default case'} is not valid:", file=sys.stderr)
-        _print_issues(e.issues)
-        return EXIT_INPUT
+        return _invalid(args.input or "default case", e)
     except (OutputError, OSError) as e:
         print(f"corridor: could not write the solution: {e}", file=sys.stderr)
         return EXIT_OUTPUT
@@ -226,9 +231,7 @@ def cmd_check(args) -> int:
     try:
         report = check(args.input, args.solution)
     except InputError as e:
-        print(f"corridor: the input {args.input} is not valid:", file=sys.stderr)
-        _print_issues(e.issues)
-        return EXIT_INPUT
+        return _invalid(args.input, e)
     except SolutionError as e:
         print(f"corridor: cannot check {args.solution}: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -252,9 +255,7 @@ def cmd_study(args) -> int:
                         sweep=sweep, reuse=not args.rebuild, log=lambda line: print(line, flush=True),
                         progress=sys.stderr)
     except InputError as e:
-        print(f"corridor: the input {args.input} is not valid:", file=sys.stderr)
-        _print_issues(e.issues)
-        return EXIT_INPUT
+        return _invalid(args.input, e)
     except (OutputError, OSError) as e:
         print(f"corridor: could not write the study: {e}", file=sys.stderr)
         return EXIT_OUTPUT

@@ -252,7 +252,7 @@ def _format_kpi_rows(ws, keys, currency):
 
 def unit_format(group, unit, currency):
     """The number format of a KPI's unit (None: the default)."""
-    if group == "cost" or unit in (currency, "currency"):
+    if group == "cost" or unit == currency:
         return MONEY
     return {"share": SHARE, "t": TONNES, "periods": COUNT, "applications": COUNT, "s": SECONDS}.get(unit)
 

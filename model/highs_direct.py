@@ -30,20 +30,13 @@ def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
         return h
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = spec.n_cols, spec.n_rows
-    c = np.zeros(spec.n_cols)
-    for cols, coefs in spec.costs.values():
-        np.add.at(c, np.frombuffer(cols, dtype=np.int32), np.frombuffer(coefs, dtype=np.float64))
-    lp.col_cost_ = c
-    lp.offset_ = sum(spec.cost_constants.values())
-    inf = highspy.kHighsInf
-    lp.col_lower_ = np.clip(np.frombuffer(spec.lb, dtype=np.float64), -inf, inf)
-    lp.col_upper_ = np.clip(np.frombuffer(spec.ub, dtype=np.float64), -inf, inf)
-    lp.row_lower_ = np.clip(np.frombuffer(spec.row_lo, dtype=np.float64), -inf, inf)
-    lp.row_upper_ = np.clip(np.frombuffer(spec.row_hi, dtype=np.float64), -inf, inf)
+    n = numbers(spec)
+    lp.col_cost_, lp.offset_ = n["cost"], n["offset"]
+    lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_ = n["lb"], n["ub"], n["row_lo"], n["row_hi"]
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = np.frombuffer(spec.indptr, dtype=np.int64).astype(np.int32)
     lp.a_matrix_.index_ = np.frombuffer(spec.indices, dtype=np.int32)
-    lp.a_matrix_.value_ = np.frombuffer(spec.data, dtype=np.float64)
+    lp.a_matrix_.value_ = n["data"]
     if names:
         lp.col_names_, lp.row_names_ = _names(spec)
     status = h.passModel(lp)
@@ -53,6 +46,23 @@ def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
     if len(integer):  # only the (few) integer columns are marked
         h.changeColsIntegrality(len(integer), integer, np.ones(len(integer), dtype=np.uint8))
     return h
+
+
+def numbers(spec: LinearSpec) -> dict:
+    """The numeric part of ``spec`` as HiGHS sees it: dense costs, offset, column and row bounds clipped to
+    ``kHighsInf`` (what `to_highs` passes; `resolve` compares them to re-solve in place) and the matrix values (copies, safe to keep)."""
+    inf = highspy.kHighsInf
+    c = np.zeros(spec.n_cols)
+    for cols, coefs in spec.costs.values():
+        np.add.at(c, np.frombuffer(cols, dtype=np.int32), np.frombuffer(coefs, dtype=np.float64))
+
+    def clip(arr):
+        """Float64 view of ``arr`` with the infinities HiGHS's way."""
+        return np.clip(np.frombuffer(arr, dtype=np.float64), -inf, inf)
+
+    return {"cost": c, "offset": float(sum(spec.cost_constants.values())),
+            "lb": clip(spec.lb), "ub": clip(spec.ub), "row_lo": clip(spec.row_lo), "row_hi": clip(spec.row_hi),
+            "data": np.array(np.frombuffer(spec.data, dtype=np.float64))}
 
 
 def run_highs(h, spec: LinearSpec):
@@ -139,4 +149,4 @@ def _k(key):
     return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-__all__ = ["to_highs", "run_highs", "solve_spec", "write_model", "INF"]
+__all__ = ["INF", "numbers", "run_highs", "solve_spec", "to_highs", "write_model"]

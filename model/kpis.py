@@ -24,18 +24,11 @@ import math
 
 from .study_result import Kpi
 
-GROUPS = ("cost", "delivered", "shortfall", "shortfall_share", "corridor", "corridor_share", "site",
-          "site_open", "licence", "security", "run")
-
 
 def horizon_days(inputs) -> float:
     """Length of the planning horizon in days: the sum of the ``days`` of the ``periods`` sheet."""
-    total = 0.0
-    for row in inputs.tables.get("periods", ()):
-        days = _number(row.get("days"))
-        if days is not None:
-            total += days
-    return total
+    from .calendar import Calendar
+    return Calendar(inputs.tables.get("periods", ()), True).total_days
 
 
 def kpis(report, inputs) -> list:

@@ -173,14 +173,10 @@ def apply_edits(raw: RawWorkbook, edits, issues=None) -> tuple[RawWorkbook, dict
                        unreadable=set(raw.unreadable))
     touched = {}
     for e in edits:
-        n_before = len(issues)
-        recs = _select(sheets, e, issues)
-        if len(issues) > n_before or recs is None:
-            continue
+        recs = _select(sheets, e, issues)  # None (with an issue) when the edit is not usable
         column = "value" if e.sheet == "settings" else e.column
-        for rec in recs:
-            ok = _set(rec, e, column, issues)
-            if not ok:
+        for rec in recs or ():
+            if not _set(rec, e, column, issues):
                 break
             touched[(e.sheet, rec.get("_row"), column)] = e.row
     return copy, touched

@@ -18,7 +18,7 @@ import time
 import highspy
 import numpy as np
 
-from .highs_direct import run_highs, to_highs
+from .highs_direct import numbers, run_highs, to_highs
 from .spec import LinearSpec
 
 
@@ -26,6 +26,8 @@ def same_structure(a: LinearSpec, b: LinearSpec) -> bool:
     """True when ``b`` can be applied to a solver model built from ``a`` by changing numbers only: same
     sizes, sparsity pattern (``indptr``/``indices``), integrality flags, and the same variable and row
     blocks (names, keys and row runs, in the same order)."""
+    if a is b:
+        return True
     if a.n_cols != b.n_cols or a.n_rows != b.n_rows or a.n_nonzeros != b.n_nonzeros:
         return False
     if a.indptr != b.indptr or a.indices != b.indices or a.integer != b.integer:
@@ -39,23 +41,6 @@ def same_structure(a: LinearSpec, b: LinearSpec) -> bool:
         if ra.segments != rb.segments or ra.keys != rb.keys:
             return False
     return True
-
-
-def numbers(spec: LinearSpec) -> dict:
-    """The numeric part of ``spec`` as HiGHS sees it: dense costs, offset, column and row bounds clipped to
-    ``kHighsInf`` (as `to_highs` passes them) and the matrix values (copies, safe to keep)."""
-    inf = highspy.kHighsInf
-    c = np.zeros(spec.n_cols)
-    for cols, coefs in spec.costs.values():
-        np.add.at(c, np.frombuffer(cols, dtype=np.int32), np.frombuffer(coefs, dtype=np.float64))
-
-    def clip(arr):
-        """Float64 view of ``arr`` with the infinities HiGHS's way."""
-        return np.clip(np.frombuffer(arr, dtype=np.float64), -inf, inf)
-
-    return {"cost": c, "offset": float(sum(spec.cost_constants.values())),
-            "lb": clip(spec.lb), "ub": clip(spec.ub), "row_lo": clip(spec.row_lo), "row_hi": clip(spec.row_hi),
-            "data": np.array(np.frombuffer(spec.data, dtype=np.float64))}
 
 
 def _changed(old, new):
@@ -211,7 +196,7 @@ class PersistentModel:
         reused = same_structure(self.spec, spec)
         counts = {}
         if reused:
-            new = numbers(spec)
+            new = self.numbers if spec is self.spec else numbers(spec)
             try:
                 counts = apply_numbers(self.h, spec, self.numbers, new)
                 apply_options(self.h, settings, self.tee, self.defaults)

@@ -17,7 +17,15 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .overrides import Edit, Study, describe, parse_change, parse_study, scenario_inputs
+from .overrides import (
+    Edit,
+    Study,
+    _number,
+    describe,
+    parse_change,
+    parse_study,
+    scenario_inputs,
+)
 from .reader import InputError, Issue
 from .study_result import BASE_NAME, ScenarioResult
 
@@ -45,7 +53,7 @@ def solve_task(task: Task) -> ScenarioResult:
     t0 = time.perf_counter()
     base = dict(name=task.name, **task.meta)
     try:
-        from .kpis import kpis
+        from .kpis import horizon_days, kpis
         from .pipeline import solve_inputs
 
         used = {}
@@ -56,7 +64,7 @@ def solve_task(task: Task) -> ScenarioResult:
         out = ScenarioResult(status=r.status, message=r.message, objective=r.objective,
                              output=report.output_path, reused=used.get("reused", False),
                              warm=used.get("warm", False),
-                             horizon_days=_horizon_days(task.inputs), **base)
+                             horizon_days=horizon_days(task.inputs), **base)
         if r.has_plan:
             out.kpis = kpis(report, task.inputs)
             if task.output is None:
@@ -68,15 +76,11 @@ def solve_task(task: Task) -> ScenarioResult:
             out.message += ": " + " | ".join(s.strip() for s in lines if s.strip())
         out.gap = r.gap
     except InputError as exc:
-        out = ScenarioResult(status="input_error", message="; ".join(str(i) for i in exc.issues[:5]), **base)
+        out = ScenarioResult(status="input_error", message=_issues_text(exc), **base)
     except Exception as exc:  # noqa: BLE001 - one scenario's failure must not stop the study
         out = ScenarioResult(status="error", message=f"{type(exc).__name__}: {exc}", **base)
     out.seconds = time.perf_counter() - t0
     return out
-
-
-def _horizon_days(inputs) -> float:
-    return float(sum(p.get("days") or 0 for p in inputs.tables.get("periods", [])))
 
 
 LIVE_MODELS = 3  # live solver models a worker thread keeps (one per model structure it has met)
@@ -128,9 +132,10 @@ class StudyReport:
     workers: int
 
 
-def sweep_study(spec: str, values: list) -> tuple[Study, dict]:
-    """A `Study` of one scenario per value of ``spec`` (``SHEET:KEY:COLUMN``) and each one's sweep meta
-    (label, x_value).  Raises `InputError` when ``spec`` or a value cannot be read."""
+def sweep_study(spec: str, values: list) -> tuple[Study, dict, dict]:
+    """A `Study` of one scenario per value of ``spec`` (``SHEET:KEY:COLUMN``), each one's sweep meta (label,
+    x_value) and what is swept (``{"sheet", "key", "column", "values"}``, for the comparison).  Raises
+    `InputError` when ``spec`` or a value cannot be read."""
     where = f"--set {spec}"
     parts = spec.split(":")
     if len(parts) < 3:
@@ -158,7 +163,7 @@ def sweep_study(spec: str, values: list) -> tuple[Study, dict]:
         meta[name] = {"label": label, "x_value": float(amount)}
     if not study.names:
         raise InputError([Issue(where, None, "", "--values lists no value")])
-    return study, meta
+    return study, meta, {"sheet": sheet, "key": key, "column": column or "value", "values": list(study.names)}
 
 
 def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, sweep=None, security=True,
@@ -184,13 +189,13 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
     raw = read_workbook(input_path)
     base_inputs = validate(raw)
     if sweep is not None:
-        study, meta = sweep_study(*sweep)
+        study, meta, swept = sweep_study(*sweep)
         chosen = list(study.names)
         _check_sweep(raw, study, sweep[0])
     else:
         study, _ = parse_study(raw)
         meta = {n: {"description": study.description.get(n, "") or describe(study, n),
-                    "compare_per_year": _float(study.compare_per_year.get(n)),
+                    "compare_per_year": _number(study.compare_per_year.get(n)),
                     "compare_source": study.compare_source.get(n, "")} for n in study.names}
         chosen = _choose(study, names)
     kind = "sweep" if sweep is not None else "study"
@@ -216,8 +221,7 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
             try:
                 inputs = scenario_inputs(raw, study, n)
             except InputError as exc:
-                results[n] = ScenarioResult(n, "input_error", "; ".join(str(i) for i in exc.issues[:5]),
-                                            **meta.get(n, {}))
+                results[n] = ScenarioResult(n, "input_error", _issues_text(exc), **meta.get(n, {}))
                 continue
             tasks.append(Task(n, inputs, input_path, None if remote else files[n], security, reuse,
                               meta=meta.get(n, {})))
@@ -239,7 +243,7 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
             r.x = None
         ordered = [results[n] for n in [BASE_NAME, *chosen] if n in results]
         path = write_comparison(ordered, comparison, base_name=BASE_NAME,
-                                sweep=None if sweep is None else {"spec": sweep[0], "values": list(sweep[1])},
+                                sweep=None if sweep is None else swept,
                                 currency=base_inputs.settings.get("currency", "USD"))
     return StudyReport(ordered, path, out_dir, time.perf_counter() - t0, n_workers)
 
@@ -254,11 +258,9 @@ def _check_sweep(raw, study, spec):
                           for i in exc.issues]) from None
 
 
-def _float(v):
-    try:
-        return None if v is None or str(v).strip() == "" else float(str(v).replace(",", ""))
-    except ValueError:
-        return None
+def _issues_text(exc: InputError) -> str:
+    """The first problems of a scenario that cannot run, on one line."""
+    return "; ".join(str(i) for i in exc.issues[:5])
 
 
 def _choose(study: Study, names) -> list:

@@ -173,7 +173,7 @@ def test_sweep_solves_each_value_and_charts_them(tmp_path, capsys):
          "capacity_t=75": 75 * 10 + 5 * 20 + 80})
     xml = charts(tmp_path / "sw" / "comparison.xlsx")
     assert any("scatterChart" in c or "lineChart" in c for c in xml)
-    assert any("Objective against" in c for c in xml)
+    assert any("Objective against legs:A:capacity_t" in c for c in xml)
 
 
 def test_dask_path_matches_the_local_path(tmp_path):
