@@ -133,6 +133,7 @@ def _solve_appsi(m, settings, stage):
     from pyomo.contrib.appsi.base import TerminationCondition as TC
     from pyomo.contrib.appsi.solvers import Highs
 
+    from .highs_runtime import on_fresh_thread
     from .solve import outcome
     opt = Highs()
     opt.config.time_limit = float(settings.get("time_limit_s") or 600)
@@ -142,7 +143,7 @@ def _solve_appsi(m, settings, stage):
         opt.set_instance(m)
     with stage("solve"):
         t0 = time.perf_counter()
-        res = opt.solve(m)
+        res = on_fresh_thread(lambda: opt.solve(m))  # HiGHS's thread pool: see highs_runtime
     ok = res.best_feasible_objective is not None
     if ok:
         res.solution_loader.load_vars()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from . import highs_runtime
 from .spec import INF
 from .trace import UNPREFIXED, Tracer, label, locate_col, locate_row
 
@@ -149,7 +150,7 @@ def _lp_iis(f, settings, tracer, deadline):
     """(a): the IIS of the LP relaxation, traced back; None when the LP relaxation is feasible."""
     spec = f.spec
     h = _highs(f, settings, deadline, integer=False)
-    h.run()
+    highs_runtime.run(h)
     S = highspy.HighsModelStatus
     ms = h.getModelStatus()
     if ms == S.kOptimal:
@@ -204,12 +205,12 @@ def _one_scenario(f, h):
     for s in f.views:
         rows = np.array([i for t, rs in own.items() if t != s for i in rs], dtype=np.int32)
         h.changeRowsBounds(len(rows), rows, np.full(len(rows), -inf), np.full(len(rows), inf))
-        h.run()
+        highs_runtime.run(h)
         if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             return s
         lo, hi = (np.clip(np.frombuffer(a, dtype=np.float64)[rows], -inf, inf) for a in (spec.row_lo, spec.row_hi))
         h.changeRowsBounds(len(rows), rows, lo, hi)
-    h.run()
+    highs_runtime.run(h)
     return None
 
 
@@ -235,7 +236,7 @@ def _elastic(f, settings, tracer, deadline):
     out, held, stop = [], [], ""
     for rnd in range(1, ROUNDS + 1):
         h.setOptionValue("time_limit", max(1e-3, deadline - time.perf_counter()))
-        h.run()
+        highs_runtime.run(h)
         timed = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
         if h.getInfo().primal_solution_status != 2:
             if timed:

@@ -80,6 +80,7 @@ def _summary(m, d, res, costs, stages, stats, extra=()):
     rows += [(f"seconds_{k}", v) for k, v in stages.items()]
     rows += [(f"model_{k}", v) for k, v in stats.items()]
     rows += [("input_warning", str(w)) for w in list(inp.warnings) + list(d.warnings)]
+    rows += [("solver_warning", w) for w in dict.fromkeys(getattr(res, "warnings", ()))]
     return pd.DataFrame(rows, columns=["item", "value"])
 
 

@@ -11,21 +11,16 @@ import time
 import highspy
 import numpy as np
 
+from . import highs_runtime
 from .spec import INF, LinearSpec
 
 
 def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
     """A ``highspy.Highs`` holding the model of ``spec`` (options from ``settings``), ready to run.
-    ``names``: also pass readable column and row names (for exported files)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(tee))
-    settings = settings or {}
-    if settings.get("time_limit_s"):
-        h.setOptionValue("time_limit", float(settings["time_limit_s"]))
-    if settings.get("mip_rel_gap") is not None:
-        h.setOptionValue("mip_rel_gap", float(settings["mip_rel_gap"]))
-    if settings.get("threads"):
-        h.setOptionValue("threads", int(settings["threads"]))
+    ``names``: also pass readable column and row names (for exported files).  Warnings about settings
+    that could not be honoured (`highs_runtime.configure`) are kept on the instance as ``corridor_warnings``."""
+    h = highs_runtime.new_highs()
+    h.corridor_warnings = highs_runtime.configure(h, settings, tee)
     if spec.n_cols == 0:
         return h
     lp = highspy.HighsLp()
@@ -76,8 +71,9 @@ def run_highs(h, spec: LinearSpec):
         value = sum(spec.cost_constants.values())
         return SolveResult("optimal", "empty", True, True, value, value, 0.0, 0.0,
                            "proven optimal: no flow is possible, the plan is empty"), []
-    release_memory()
-    h.run()
+    if spec.n_nonzeros >= RELEASE_AT_NONZEROS:
+        release_memory()
+    highs_runtime.run(h)
     seconds = time.perf_counter() - t0
     ms = h.getModelStatus()
     info = h.getInfo()
@@ -89,7 +85,11 @@ def run_highs(h, spec: LinearSpec):
     kind = {S.kOptimal: "optimal", S.kTimeLimit: "time_limit", S.kInfeasible: "infeasible",
             S.kUnbounded: "unbounded", S.kUnboundedOrInfeasible: "infeasible_or_unbounded"}.get(ms, "other")
     res = outcome(kind, h.modelStatusToString(ms), has_plan, obj, bound, seconds)
+    res.warnings = list(getattr(h, "corridor_warnings", ()))
     return res, x
+
+
+RELEASE_AT_NONZEROS = 200_000  # below this the build's garbage is too small to be worth a collection
 
 
 def release_memory():

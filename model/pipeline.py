@@ -7,13 +7,18 @@ from pathlib import Path
 
 from .reader import read_workbook
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INPUT = PACKAGE_ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
-DEFAULT_OUTPUT_DIR = PACKAGE_ROOT / "outputs"
+CASES = Path(__file__).resolve().parent / "cases"  # the embedded cases, package data
+DEFAULT_INPUT = CASES / "kazakhstan_rare_earths.xlsx"  # the default case (a copy of inputs/ in the repository)
+
+
+def output_dir() -> Path:
+    """Where outputs go when no path is given: ``outputs/`` under the current folder (where the user is,
+    never inside the installed package)."""
+    return Path.cwd() / "outputs"
 
 
 def default_output(input_path) -> Path:
-    return DEFAULT_OUTPUT_DIR / f"{Path(input_path).stem}-solution.xlsx"
+    return output_dir() / f"{Path(input_path).stem}-solution.xlsx"
 
 
 @dataclass
@@ -137,7 +142,9 @@ def solve_inputs(inputs, input_path, output_path, write=True, tee=False, via="di
         solve_s = clock.seconds.pop("solve")
         clock.seconds["handover"] = result.stats["handover_s"]
         clock.seconds["solve"] = solve_s - result.stats["handover_s"]
-    warnings = list(inputs.warnings) + [w for v in f.views.values() for w in v.d.warnings]
+    from .reader import Issue
+    solver_warnings = [Issue("settings", None, "threads", w, "warning") for w in dict.fromkeys(result.warnings)]
+    warnings = list(inputs.warnings) + [w for v in f.views.values() for w in v.d.warnings] + solver_warnings
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(dict.fromkeys(warnings)))
     report.security = info

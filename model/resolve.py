@@ -18,6 +18,7 @@ import time
 import highspy
 import numpy as np
 
+from . import highs_runtime
 from .highs_direct import numbers, run_highs, to_highs
 from .spec import LinearSpec
 
@@ -86,7 +87,7 @@ def _check(status, what):
 def apply_options(h, settings, tee=False, defaults=None):
     """Set the options `to_highs` sets from ``settings`` (time limit, relative gap, threads); an option absent
     from ``settings`` goes back to ``defaults`` (HiGHS's own when None), so nothing is left from a previous
-    scenario.  ``threads`` is only touched when it changes (HiGHS's scheduler is global)."""
+    scenario.  Returns the warnings of settings that could not be honoured (`highs_runtime.configure`)."""
     settings = settings or {}
     defaults = defaults or default_options()
     h.setOptionValue("output_flag", bool(tee))
@@ -94,9 +95,10 @@ def apply_options(h, settings, tee=False, defaults=None):
     h.setOptionValue("time_limit", float(limit) if limit else defaults["time_limit"])
     gap = settings.get("mip_rel_gap")
     h.setOptionValue("mip_rel_gap", float(gap) if gap is not None else defaults["mip_rel_gap"])
-    threads = int(settings["threads"]) if settings.get("threads") else defaults["threads"]
-    if h.getOptionValue("threads")[1] != threads:
-        h.setOptionValue("threads", threads)
+    threads, warning = highs_runtime.thread_option(settings.get("threads"))
+    h.setOptionValue("threads", threads)
+    h.corridor_warnings = [warning] if warning else []
+    return h.corridor_warnings
 
 
 def set_options(h, options) -> None:
@@ -107,8 +109,8 @@ def set_options(h, options) -> None:
 
 def default_options() -> dict:
     """HiGHS's default values of the options `apply_options` manages (read from a fresh instance)."""
-    h = highspy.Highs()
-    return {k: h.getOptionValue(k)[1] for k in ("time_limit", "mip_rel_gap", "threads")}
+    h = highs_runtime.new_highs()
+    return {k: h.getOptionValue(k)[1] for k in ("time_limit", "mip_rel_gap")}
 
 
 def set_start(h, spec: LinearSpec, start) -> bool:

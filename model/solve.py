@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
+from .highs_runtime import on_fresh_thread, thread_option
+
 
 @dataclass
 class SolveResult:
@@ -21,6 +23,7 @@ class SolveResult:
     message: str = ""
     stats: dict = field(default_factory=dict)
     x: list | None = None  # column values of the plan (spec order), when there is one
+    warnings: list = field(default_factory=list)  # settings the solver could not honour (e.g. threads clipped)
 
 
 MESSAGES = {
@@ -100,11 +103,12 @@ def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
     opt = SolverFactory("highs")
     kwargs = {"tee": tee, "load_solutions": False, "raise_exception_on_nonoptimal_result": False,
               "time_limit": float(settings.get("time_limit_s") or 600.0), "rel_gap": settings.get("mip_rel_gap")}
-    if settings.get("threads"):
-        kwargs["threads"] = int(settings["threads"])
+    threads, warning = thread_option(settings.get("threads"))
+    if threads:
+        kwargs["threads"] = threads
     t0 = time.perf_counter()
     try:
-        res = opt.solve(m, **kwargs)
+        res = on_fresh_thread(lambda: opt.solve(m, **kwargs))
     except Exception as exc:  # solver crashed or the interface refused the model
         return SolveResult("error", type(exc).__name__, False, False, None, None, None,
                            time.perf_counter() - t0, f"the solver failed: {exc}")
@@ -116,4 +120,6 @@ def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
     kind = {TC.convergenceCriteriaSatisfied: "optimal", TC.maxTimeLimit: "time_limit",
             TC.provenInfeasible: "infeasible", TC.locallyInfeasible: "infeasible", TC.unbounded: "unbounded",
             TC.infeasibleOrUnbounded: "infeasible_or_unbounded"}.get(tc, "other")
-    return outcome(kind, tc.name, has_plan, res.incumbent_objective, res.objective_bound, seconds)
+    out = outcome(kind, tc.name, has_plan, res.incumbent_objective, res.objective_bound, seconds)
+    out.warnings = [warning] if warning else []
+    return out
