@@ -2,7 +2,8 @@
 """Write the default input workbook of corridor: Kazakh rare-earth ore to Japan, Korea, the US, the EU.
 
 Usage:  python inputs/build_kazakhstan_rare_earths.py [OUT.xlsx]
-        (default: kazakhstan_rare_earths.xlsx beside this script)
+        (default: kazakhstan_rare_earths.xlsx beside this script, and the same bytes as the package's
+        embedded default case, model/cases/kazakhstan_rare_earths.xlsx; a test keeps the two identical)
 
 Every figure comes from /work/shared/case/kazakhstan-rare-earths.md ("case file: ...") or is an
 assumption ("assumption: ...", with the reason in `note`). Sheets and columns follow the input
@@ -477,7 +478,11 @@ def write(path):
     Path(path).write_bytes(out.getvalue())
 
 
+HERE = Path(__file__).resolve().parent
+EMBEDDED = HERE.parent / "model" / "cases"  # the package data the installed product solves by default
+
 if __name__ == "__main__":
-    target = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("kazakhstan_rare_earths.xlsx")
-    write(target)
-    print(f"wrote {target}")
+    targets = sys.argv[1:] or [HERE / "kazakhstan_rare_earths.xlsx", EMBEDDED / "kazakhstan_rare_earths.xlsx"]
+    for target in targets:
+        write(target)
+        print(f"wrote {target}")

@@ -9,13 +9,15 @@ Python API (the same path the CLI uses)::
     tables = extract(m, result)                                    # dict of pandas DataFrames
     write_solution(tables, "outputs/plan.xlsx")                    # atomic write
 """
+__version__ = "0.2.0"
+
 from .reader import InputError, Issue, read_workbook
 from .validate import Inputs, read_inputs, validate
 from .data import prepare
 from .build import build_model, formulate
 from .solve import SolveResult, solve
 
-__all__ = ["InputError", "Issue", "Inputs", "read_workbook", "validate", "read_inputs", "prepare",
+__all__ = ["__version__", "InputError", "Issue", "Inputs", "read_workbook", "validate", "read_inputs", "prepare",
            "build_model", "formulate", "solve", "SolveResult", "extract", "write_solution"]
 
 

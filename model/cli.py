@@ -134,13 +134,13 @@ def cmd_template(args) -> int:
 def cmd_export(args) -> int:
     from .build import formulate
     from .highs_direct import write_model
-    from .pipeline import DEFAULT_OUTPUT_DIR
+    from .pipeline import output_dir
     from .writer import same_file
 
     inputs = _read_valid(args.input)
     if inputs is None:
         return EXIT_INPUT
-    out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / f"{Path(args.input).stem}.{args.format}"
+    out = Path(args.output) if args.output else output_dir() / f"{Path(args.input).stem}.{args.format}"
     if out.suffix.lower() != f".{args.format}":
         print(f"corridor: the output must end in .{args.format}", file=sys.stderr)
         return EXIT_OUTPUT
@@ -161,7 +161,8 @@ def cmd_export(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import SOLVERS, plan_jobs, run_jobs
     from .bench_report import write_outputs
-    from .pipeline import DEFAULT_OUTPUT_DIR, PACKAGE_ROOT
+    from .pipeline import output_dir
+    from .reference import default_external
 
     sizes = [s for s in (args.sizes or "").split(",") if s]
     solvers = [s for s in args.solvers.split(",") if s]
@@ -169,13 +170,15 @@ def cmd_bench(args) -> int:
     if unknown:
         print(f"corridor: unknown solver(s) {', '.join(unknown)}; known: {', '.join(SOLVERS)}", file=sys.stderr)
         return EXIT_INPUT
-    external = Path(args.external) if args.external else PACKAGE_ROOT.parent / "shared" / "external"
-    if args.reference and not external.exists():
-        print(f"corridor: reference problems not found at {external} (use --external)", file=sys.stderr)
+    external = Path(args.external) if args.external else default_external()
+    if args.reference and (external is None or not external.is_dir()):
+        where = f"at {external}" if external is not None else "(no shared/external beside this folder)"
+        print(f"corridor: reference problems not found {where}; give --external FOLDER (the test suite's "
+              "subset is tests/data in the repository)", file=sys.stderr)
         return EXIT_INPUT
     if not sizes and not args.reference:
         sizes = ["xs", "s", "m", "l"]
-    out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / "bench"
+    out = Path(args.output) if args.output else output_dir() / "bench"
     try:
         jobs = plan_jobs(out, sizes=sizes, reference=args.reference, external=external, solvers=solvers,
                          repeat=args.repeat, seed=args.seed, time_limit=args.time_limit, in_memory=args.in_memory)
@@ -198,13 +201,13 @@ def cmd_bench(args) -> int:
 
 def cmd_pareto(args) -> int:
     from .pareto import frontier, write_pareto
-    from .pipeline import DEFAULT_OUTPUT_DIR
+    from .pipeline import output_dir
     from .writer import OutputError, output_lock
 
     inputs = _read_valid(args.input)
     if inputs is None:
         return EXIT_INPUT
-    out = Path(args.output) if args.output else DEFAULT_OUTPUT_DIR / f"{Path(args.input).stem}-pareto.xlsx"
+    out = Path(args.output) if args.output else output_dir() / f"{Path(args.input).stem}-pareto.xlsx"
     try:
         with output_lock(out):  # held through the sweep: a second frontier run on this output is refused
             table, ss, settings = frontier(inputs, args.points, args.metric, tee=args.verbose)
@@ -323,8 +326,37 @@ def _at_least_two(text):
     return n
 
 
+class _Version(argparse.Action):
+    """``--version``: print `version_text` on one line (argparse's own action wraps it) and exit 0."""
+
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit(0)
+
+
+def version_text() -> str:
+    """``corridor X (Python Y; HiGHS Z, Pyomo W, ...)``: what a bug report needs (installed versions, read
+    from the package metadata without importing the packages)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+
+    parts = []
+    for dist in ("highspy", "pyomo", "pandas", "openpyxl", "numpy"):
+        try:
+            parts.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist} not installed")
+    return f"corridor {__version__} (Python {platform.python_version()}; {', '.join(parts)})"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
+    p.add_argument("--version", action=_Version, help="show the versions of corridor, Python and its solvers")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="solve a workbook (default: the embedded Kazakhstan case)")
     s.add_argument("input", nargs="?", help="input workbook (.xlsx)")
@@ -352,7 +384,8 @@ def main(argv=None) -> int:
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--time-limit", type=float, help="solver seconds per run (default: the instance's setting)")
     b.add_argument("--in-memory", action="store_true", help="build generated instances in memory (no workbook)")
-    b.add_argument("--external", help="folder of the reference problems (default ../shared/external)")
+    b.add_argument("--external", help="folder of the reference problems (default: shared/external beside this folder "
+                                         "or the source checkout)")
     b.add_argument("-o", "--output", help="results folder (default outputs/bench)")
     b.set_defaults(func=cmd_bench)
     q = sub.add_parser("pareto", help="cost-security frontier: N plans from the min-cost to the most secure")

@@ -68,6 +68,18 @@ def cannery_workbook(json_path, out_path) -> Path:
     return _transport_book(out_path, "USD", src["plants"], src["markets"], arcs)
 
 
+def default_external() -> Path | None:
+    """The folder of the published reference problems for `corridor bench --reference`: ``shared/external``
+    beside the current folder, else beside the source checkout this package runs from; None when neither
+    exists (the test suite's subset lives in the repository's ``tests/data``)."""
+    checkout = Path(__file__).resolve().parent.parent
+    for base in (Path.cwd(), checkout):
+        candidate = base.parent / "shared" / "external"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def reference_instances(external) -> list:
     """Every published reference problem under ``external`` with its optimum:
     [(name, converter, source path, optimum)] (OR-Library cap41..cap134, Dantzig transport, JuMP cannery)."""

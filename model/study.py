@@ -179,7 +179,7 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
     `writer.OutputError` when the folder cannot be written or another study holds it.
     """
     from .comparison import write_comparison
-    from .pipeline import DEFAULT_OUTPUT_DIR
+    from .pipeline import output_dir
     from .reader import read_workbook
     from .validate import validate
     from .writer import OutputError, output_lock, path_in, same_file
@@ -199,7 +199,7 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
                     "compare_source": study.compare_source.get(n, "")} for n in study.names}
         chosen = _choose(study, names)
     kind = "sweep" if sweep is not None else "study"
-    out_dir = Path(out_dir) if out_dir else DEFAULT_OUTPUT_DIR / f"{input_path.stem}-{kind}"
+    out_dir = Path(out_dir) if out_dir else output_dir() / f"{input_path.stem}-{kind}"
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -256,3 +256,37 @@ def test_infeasible_plan_is_reported_with_its_own_exit_code(tmp_path, capsys):
     text = capsys.readouterr()
     assert "status     infeasible: no plan satisfies every hard constraint" in text.out
     assert "nothing was written" in text.err and not out.exists()
+
+
+def test_solve_without_arguments_writes_under_the_current_folder(tmp_path, monkeypatch, capsys):
+    """`corridor solve` from any folder solves the embedded default case and writes ./outputs/, never into
+    the package."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["solve"]) == EXIT_OK
+    written = tmp_path / "outputs" / "kazakhstan_rare_earths-solution.xlsx"
+    assert written.is_file()
+    assert f"written    {written}" in capsys.readouterr().out
+    assert not any(DEFAULT_INPUT.parent.glob("*-solution.xlsx"))
+
+
+def test_the_embedded_case_is_the_planners_workbook_and_its_builder_output(tmp_path):
+    """The package data (model/cases/) and inputs/ hold the same bytes, and the builder renders them."""
+    import importlib.util
+
+    from conftest import ROOT
+    planners = ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
+    assert DEFAULT_INPUT.read_bytes() == planners.read_bytes()
+    spec = importlib.util.spec_from_file_location("builder", ROOT / "inputs" / "build_kazakhstan_rare_earths.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    builder.write(tmp_path / "fresh.xlsx")
+    assert (tmp_path / "fresh.xlsx").read_bytes() == planners.read_bytes()
+
+
+def test_version(capsys):
+    import model
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"corridor {model.__version__} (Python ") and "highspy " in line and "\n" not in line
