@@ -5,7 +5,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT.parent / "shared"  # the team's collection beside the repository (not needed by the suite)
+DATA = ROOT / "tests" / "data"  # the reference problems the suite solves (tests/data/SOURCES.md)
 
 
 @pytest.fixture

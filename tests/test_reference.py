@@ -1,13 +1,14 @@
 """Published reference problems, converted to input workbooks and solved through the full workbook path."""
+import hashlib
+
 import pytest
-from conftest import SHARED
+from conftest import DATA, SHARED
 
 from model.pipeline import run
 from model.reference import orlib_cap_workbook, orlib_optima, parse_orlib_cap, transport_workbook
 from model.validate import read_inputs
 
-EXT = SHARED / "external"
-pytestmark = pytest.mark.skipif(not EXT.exists(), reason="shared/external is not beside the repository")
+EXT = DATA
 
 
 def test_dantzig_transport_problem(tmp_path):
@@ -34,3 +35,19 @@ def test_orlib_cap41_through_the_workbook(tmp_path):
     optimum = orlib_optima(EXT / "orlib_cap" / "capopt.txt")["cap41"]
     assert optimum == 1040444.375
     assert rep.result.objective == pytest.approx(optimum, rel=1e-6)
+
+
+def test_the_reference_data_is_what_its_sources_say():
+    """tests/data holds byte-for-byte copies (SHA256SUMS); with shared/external beside the repository, each
+    file is also identical to its copy there."""
+    sums = [line.split(None, 1) for line in (DATA / "SHA256SUMS").read_text().splitlines() if line.strip()]
+    assert len(sums) == 16
+    for digest, name in sums:
+        path = DATA / name.strip()
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
+        original = SHARED / "external" / name.strip()
+        if original.exists():
+            assert original.read_bytes() == path.read_bytes(), name
+    listed = {name.strip().lstrip("./") for _d, name in sums}
+    on_disk = {str(p.relative_to(DATA)) for p in DATA.rglob("*") if p.is_file()} - {"SHA256SUMS", "SOURCES.md"}
+    assert listed == on_disk
