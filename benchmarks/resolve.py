@@ -34,7 +34,7 @@ PATHS = ("rebuild", "reuse+start", "reuse")
 def scenarios(inputs, sweep=True) -> list:
     """``[(label, edited Inputs)]``: demand x1.3, ferry capacity x2, Russian freight x0.5 and (``sweep``) the
     ferry capacity at 0.5x, 1x, 1.5x, 2x of the base."""
-    from model.resolve import scaled
+    from corridor.solve.persistent import scaled
     out = [("demand x1.3", scaled(inputs, "demand", "quantity_t", 1.3)),
            ("ferry capacity x2", scaled(inputs, "legs", "capacity_t", 2.0, mode="ferry")),
            ("RU freight x0.5", scaled(inputs, "legs", "cost_per_t", 0.5, country="RU"))]
@@ -46,9 +46,9 @@ def scenarios(inputs, sweep=True) -> list:
 
 def rebuild(inputs, settings, options):
     """The rebuild path: formulate, hand over, solve; (SolveResult, formulate s, hand-over s, total s)."""
-    from model.build import formulate
-    from model.highs_direct import run_highs, to_highs
-    from model.resolve import set_options
+    from corridor.formulation.build import formulate
+    from corridor.solve.highs import run_highs, to_highs
+    from corridor.solve.persistent import set_options
     t0 = time.perf_counter()
     spec = formulate(inputs).spec
     t1 = time.perf_counter()
@@ -62,7 +62,7 @@ def rebuild(inputs, settings, options):
 def reuse(pm, inputs, settings, start):
     """The reuse path on the live ``pm``: formulate, apply the differences (or rebuild), solve;
     (SolveResult, formulate s, apply s, total s)."""
-    from model.build import formulate
+    from corridor.formulation.build import formulate
     t0 = time.perf_counter()
     spec = formulate(inputs).spec
     t1 = time.perf_counter()
@@ -72,14 +72,9 @@ def reuse(pm, inputs, settings, start):
 
 def bench_instance(name, inputs, settings, options, repeat, sweep, progress) -> list:
     """Time every path on every scenario of ``inputs``; one summary dict per scenario."""
-    from model.build import formulate
-    from model.highs_direct import run_highs, to_highs
-    from model.resolve import (
-        PersistentModel,
-        same_structure,
-        set_options,
-        start_violation,
-    )
+    from corridor.formulation.build import formulate
+    from corridor.solve.highs import run_highs, to_highs
+    from corridor.solve.persistent import PersistentModel, same_structure, set_options, start_violation
     base = formulate(inputs).spec
     t0 = time.perf_counter()
     h = to_highs(base, settings)
@@ -189,16 +184,16 @@ def main(argv=None):
     try:  # an unknown option or size is a usage error before anything is solved, not a traceback later
         import highspy
 
-        from model.generator import size_n
-        from model.resolve import set_options
+        from corridor.bench.generator import size_n
+        from corridor.solve.persistent import set_options
         set_options(highspy.Highs(), options)
         if args.gen_size != "none":
             size_n(args.gen_size)
     except (RuntimeError, ValueError) as exc:
         ap.error(str(exc))
-    from model.generator import generate_inputs
-    from model.pipeline import DEFAULT_INPUT
-    from model.validate import read_inputs
+    from corridor.bench.generator import generate_inputs
+    from corridor.pipeline import DEFAULT_INPUT
+    from corridor.io.validate import read_inputs
 
     def progress(msg):
         """Progress lines on stderr (the table alone goes to stdout)."""

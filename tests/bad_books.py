@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 from tiny import Net
 
-from model import xlsx_guard
+from corridor.io import guard
 
 
 def base():
@@ -157,14 +157,14 @@ def _copy_sheet(wb):
 
 
 def _limit(name, value):
-    return lambda mp: mp.setattr(xlsx_guard, name, value)
+    return lambda mp: mp.setattr(guard, name, value)
 
 
 def ten_times_default(copies=10):
     """The default case's sheets, each holding ``copies`` disjoint copies of its rows (ids suffixed)."""
-    from model.pipeline import DEFAULT_INPUT
-    from model.reader import read_workbook
-    from model.schema import SHEET, STAR
+    from corridor.pipeline import DEFAULT_INPUT
+    from corridor.io.reader import read_workbook
+    from corridor.io.schema import SHEET, STAR
     raw = read_workbook(DEFAULT_INPUT)
     targets = {"leg", "route", "site", "supply", "licence"}
     book = {"settings": {r["key"]: r["value"] for r in raw.sheets["settings"]}}

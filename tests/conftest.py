@@ -12,7 +12,7 @@ DATA = ROOT / "tests" / "data"  # the reference problems the suite solves (tests
 @pytest.fixture
 def solve_net(tmp_path):
     """Write a `Net` to a workbook, solve it through the full workbook path, return the run report."""
-    from model.pipeline import run
+    from corridor.pipeline import run
 
     def _solve(net, name="case"):
         path = net.write(tmp_path / f"{name}.xlsx")

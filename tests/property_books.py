@@ -16,8 +16,8 @@ import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from model.checker import check, format_report
-from model.pipeline import run
+from corridor.check.checker import check, format_report
+from corridor.pipeline import run
 
 
 def write_book(path, sheets):

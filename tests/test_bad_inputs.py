@@ -19,8 +19,8 @@ import pytest
 from bad_books import (LAUGHS, _copy_sheet, _limit, _merge, _set, _write_zip, add, base, bomb, corrupted, edit,
                        empty_workbook, net, put, raw, repacked, ten_times_default, truncated, xml_prefix, zipped)
 
-from model import xlsx_guard
-from model.cli import EXIT_INPUT, EXIT_OK, main
+from corridor.io import guard
+from corridor.cli import EXIT_INPUT, EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -273,11 +273,11 @@ SUBPROCESS = [c for c in CASES if c.id in ("text_file", "truncated_xlsx", "formu
 
 @pytest.mark.parametrize("case", SUBPROCESS, ids=[c.id for c in SUBPROCESS])
 def test_bad_input_in_a_real_process(case, tmp_path):
-    """The same through a real `python -m model.cli` process: the exit code, no traceback."""
+    """The same through a real `python -m corridor` process: the exit code, no traceback."""
     book = case.build(tmp_path)
     before = sha(book)
     out = tmp_path / "plan.xlsx"
-    p = subprocess.run([sys.executable, "-m", "model.cli", "solve", str(book), "-o", str(out)], cwd=ROOT,
+    p = subprocess.run([sys.executable, "-m", "corridor", "solve", str(book), "-o", str(out)], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == EXIT_INPUT, p.stderr
     assert "Traceback" not in p.stdout + p.stderr
@@ -289,7 +289,7 @@ def test_formulas_with_saved_values_and_blank_merges_are_fine(tmp_path):
     """A formula Excel has calculated (a saved value) reads as its value; merged blank cells read as blanks."""
     import re
 
-    from model import read_inputs
+    from corridor import read_inputs
     path = base().write(tmp_path / "ok.xlsx")
     wb = openpyxl.load_workbook(path)
     wb["nodes"].merge_cells("F8:G9")  # blank cells below the data
@@ -314,7 +314,7 @@ def test_formulas_with_saved_values_and_blank_merges_are_fine(tmp_path):
 def test_routes_into_a_use_are_accepted(tmp_path, change):
     """The route-use rule rejects dead ends only: a route whose commodity a site, a market, a storage row
     or an onward route takes at its destination is valid."""
-    from model import read_inputs
+    from corridor import read_inputs
     n = base()
     if change in ("hub_forwards", "stored"):
         n.leg("MH", "M", "H").route("MH", ["MH"], commodity="ore")
@@ -332,9 +332,9 @@ def test_openpyxl_parses_with_defusedxml():
 
 
 def test_limits_are_generous_for_real_workbooks():
-    from model.pipeline import DEFAULT_INPUT
-    xlsx_guard.inspect_package(DEFAULT_INPUT)
-    assert xlsx_guard.MAX_TOTAL_BYTES >= 100 * 2 ** 20 and xlsx_guard.MAX_RATIO >= 100
+    from corridor.pipeline import DEFAULT_INPUT
+    guard.inspect_package(DEFAULT_INPUT)
+    assert guard.MAX_TOTAL_BYTES >= 100 * 2 ** 20 and guard.MAX_RATIO >= 100
 
 
 # -- a sheet ten times the default case (`bad_books.ten_times_default`) --------------------------------------
@@ -343,7 +343,7 @@ def test_limits_are_generous_for_real_workbooks():
 def test_ten_times_the_default_case_is_read_and_the_bad_row_found(tmp_path, capsys):
     """10x the rows of every sheet of the default case (unique ids), one unknown leg near the end of
     route_legs: exactly that error, at its Excel row.  (No timing assertion; see the issue's notes.)"""
-    from model.sheets import write_sheets
+    from corridor.io.books import write_sheets
     book = ten_times_default()
     assert len(book["route_legs"]) >= 1000
     bad = len(book["route_legs"]) - 3
@@ -361,7 +361,7 @@ def test_ten_times_the_default_case_is_read_and_the_bad_row_found(tmp_path, caps
 def test_free_note_and_source_cells_are_never_interpreted(tmp_path):
     """`source` and `note` are kept and echoed, never interpreted: an Excel error value, a date, a formula-like
     text, a real formula with no saved value or cells merged over several rows there are not input errors."""
-    from model import read_inputs
+    from corridor import read_inputs
     n = base()
     n.sheets["nodes"][0].update(note="#REF!", source=DATE)
     n.sheets["legs"][0]["note"] = "=see row 4"

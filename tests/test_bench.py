@@ -3,12 +3,13 @@ import openpyxl
 import pytest
 from conftest import DATA
 
-from model.build import build_model, formulate
-from model.cli import EXIT_OK, main
-from model.generator import SIZES, generate, generate_inputs, write_instance
-from model.pipeline import DEFAULT_INPUT, run
-from model.reference import cannery_workbook, reference_instances, transport_workbook
-from model.validate import read_inputs
+from corridor.solve.pyomo import build_model
+from corridor.formulation.build import formulate
+from corridor.cli import EXIT_OK, main
+from corridor.bench.generator import SIZES, generate, generate_inputs, write_instance
+from corridor.pipeline import DEFAULT_INPUT, run
+from corridor.bench.reference import cannery_workbook, reference_instances, transport_workbook
+from corridor.io.validate import read_inputs
 
 EXT = DATA
 CI_CAP = ["cap41", "cap42", "cap43", "cap44", "cap51", "cap61", "cap62", "cap63", "cap64", "cap71", "cap72",

@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 from tiny import Net, write_book
 
-from model import InputError, read_inputs
-from model.cli import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, main
-from model.pipeline import DEFAULT_INPUT, default_output
+from corridor import InputError, read_inputs
+from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, main
+from corridor.pipeline import DEFAULT_INPUT, default_output
 
 
 def sha(path):
@@ -135,7 +135,7 @@ def test_validate_cli(tmp_path, capsys):
 
 
 def test_template_is_generated_from_the_schema(tmp_path):
-    from model.schema import SHEETS
+    from corridor.io.schema import SHEETS
     out = tmp_path / "t.xlsx"
     assert main(["template", str(out)]) == EXIT_OK
     wb = openpyxl.load_workbook(out)
@@ -172,7 +172,7 @@ def test_template_from_input_restricts_ids(tmp_path):
 def test_docs_match_the_schema(tmp_path):
     from pathlib import Path
 
-    from model.template import inputs_markdown
+    from corridor.io.template import inputs_markdown
     doc = Path(__file__).resolve().parent.parent / "docs" / "inputs.md"
     assert doc.read_text() == inputs_markdown(), "docs/inputs.md is stale: run `corridor docs -o docs/inputs.md`"
 
@@ -248,7 +248,7 @@ def test_template_from_input_reads_back_without_warnings(tmp_path):
 def test_infeasible_plan_is_reported_with_its_own_exit_code(tmp_path, capsys):
     """An existing site must process 100 t a period, but only 10 t of its output can be sold and nothing
     can be stored: no plan exists."""
-    from model.cli import EXIT_NO_PLAN
+    from corridor.cli import EXIT_NO_PLAN
     n = (small_net().node("S", "site").site("S", 200, min_throughput_t=100).link("MS", "M", "S")
          .link("SK", "S", "K", commodity="reo").demand("K", 10))
     out = tmp_path / "o.xlsx"
@@ -294,9 +294,9 @@ def _cells(path):
 
 
 def test_version(capsys):
-    import model
+    import corridor
     with pytest.raises(SystemExit) as stop:
         main(["--version"])
     assert stop.value.code == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"corridor {model.__version__} (Python ") and "highspy " in line and "\n" not in line
+    assert line.startswith(f"corridor {corridor.__version__} (Python ") and "highspy " in line and "\n" not in line

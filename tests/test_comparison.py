@@ -1,6 +1,6 @@
 """The comparison workbook of a planning study (model/comparison.py) and the KPIs of one run (model/kpis.py).
 
-The workbook tests build `ScenarioResult`s by hand (synthetic KPIs) and read the written workbook back with
+The workbook tests build `RunResult`s by hand (synthetic KPIs) and read the written workbook back with
 openpyxl; one test takes the KPIs of a real solved run of the smallest generated instance.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections import defaultdict
 import openpyxl
 import pytest
 
-from model.comparison import write_comparison
-from model.study_result import Kpi, ScenarioResult
-from model.writer import OutputError
+from corridor.studies.comparison import write_comparison
+from corridor.studies.result import Kpi, RunResult
+from corridor.io.files import OutputError
 
 SWEEP = {"sheet": "sites", "key": "CN-BAOTOU", "column": "capacity_t", "values": ["0.5x", "1x", "2x"]}
 
@@ -32,15 +32,15 @@ def synthetic_kpis(total, freight_share=0.4, china=0.7, site_open="no"):
 
 
 def result(name, total, **kw):
-    """A ScenarioResult with a plan (objective ``total``) over a 365-day horizon unless told otherwise."""
+    """A RunResult with a plan (objective ``total``) over a 365-day horizon unless told otherwise."""
     kw.setdefault("horizon_days", 365.0)
     kpis = kw.pop("kpis", None) or synthetic_kpis(total, **kw.pop("shape", {}))
-    return ScenarioResult(name, "optimal", "proven optimal", float(total), 2.5, None, kpis, **kw)
+    return RunResult(name, "optimal", "proven optimal", float(total), 2.5, None, kpis, **kw)
 
 
 def failed(name, **kw):
-    """A ScenarioResult without a plan."""
-    return ScenarioResult(name, "infeasible", "no plan satisfies every hard constraint", None, 1.0, **kw)
+    """A RunResult without a plan."""
+    return RunResult(name, "infeasible", "no plan satisfies every hard constraint", None, 1.0, **kw)
 
 
 def rows_by_first_cell(ws):
@@ -180,10 +180,10 @@ def test_a_failed_write_leaves_no_file(tmp_path):
 
 
 def test_kpis_of_a_real_run_add_up(tmp_path):
-    from model.generator import write_instance
-    from model.kpis import horizon_days, kpis
-    from model.pipeline import run
-    from model.validate import read_inputs
+    from corridor.bench.generator import write_instance
+    from corridor.studies.kpis import horizon_days, kpis
+    from corridor.pipeline import run
+    from corridor.io.validate import read_inputs
 
     path = write_instance("xs", 1, tmp_path / "xs.xlsx")
     report = run(path, write=False)

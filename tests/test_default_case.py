@@ -2,8 +2,8 @@
 import openpyxl
 import pytest
 
-from model import prepare, read_inputs
-from model.pipeline import DEFAULT_INPUT, run
+from corridor import prepare, read_inputs
+from corridor.pipeline import DEFAULT_INPUT, run
 
 EXPECTED_OBJECTIVE = 396_337_133.06  # USD/yr, `corridor solve` on the default case: expected cost over its scenarios
 BASE_OBJECTIVE = 317_635_044.55  # USD/yr, the base year alone (disruptions sheet removed), proven optimal at gap 1e-6

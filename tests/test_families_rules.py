@@ -178,8 +178,8 @@ def test_shared_leg_capacity_over_two_multi_tag_routes(solve_net):
 
 
 def rep_blocks(rep):
-    from model.build import formulate
-    from model.validate import read_inputs
+    from corridor.formulation.build import formulate
+    from corridor.io.validate import read_inputs
     return {name for name, b in formulate(read_inputs(rep.input_path)).spec.row_blocks.items() if b.keys}
 
 

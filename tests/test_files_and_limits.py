@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from tiny import Net
 
-from model.cli import EXIT_NOT_PROVEN, EXIT_OK, EXIT_OUTPUT, EXIT_STOPPED_NO_PLAN, main
-from model.pipeline import DEFAULT_INPUT
-from model.writer import output_lock, path_in, safe_filename, safe_sheet_title, write_solution
+from corridor.cli import EXIT_NOT_PROVEN, EXIT_OK, EXIT_OUTPUT, EXIT_STOPPED_NO_PLAN, main
+from corridor.pipeline import DEFAULT_INPUT
+from corridor.io.files import output_lock, path_in, safe_filename, safe_sheet_title
+from corridor.io.writer import write_solution
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,8 +27,8 @@ def sha(path):
 
 def generated(tmp_path, size, **settings_):
     """A generated instance (model.generator) written as an input workbook with ``settings_`` overridden."""
-    from model.generator import generate
-    from model.sheets import write_sheets
+    from corridor.bench.generator import generate
+    from corridor.io.books import write_sheets
     book = generate(size, 1)
     book["settings"].update(settings_)
     return write_sheets(tmp_path / f"gen-{size}.xlsx", book, stream=True)
@@ -65,7 +66,7 @@ def test_time_limit_without_a_plan_has_its_own_exit_code(tmp_path, capsys):
 _BIG_WRITER = """
 import sys
 import pandas as pd
-from model.writer import write_solution
+from corridor.io.writer import write_solution
 n = 400_000
 df = pd.DataFrame({"route": ["R%d" % (i % 97) for i in range(n)], "tonnes": [float(i) for i in range(n)]})
 write_solution({"summary": pd.DataFrame({"item": ["status"], "value": ["new"]}), "route_flows": df}, sys.argv[1])
@@ -107,7 +108,7 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     naming the first's process) while the first runs; the first finishes normally."""
     out = tmp_path / "plan.xlsx"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "model.cli", "solve", str(DEFAULT_INPUT), "-o", str(out)]
+    cmd = [sys.executable, "-m", "corridor", "solve", str(DEFAULT_INPUT), "-o", str(out)]
     first = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = tmp_path / ".plan.xlsx.lock"
     deadline = time.time() + 120

@@ -8,12 +8,12 @@ import pytest
 from conftest import flows
 from tiny import Net
 
-from model.build import formulate
-from model.cli import EXIT_NO_PLAN, main
-from model.explain import explain_infeasible
-from model.numerics import numeric_warnings
-from model.pipeline import DEFAULT_INPUT, run
-from model.validate import read_inputs
+from corridor.formulation.build import formulate
+from corridor.cli import EXIT_NO_PLAN, main
+from corridor.diagnose.explain import explain_infeasible
+from corridor.diagnose.numerics import numeric_warnings
+from corridor.pipeline import DEFAULT_INPUT, run
+from corridor.io.validate import read_inputs
 
 
 def mine_market(cap=100):
@@ -25,7 +25,7 @@ def explain(net, tmp_path, name="case"):
     """Formulate, check that no plan exists, explain."""
     inputs = read_inputs(net.write(tmp_path / f"{name}.xlsx"))
     f = formulate(inputs)
-    from model.solve import solve
+    from corridor.solve.dispatch import solve
     assert solve(f, inputs.settings).status == "infeasible"
     return explain_infeasible(f, inputs.settings)
 
@@ -219,8 +219,8 @@ def test_a_must_meet_demand_no_flow_can_reach(tmp_path, capsys):
     """The only leg into K is closed all year (seasonality row 2): no column at all is left, and the must-meet
     row 0 >= 5 cannot hold by itself.  Both solver paths report it infeasible (never an empty 'optimal' plan)
     and the explanation names the demand row and the closure."""
-    from model.build import build_model
-    from model.solve import solve
+    from corridor.solve.pyomo import build_model
+    from corridor.solve.dispatch import solve
     n = (mine_market(5).link("R", "M", "K").demand("K", 5, commodity="ore", must_meet="yes")
          .season("leg", "R", cap=0, month="*"))
     inputs = read_inputs(n.write(tmp_path / "closed.xlsx"))

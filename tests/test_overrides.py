@@ -7,10 +7,16 @@ cost 60*10 + 20*20 + 80*1 = 1,080.
 import pytest
 from tiny import Net
 
-from model.overrides import check_scenarios, parse_change, parse_study, scenario_inputs
-from model.pipeline import solve_inputs
-from model.reader import InputError, read_workbook
-from model.validate import validate
+from corridor.io.edits import (
+    check_study_scenarios,
+    parse_change,
+    parse_study,
+)
+from corridor.pipeline import solve_inputs
+from corridor.studies.scenario import study_scenario_inputs
+from corridor.io.issues import InputError
+from corridor.io.reader import read_workbook
+from corridor.io.validate import validate
 
 
 def net(scenarios):
@@ -29,7 +35,7 @@ def book(tmp_path, scenarios):
 def solved(raw, name):
     """(objective, {route: tonnes}) of scenario ``name`` of ``raw``."""
     study, _ = parse_study(raw)
-    inputs = scenario_inputs(raw, study, name)
+    inputs = study_scenario_inputs(raw, study, name)
     rep = solve_inputs(inputs, raw.path, None, write=False, security=False)
     assert rep.result.proven_optimal
     df = rep.tables["route_flows"]
@@ -60,8 +66,8 @@ def test_base_is_the_workbook_as_it_is(tmp_path):
 def test_absolute_and_relative_values_apply_exactly(tmp_path, value, cap, objective):
     raw = book(tmp_path, [("s", "legs", "A", "capacity_t", value)])
     study, _ = parse_study(raw)
-    assert leg(scenario_inputs(raw, study, "s"), "A")["capacity_t"] == cap
-    assert leg(scenario_inputs(raw, study, "s"), "B")["capacity_t"] is None  # other rows untouched
+    assert leg(study_scenario_inputs(raw, study, "s"), "A")["capacity_t"] == cap
+    assert leg(study_scenario_inputs(raw, study, "s"), "B")["capacity_t"] is None  # other rows untouched
     obj, tonnes = solved(raw, "s")
     assert obj == pytest.approx(objective)
     assert tonnes["A"] == pytest.approx(min(80, cap if cap is not None else 80))
@@ -70,7 +76,7 @@ def test_absolute_and_relative_values_apply_exactly(tmp_path, value, cap, object
 def test_star_edits_every_row(tmp_path):
     raw = book(tmp_path, [("dear", "legs", "*", "cost_per_t", "x2")])
     study, _ = parse_study(raw)
-    inputs = scenario_inputs(raw, study, "dear")
+    inputs = study_scenario_inputs(raw, study, "dear")
     assert [r["cost_per_t"] for r in inputs.tables["legs"]] == [20, 40]
     obj, tonnes = solved(raw, "dear")
     assert obj == pytest.approx(60 * 20 + 20 * 40 + 80)
@@ -92,7 +98,7 @@ def test_include_applies_the_other_scenario_first(tmp_path):
                           ("both", "legs", "A", "capacity_t", "x2"),   # after the include: 70 * 2
                           ("both", "legs", "B", "cost_per_t", "+5")])
     study, _ = parse_study(raw)
-    inputs = scenario_inputs(raw, study, "both")
+    inputs = study_scenario_inputs(raw, study, "both")
     assert leg(inputs, "A")["capacity_t"] == 140 and leg(inputs, "B")["cost_per_t"] == 25
     assert solved(raw, "both")[0] == pytest.approx(80 * 10 + 80)
     assert solved(raw, "cap")[0] == pytest.approx(980)  # the included scenario alone is unchanged
@@ -103,7 +109,7 @@ def test_settings_and_keyed_sheets(tmp_path):
                           ("s", "demand", "K,ore", "shortfall_penalty_per_t", None),   # blank: use the setting
                           ("s", "demand", "K", "quantity_t", "+20")])
     study, _ = parse_study(raw)
-    inputs = scenario_inputs(raw, study, "s")
+    inputs = study_scenario_inputs(raw, study, "s")
     assert inputs.settings["shortfall_penalty_per_t"] == 15
     assert inputs.tables["demand"][0]["quantity_t"] == 100
     obj, tonnes = solved(raw, "s")
@@ -115,7 +121,7 @@ def test_the_base_records_are_never_changed(tmp_path):
     raw = book(tmp_path, [("s", "legs", "*", "capacity_t", 1), ("s", "settings", "time_limit_s", None, 5)])
     before = {k: [dict(r) for r in v] for k, v in raw.sheets.items()}
     study, _ = parse_study(raw)
-    scenario_inputs(raw, study, "s")
+    study_scenario_inputs(raw, study, "s")
     assert raw.sheets == before
 
 
@@ -149,7 +155,7 @@ def test_change_parser():
 ])
 def test_structural_mistakes_name_the_scenarios_row(tmp_path, rows, row, column, text):
     raw = book(tmp_path, rows)
-    issues = check_scenarios(raw)
+    issues = check_study_scenarios(raw)
     assert issues, "the mistake was not found"
     first = issues[0]
     assert (first.sheet, first.row, first.column) == ("scenarios", row, column)
@@ -165,8 +171,8 @@ def test_a_value_the_contract_refuses_names_the_scenario_and_its_row(tmp_path):
     validate(raw)  # the base is valid: the bad value only exists in the scenario
     study, _ = parse_study(raw)
     with pytest.raises(InputError) as err:
-        scenario_inputs(raw, study, "bad")
+        study_scenario_inputs(raw, study, "bad")
     (issue,) = err.value.issues
     assert (issue.sheet, issue.column) == ("legs", "cost_per_t")
     assert "in scenario 'bad' (set by scenarios row 4)" in issue.message and "below the minimum 0" in issue.message
-    assert leg(scenario_inputs(raw, study, "ok"), "A")["capacity_t"] == 70
+    assert leg(study_scenario_inputs(raw, study, "ok"), "A")["capacity_t"] == 70

@@ -4,9 +4,9 @@ import hashlib
 import pytest
 from conftest import DATA, SHARED
 
-from model.pipeline import run
-from model.reference import orlib_cap_workbook, orlib_optima, parse_orlib_cap, transport_workbook
-from model.validate import read_inputs
+from corridor.pipeline import run
+from corridor.bench.reference import orlib_cap_workbook, orlib_optima, parse_orlib_cap, transport_workbook
+from corridor.io.validate import read_inputs
 
 EXT = DATA
 

@@ -6,19 +6,13 @@ from array import array
 
 import pytest
 
-from model.build import formulate
-from model.generator import generate_inputs
-from model.highs_direct import run_highs, to_highs
-from model.pipeline import DEFAULT_INPUT
-from model.resolve import (
-    PersistentModel,
-    apply_options,
-    same_structure,
-    scaled,
-    start_violation,
-)
-from model.spec import INF, LinearSpec
-from model.validate import read_inputs
+from corridor.formulation.build import formulate
+from corridor.bench.generator import generate_inputs
+from corridor.solve.highs import run_highs, to_highs
+from corridor.pipeline import DEFAULT_INPUT
+from corridor.solve.persistent import PersistentModel, apply_options, same_structure, scaled, start_violation
+from corridor.formulation.spec import INF, LinearSpec
+from corridor.io.validate import read_inputs
 
 REL = 1e-6
 

@@ -10,11 +10,11 @@ The two-corridor case: mine M (KZ) -> market K (JP), 100 t ore a period demanded
 import pytest
 from tiny import Net
 
-from model.cli import EXIT_INPUT, EXIT_NO_PLAN, main
-from model.metrics import cvar
-from model.pipeline import run
-from model.reader import InputError
-from model.validate import read_inputs
+from corridor.cli import EXIT_INPUT, EXIT_NO_PLAN, main
+from corridor.results.metrics import cvar
+from corridor.pipeline import run
+from corridor.io.issues import InputError
+from corridor.io.validate import read_inputs
 
 
 def two_corridors(p=0.1, **settings):

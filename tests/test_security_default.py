@@ -4,10 +4,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model.build import formulate
-from model.cli import EXIT_OK, main
-from model.pipeline import DEFAULT_INPUT, run
-from model.validate import read_inputs
+from corridor.formulation.build import formulate
+from corridor.cli import EXIT_OK, main
+from corridor.pipeline import DEFAULT_INPUT, run
+from corridor.io.validate import read_inputs
 
 
 def variant(tmp_path, name, delete_disruptions=False, **settings):

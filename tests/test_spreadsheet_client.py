@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from model.pipeline import DEFAULT_INPUT, run
+from corridor.pipeline import DEFAULT_INPUT, run
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

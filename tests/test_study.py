@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from tiny import Net
 
-from model.cli import EXIT_INPUT, EXIT_OK, EXIT_SCENARIO_FAILED, main
-from model.study import Task, _Progress, _run_local, run_study
-from model.study_result import ScenarioResult
+from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_SCENARIO_FAILED, main
+from corridor.studies.runner import RunTask, _Progress, _run_local, run_study
+from corridor.studies.result import RunResult
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
@@ -138,11 +138,11 @@ def crash_on_boom(task):
     """A stand-in worker function: the process dies on the task named boom."""
     if task.name == "boom":
         os._exit(3)
-    return ScenarioResult(task.name, "optimal", objective=float(len(task.name)))
+    return RunResult(task.name, "optimal", objective=float(len(task.name)))
 
 
 def test_a_worker_process_that_dies_takes_only_its_own_task():
-    tasks = [Task(n, None, Path("x.xlsx"), None) for n in ("base", "a", "boom", "bb", "ccc")]
+    tasks = [RunTask(n, None, Path("x.xlsx"), None) for n in ("base", "a", "boom", "bb", "ccc")]
     results, lines = {}, []
     _run_local(tasks, 2, results, _Progress(len(tasks)), lines.append, fn=crash_on_boom)
     assert results["boom"].status == "error" and "died" in results["boom"].message

@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from model.pipeline import run
-from model.study import run_study
+from corridor.pipeline import run
+from corridor.studies.runner import run_study
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"

@@ -1,4 +1,4 @@
-"""HiGHS's thread pools (model/highs_runtime.py): any sequence of solves in one process, with ``threads``
+"""HiGHS's thread pools (model/runtime.py): any sequence of solves in one process, with ``threads``
 blank, 1, 2 or more, on every solve path, gives the answer each solve gives alone.
 
 The case is the two-corridor case of test_security.py (a MIP: two route contracts):
@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from test_security import two_corridors
 
-from model import highs_runtime
-from model.build import formulate
-from model.pipeline import run
-from model.resolve import PersistentModel
-from model.validate import read_inputs
+from corridor.solve import runtime
+from corridor.formulation.build import formulate
+from corridor.pipeline import run
+from corridor.solve.persistent import PersistentModel
+from corridor.io.validate import read_inputs
 
 SEQUENCE = [None, 1, 2, None, 3, 1, 2]
 
@@ -78,10 +78,10 @@ def test_solves_on_other_threads_do_not_disturb_each_other(tmp_path):
 
 
 def test_more_threads_than_cores_are_clipped_and_said(tmp_path):
-    cores = highs_runtime.available_cores()
-    assert highs_runtime.thread_option(None) == (0, "")
-    assert highs_runtime.thread_option(1) == (1, "")
-    n, warning = highs_runtime.thread_option(cores + 5)
+    cores = runtime.available_cores()
+    assert runtime.thread_option(None) == (0, "")
+    assert runtime.thread_option(1) == (1, "")
+    n, warning = runtime.thread_option(cores + 5)
     assert n == cores and f"threads = {cores + 5}" in warning and f"ran with {cores}" in warning
     out = tmp_path / "big.xlsx"
     rep = run(_book(tmp_path, 100000), out)

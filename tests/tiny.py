@@ -10,7 +10,7 @@ SHEETS = ("settings", "periods", "commodities", "nodes", "supply", "sites", "leg
 def write_book(path, sheets: dict) -> Path:
     """Write ``{sheet: [row dicts]}`` (settings as {key: value}) to ``path`` (an empty sheet gets the schema's
     columns as its header)."""
-    from model.sheets import write_sheets
+    from corridor.io.books import write_sheets
     return write_sheets(path, sheets)
 
 

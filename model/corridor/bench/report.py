@@ -1,0 +1,143 @@
+"""Benchmark outputs: results workbook, CSV, log-log charts and the performance targets."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from corridor.io.writer import write_solution
+
+STAGES = ("read", "validate", "build", "handover", "solve", "extract", "write")
+TARGETS = {"speedup_vs_stock": 4.0, "slope_max": 1.15, "kb_per_nnz_max": 1.5, "default_case_s_max": 10.0}
+
+
+def frame(records) -> pd.DataFrame:
+    df = pd.DataFrame(records)
+    for st in STAGES:
+        if f"s_{st}" not in df:
+            df[f"s_{st}"] = float("nan")
+    df["s_build_handover"] = df["s_build"].fillna(0) + df["s_handover"].fillna(0)
+    df["s_total"] = df[[f"s_{st}" for st in STAGES]].fillna(0).sum(axis=1)
+    if "nonzeros" in df and "peak_mb" in df:
+        df["kb_per_nnz"] = df["peak_mb"] * 1024 / df["nonzeros"]
+    return df
+
+
+def _median(df, solver, kind=None):
+    sel = df[(df.solver == solver) & df.status.ne("skipped") & df.status.ne("error")]
+    if kind:
+        sel = sel[sel.kind == kind]
+    if sel.empty:
+        return sel
+    cols = [c for c in sel.columns if c.startswith(("s_", "peak_mb", "kb_per"))] + ["nonzeros"]
+    return sel.groupby("instance")[cols].median().sort_values("nonzeros")
+
+
+def slope(x, y):
+    """Least-squares slope of log(y) against log(x)."""
+    pts = [(math.log(a), math.log(b)) for a, b in zip(x, y) if a > 0 and b > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else None
+
+
+def targets(df) -> pd.DataFrame:
+    """The issue's performance targets, measured on this run (missing data -> 'not measured')."""
+    rows = []
+    own, stock = _median(df, "highs", "scaled"), _median(df, "appsi_highs", "scaled")
+    if not own.empty and not stock.empty:
+        common = own.index.intersection(stock.index)
+        if len(common):
+            big = own.loc[common, "nonzeros"].idxmax()
+            ratio = stock.at[big, "s_build_handover"] / own.at[big, "s_build_handover"]
+            rows.append(("build + hand-over vs stock appsi_highs (build + hand-over), largest size", big,
+                         round(ratio, 2), f">= {TARGETS['speedup_vs_stock']}", ratio >= TARGETS["speedup_vs_stock"]))
+            ho = stock.at[big, "s_handover"] / own.at[big, "s_build_handover"]
+            rows.append(("build + hand-over vs the stock hand-over alone, largest size", big, round(ho, 2),
+                         f">= {TARGETS['speedup_vs_stock']}", ho >= TARGETS["speedup_vs_stock"]))
+    else:
+        rows.append(("build + hand-over vs stock appsi_highs", "", None, "needs highs and appsi_highs", None))
+    if not own.empty:
+        sel = own[(own.nonzeros >= 1e4 * 0.5) & (own.nonzeros <= 2e6)]
+        s = slope(sel.nonzeros, sel.s_build_handover)
+        rows.append(("log-log slope of build + hand-over seconds vs nonzeros (1e4..1e6)",
+                     ", ".join(sel.index), None if s is None else round(s, 3), f"<= {TARGETS['slope_max']}",
+                     None if s is None else s <= TARGETS["slope_max"]))
+        big = own.nonzeros.idxmax()
+        kb = own.at[big, "kb_per_nnz"]
+        rows.append(("peak memory per nonzero end to end (KB), largest size", big, round(kb, 3),
+                     f"<= {TARGETS['kb_per_nnz_max']}", kb <= TARGETS["kb_per_nnz_max"]))
+    case = _median(df, "highs", "case")
+    if not case.empty:
+        t = case.s_total.iloc[0]
+        rows.append(("default case, read to written workbook (s)", "default", round(t, 3),
+                     f"< {TARGETS['default_case_s_max']}", t < TARGETS["default_case_s_max"]))
+    return pd.DataFrame(rows, columns=["target", "instance", "measured", "required", "met"])
+
+
+def charts(df, out: Path) -> list:
+    """PNG charts (log-log): seconds per stage vs nonzeros (product path); build + hand-over by solver."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    written = []
+    own = _median(df, "highs")
+    if not own.empty:
+        fig, ax = plt.subplots(figsize=(7, 5))
+        for st in STAGES + ("build_handover",):
+            col = f"s_{st}"
+            if col in own and own[col].fillna(0).gt(0).any():
+                sel = own[own[col] > 0]
+                ax.plot(sel.nonzeros, sel[col], marker="o", label=st.replace("_", " + "))
+        ax.set_xscale("log"), ax.set_yscale("log")
+        ax.set_xlabel("nonzeros"), ax.set_ylabel("seconds")
+        ax.set_title("corridor: seconds per stage vs model size (HiGHS, own hand-over)")
+        ax.grid(True, which="both", alpha=0.3), ax.legend(fontsize=8)
+        p = out / "stages_vs_nnz.png"
+        fig.tight_layout(), fig.savefig(p, dpi=110), plt.close(fig)
+        written.append(p)
+    fig, ax = plt.subplots(figsize=(7, 5))
+    drawn = False
+    for solver in sorted(set(df.solver)):
+        sel = _median(df, solver)
+        if sel.empty or not sel.s_build_handover.gt(0).any():
+            continue
+        ax.plot(sel.nonzeros, sel.s_build_handover, marker="o", label=f"{solver}: build + hand-over")
+        drawn = True
+    if drawn:
+        ax.set_xscale("log"), ax.set_yscale("log")
+        ax.set_xlabel("nonzeros"), ax.set_ylabel("seconds")
+        ax.set_title("build + hand-over by solver path")
+        ax.grid(True, which="both", alpha=0.3), ax.legend(fontsize=8)
+        p = out / "build_handover_by_solver.png"
+        fig.tight_layout(), fig.savefig(p, dpi=110)
+        written.append(p)
+    plt.close(fig)
+    return written
+
+
+def write_outputs(records, out: Path) -> dict:
+    """results.xlsx (results, stages, reference, targets), results.csv and the charts in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    df = frame(records)
+    df.drop(columns=[c for c in ("traceback",) if c in df]).to_csv(out / "results.csv", index=False)
+    tables = {"targets": targets(df), "results": df.drop(columns=[c for c in ("traceback",) if c in df])}
+    stage_cols = ["instance", "kind", "solver", "nonzeros"] + [f"s_{s}" for s in STAGES] + ["s_total", "peak_mb"]
+    ok = df[df.status.ne("skipped")]
+    if not ok.empty:
+        tables["stages"] = ok[[c for c in stage_cols if c in ok]].groupby(
+            ["instance", "kind", "solver"], as_index=False).median(numeric_only=True)
+    if "reference_optimum" in df and df.reference_optimum.notna().any():
+        ref = df[df.reference_optimum.notna()]
+        tables["reference"] = ref[[c for c in ("instance", "solver", "rep", "status", "reference_optimum", "objective",
+                                               "rel_error", "match") if c in ref]]
+    book = write_solution(tables, out / "results.xlsx")
+    pngs = charts(df, out)
+    return {"workbook": book, "csv": out / "results.csv", "charts": pngs, "frame": df, "targets": tables["targets"]}

@@ -1,0 +1,247 @@
+"""Benchmark harness: published reference problems and scaled instances, per stage, per solver.
+
+Each (instance, solver, repetition) runs in a fresh worker process, so that its peak memory is its own:
+wall seconds and the peak resident memory reached by the end of each stage (read, validate, build,
+handover, solve, extract, write) are recorded with the model's size, the status, objective, bound, gap
+and the root LP bound.  Solvers:
+
+- ``highs``: the product's path (the formulation's arrays handed to HiGHS in one call);
+- ``appsi_highs``: Pyomo's stock path on the same formulation (`build_model`, then appsi's HiGHS
+  ``set_instance`` as the hand-over);
+- ``highs_mps``: HiGHS reading the exported MPS file (hand-over = write + read the file);
+- ``cbc``, ``glpk``, ``scip``: through Pyomo's file interfaces when the executable is present (skipped
+  with a note otherwise).
+
+`bench_report.py` turns the records into the results workbook, the CSV, the charts and the targets.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+import highspy  # noqa: F401 (loaded before any stage is timed, for every solver path alike)
+
+from corridor.bench.generator import generate, size_n, write_instance
+from corridor.bench.reference import reference_instances
+from corridor.formulation.build import formulate
+from corridor.formulation.case_data import prepare
+from corridor.io.books import raw_workbook
+from corridor.io.reader import read_workbook
+from corridor.io.validate import validate
+from corridor.io.writer import write_solution
+from corridor.perf import StageClock, peak_rss_mb
+from corridor.pipeline import DEFAULT_INPUT
+from corridor.results.extract import extract
+from corridor.solve.highs import run_highs, to_highs, write_model
+from corridor.solve.pyomo import build_model
+from corridor.solve.result import outcome
+from corridor.solve.runtime import on_fresh_thread
+
+SOLVERS = ("highs", "appsi_highs", "highs_mps", "cbc", "glpk", "scip")
+EXECUTABLES = {"cbc": "cbc", "glpk": "glpsol", "scip": "scip"}
+
+
+def available(solver) -> tuple[bool, str]:
+    if solver in EXECUTABLES:
+        exe = EXECUTABLES[solver]
+        return (True, "") if shutil.which(exe) else (False, f"'{exe}' is not installed on this machine")
+    return True, ""
+
+
+def measure(job: dict) -> dict:
+    """Run one job (in the worker process): ``{instance, path | (size, seed), solver, time_limit, out}``."""
+
+    rec = {k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep", "reference_optimum")}
+    rec["peak_mb_start"] = peak_rss_mb()
+    clock = StageClock(memory=True)
+    try:
+        _run(job, rec, clock.stage)
+    except Exception as exc:  # a failing run is a record, not a crash of the benchmark
+        rec["status"] = "error"
+        rec["note"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=4)
+    rec.update({f"s_{k}": v for k, v in clock.seconds.items()})
+    rec.update({f"peak_mb_{k}": v for k, v in clock.peak_mb.items()})
+    rec["peak_mb"] = peak_rss_mb()
+    return rec
+
+
+def _run(job, rec, stage):
+    import pyomo.environ  # noqa: F401
+
+
+    solver = job["solver"]
+    if job.get("path"):
+        with stage("read"):
+            raw = read_workbook(job["path"])
+    else:
+        raw = raw_workbook(generate(job["size"], job["seed"]))
+    with stage("validate"):
+        inputs = validate(raw)
+    del raw  # the raw records are not needed once validated
+    with stage("build"):
+        d = prepare(inputs)
+        f = formulate(d)
+        m = build_model(f) if solver not in ("highs", "highs_mps") else None
+    settings = dict(d.settings)
+    if job.get("time_limit"):
+        settings["time_limit_s"] = job["time_limit"]
+    rec.update(f.spec.stats())
+    if solver == "highs":
+        result = _solve_direct(f, settings, stage)
+    elif solver == "highs_mps":
+        result = _solve_mps(f, settings, stage, Path(job["out"]))
+    elif solver == "appsi_highs":
+        result = _solve_appsi(m, settings, stage)
+    else:
+        result = _solve_pyomo_file(m, solver, settings, stage)
+    rec.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap,
+               termination=result.termination)
+    if result.has_plan and result.x is not None:
+        with stage("extract"):
+            tables = extract(f, result)
+        if job.get("write"):
+            with stage("write"):
+                write_solution(tables, Path(job["out"]) / f"{job['instance']}-{solver}.xlsx")
+    if job.get("root_lp"):
+        rec["root_lp_bound"] = root_lp_bound(f.spec)
+    ref = job.get("reference_optimum")
+    if ref is not None and result.objective is not None:
+        rec["rel_error"] = abs(result.objective - ref) / max(1.0, abs(ref))
+        rec["match"] = "yes" if rec["rel_error"] <= 1e-6 else "NO"
+
+
+def _solve_direct(f, settings, stage):
+    with stage("handover"):
+        h = to_highs(f.spec, settings)
+    with stage("solve"):
+        result, x = run_highs(h, f.spec)
+    result.x = x
+    return result
+
+
+def _solve_mps(f, settings, stage, out):
+    path = out / f"model-{time.time_ns()}.mps"
+    with stage("handover"):
+        write_model(f.spec, path, settings)
+        h = to_highs(type(f.spec)(), settings)  # an empty spec: HiGHS with the options only
+        h.readModel(str(path))
+    with stage("solve"):
+        result, x = run_highs(h, f.spec)
+    result.x = x
+    path.unlink(missing_ok=True)
+    return result
+
+
+def _solve_appsi(m, settings, stage):
+    from pyomo.contrib.appsi.base import TerminationCondition as TC
+    from pyomo.contrib.appsi.solvers import Highs
+
+    opt = Highs()
+    opt.config.time_limit = float(settings.get("time_limit_s") or 600)
+    opt.config.mip_gap = settings.get("mip_rel_gap")
+    opt.config.load_solution = False
+    with stage("handover"):
+        opt.set_instance(m)
+    with stage("solve"):
+        t0 = time.perf_counter()
+        res = on_fresh_thread(lambda: opt.solve(m))  # HiGHS's thread pool: see highs_runtime
+    ok = res.best_feasible_objective is not None
+    if ok:
+        res.solution_loader.load_vars()
+    kind = {TC.optimal: "optimal", TC.maxTimeLimit: "time_limit", TC.infeasible: "infeasible",
+            TC.unbounded: "unbounded", TC.infeasibleOrUnbounded: "infeasible_or_unbounded"}.get(
+        res.termination_condition, "other")
+    r = outcome(kind, res.termination_condition.name, ok, res.best_feasible_objective, res.best_objective_bound,
+                time.perf_counter() - t0)
+    r.x = [v.value or 0.0 for v in m._columns] if ok else None
+    return r
+
+
+def _solve_pyomo_file(m, solver, settings, stage):
+    import pyomo.environ as pyo
+
+    opt = pyo.SolverFactory(solver)
+    if solver == "cbc":
+        opt.options.update({"sec": settings.get("time_limit_s"), "ratio": settings.get("mip_rel_gap")})
+    elif solver == "glpk":
+        opt.options.update({"tmlim": int(settings.get("time_limit_s") or 600), "mipgap": settings.get("mip_rel_gap")})
+    elif solver == "scip":
+        opt.options.update({"limits/time": settings.get("time_limit_s"), "limits/gap": settings.get("mip_rel_gap")})
+    with stage("solve"):
+        t0 = time.perf_counter()
+        res = opt.solve(m, load_solutions=False)
+    tc = str(res.solver.termination_condition)
+    ok = len(res.solution) > 0
+    if ok:
+        m.solutions.load_from(res)
+    kind = "optimal" if tc == "optimal" else ("time_limit" if "timelimit" in tc.lower() else
+                                                ("infeasible" if tc == "infeasible" else "other"))
+    r = outcome(kind, tc, ok, pyo.value(m.Total_Cost_Objective) if ok else None, None, time.perf_counter() - t0)
+    r.x = [v.value or 0.0 for v in m._columns] if ok else None
+    return r
+
+
+def root_lp_bound(spec):
+    """The LP relaxation's optimum (integrality dropped) - the root LP bound before any cut."""
+    saved = spec.integer
+    spec.integer = type(saved)("b", bytes(len(saved)))
+    try:
+        h = to_highs(spec, {"time_limit_s": 600})
+        res, _x = run_highs(h, spec)
+    finally:
+        spec.integer = saved
+    return res.objective
+
+
+def run_jobs(jobs, progress=print) -> list:
+    """Run every job in its own worker process; return the records in job order."""
+    ctx = mp.get_context("spawn")
+    out = []
+    for i, job in enumerate(jobs, start=1):
+        ok, why = available(job["solver"])
+        if not ok:
+            out.append({**{k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep")},
+                        "status": "skipped", "note": why})
+            progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} skipped: {why}")
+            continue
+        with ctx.Pool(1, maxtasksperchild=1) as pool:
+            rec = pool.apply(measure, (job,))
+        out.append(rec)
+        tot = sum(v for k, v in rec.items() if k.startswith("s_") and isinstance(v, float))
+        obj = rec.get("objective")
+        progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} {rec.get('status', ''):<22} "
+                 f"obj {obj if obj is None else f'{obj:,.3f}'}  nnz {rec.get('nonzeros', 0):,}  {tot:.2f}s"
+                 + (f"  match {rec['match']}" if "match" in rec else "") + (f"  {rec['note']}" if rec.get("note") else ""))
+    return out
+
+
+def plan_jobs(out_dir: Path, sizes=(), reference=False, external=None, solvers=("highs",), repeat=1, seed=1,
+              time_limit=None, default_case=True, in_memory=False) -> list:
+    """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``."""
+
+    inst_dir = out_dir / "instances"
+    inst_dir.mkdir(parents=True, exist_ok=True)
+    instances = []
+    if default_case:
+        instances.append({"instance": "default", "kind": "case", "path": str(DEFAULT_INPUT)})
+    if reference:
+        for name, convert, src, optimum in reference_instances(external):
+            path = convert(src, inst_dir / f"{name}.xlsx")
+            instances.append({"instance": name, "kind": "reference", "path": str(path), "reference_optimum": optimum})
+    for size in sizes:
+        size_n(size)
+        inst = {"instance": f"gen-{size}", "kind": "scaled", "size": size, "seed": seed}
+        if not in_memory:
+            inst["path"] = str(write_instance(size, seed, inst_dir / f"gen-{size}-seed{seed}.xlsx"))
+        instances.append(inst)
+    jobs = []
+    for inst in instances:
+        for solver in solvers:
+            for rep in range(1, repeat + 1):
+                jobs.append({**inst, "solver": solver, "rep": rep, "time_limit": time_limit, "out": str(out_dir),
+                             "write": solver == "highs" and rep == 1, "root_lp": solver == "highs" and rep == 1})
+    return jobs

@@ -1,0 +1,103 @@
+"""Checker family ``balance`` / ``supply``: what comes into a node equals what leaves it, per commodity.
+
+Supply is not a solution sheet: the tonnes supplied at a node are what its balance needs, and they are
+checked against the supply capacity (with seasonal factors) instead.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from corridor.check.common import fmt, slack
+from corridor.check.tags import Tracking, dead_initial_stock
+
+_IN = ("arrivals", "produced", "stock from the previous period")
+_OUT = ("departures", "processed", "delivered", "stock kept")
+
+
+def check_balances(ctx):
+    """``balance`` and ``supply``, per (node, commodity, period) [t]:
+
+        arrivals + supplied + produced + stock from the previous period
+          = departures + processed + delivered + stock kept at the end of the period
+
+    arrivals: route_flows rows ending at the node whose arrival (dispatch + transit days on the calendar)
+    is the period; produced: yield x input_t of the site at the node; stock from the previous period: the
+    last period's stock in a cyclic horizon, the initial stock (min(initial_t, capacity)) in the first period
+    of an open one.  There is no disposal.  ``supplied`` is what the balance needs: it must be 0 where no
+    supply row exists, >= 0, and <= capacity_t x supply factor (``supply``).
+    """
+    case, cal = ctx.case, ctx.case.cal
+    terms = defaultdict(lambda: defaultdict(float))
+    sol = defaultdict(list)
+    inp = defaultdict(list)
+    for f in ctx.flows:
+        c = f.r.commodity
+        terms[(f.r.origin, c, f.period)]["departures"] += f.tonnes
+        sol[(f.r.origin, c, f.period)].append(("route_flows", f.row))
+        if f.arrive is not None:
+            terms[(f.r.destination, c, f.arrive)]["arrivals"] += f.tonnes
+            sol[(f.r.destination, c, f.arrive)].append(("route_flows", f.row))
+    for (s, p), x in ctx.input_t.items():
+        site = case.sites[s]
+        for c, what, v in ((site["input_commodity"], "processed", x),
+                           (site["output_commodity"], "produced", x * site["yield"])):
+            terms[(s, c, p)][what] += v
+            sol[(s, c, p)].extend(ctx.proc_rows[(s, p)])
+            inp[(s, c, p)].append(("sites", site["_row"]))
+    for (m, c, e, p), x in ctx.delivered.items():
+        terms[(m, c, p)]["delivered"] += x
+        sol[(m, c, p)].extend(ctx.deliv_rows[(m, c, e, p)])
+        inp[(m, c, p)].append(("demand", case.demand[(m, c, e, p)][2]))
+    for (n, c, p), t in ctx.stock_total.items():
+        terms[(n, c, p)]["stock kept"] += t
+        sol[(n, c, p)].extend(ctx.stock_rows[(n, c, p)])
+        nxt = _next(cal, p)
+        if nxt is not None:
+            terms[(n, c, nxt)]["stock from the previous period"] += t
+            sol[(n, c, nxt)].extend(ctx.stock_rows[(n, c, p)])
+    if not cal.cyclic:
+        dead = dead_initial_stock(case, Tracking(case))
+        for (n, c), (_cap, _hold, init, row) in case.storage.items():
+            if (n, c) in dead:
+                ctx.dropped_initial.add((n, c))
+                ctx.report.notes.append(f"the initial stock of {c} at {n} ({fmt(init)} t) cannot reach any demand "
+                                        "and is left out, as docs/formulation.md documents")
+            elif init > 0:
+                key = (n, c, cal.periods[0])
+                terms[key]["stock from the previous period"] += init
+                inp[key].append(("storage", row))
+    for key in sorted(terms, key=lambda k: (k[0], k[1], cal.index[k[2]])):
+        n, c, p = key
+        ctx.count("node balances")
+        tm = terms[key]
+        inflow = sum(tm[k] for k in _IN)
+        outflow = sum(tm[k] for k in _OUT)
+        need = outflow - inflow
+        tol = slack(inflow, outflow)
+        sup = case.supply.get(key)
+        cap = sup[0] if sup else 0.0
+        refs = inp[key] + (sup[2] if sup else [])
+        detail = "; ".join(f"{side}: {', '.join(f'{k} {fmt(tm[k])}' for k in names if tm[k]) or 'nothing'}"
+                           for side, names in (("in", _IN), ("out", _OUT)))
+        where = f"node {n}, {c}, {p}"
+        if need < -tol:
+            ctx.unbalanced.add((n, p))
+            ctx.add("balance", f"{where}: {fmt(-need)} t come in but neither leave, nor are processed, delivered "
+                    f"or kept in stock (there is no disposal) ({detail})", -need, inputs=refs, solution=sol[key])
+        elif need > tol and sup is None:
+            ctx.unbalanced.add((n, p))
+            ctx.add("balance", f"{where}: {fmt(need)} t go out that never came in, and no supply row allows "
+                    f"supply of {c} at {n} ({detail})", need, inputs=refs, solution=sol[key])
+        elif need > cap + slack(need, cap):
+            ctx.add("supply", f"{where}: the balance needs {fmt(need)} t of supply, above the supply capacity "
+                    f"{fmt(cap)} t (capacity_t x supply factor), by {fmt(need - cap)} t ({detail})", need - cap,
+                    inputs=refs, solution=sol[key])
+        if sup is not None:
+            ctx.supply[key] = max(0.0, need)
+
+
+def _next(cal, p):
+    i = cal.index[p] + 1
+    if i < len(cal.periods):
+        return cal.periods[i]
+    return cal.periods[0] if cal.cyclic else None

@@ -1,0 +1,370 @@
+"""The solution checker's own reading of an input workbook: effective data re-derived from the contract.
+
+Written from `shared/spec/workbook.md` and the project's documented interpretations (docs/formulation.md,
+docs/security.md), independently of the model's code (no `data`, `calendar`, `provenance`, `scenarios`
+import).  Only reading and validating the workbook (`model.validate.read_inputs`) is shared.
+
+Everything here is plain data about the input; nothing looks at a plan.  Each figure keeps the Excel rows
+it came from, so that a violation can name them (``refs``: tuples ``(sheet, row)`` of the input).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from corridor.check.common import BASE, INF, STAR
+
+
+class Calendar:
+    """Periods in sheet order, with months, lengths (days, default 30) and start days.
+
+    A shipment dispatched at the start of p that has travelled d days is in the period holding day
+    start(p) + d (for equal lengths: the contract's p + floor(d / days)).  Cyclic: days wrap around the
+    year; open: a day at or past the end is in no period (None).
+    """
+
+    def __init__(self, rows, cyclic):
+        self.periods = [r["period"] for r in rows]
+        self.index = {p: i for i, p in enumerate(self.periods)}
+        self.month = {r["period"]: r.get("month") for r in rows}
+        self.days = {r["period"]: float(r["days"]) if r.get("days") is not None else 30.0 for r in rows}
+        self.cyclic = cyclic
+        self.starts, acc = [], 0.0
+        for p in self.periods:
+            self.starts.append(acc)
+            acc += self.days[p]
+        self.total = acc
+
+    def shift(self, p, days):
+        """Period reached ``days`` after the start of ``p`` (None past the end of an open horizon)."""
+        eps = 1e-9 * max(1.0, self.total)
+        t = self.starts[self.index[p]] + days
+        if t >= self.total - eps:
+            if not self.cyclic:
+                return None
+            t = math.fmod(t + eps, self.total) - eps
+        i = 0
+        for j, s in enumerate(self.starts):
+            if s <= t + eps:
+                i = j
+        return self.periods[i]
+
+    def prev(self, p):
+        i = self.index[p]
+        if i > 0:
+            return self.periods[i - 1]
+        return self.periods[-1] if self.cyclic else None
+
+    def window(self, a, lead, validity):
+        """Periods covered by a licence applied for in ``a``: a+lead .. a+lead+validity-1 (wrapping if cyclic)."""
+        i, n = self.index[a], len(self.periods)
+        out = []
+        for k in range(i + lead, i + lead + validity):
+            if k >= n:
+                if not self.cyclic:
+                    break
+                k %= n
+            if self.periods[k] not in out:
+                out.append(self.periods[k])
+        return out
+
+
+class Factors:
+    """Seasonal (and scenario) capacity and cost factors: all rows matching a target and period multiply.
+
+    A row applies to its ``period``, else to every period of its ``month`` (``*``: every period).  A target
+    with no row has factor 1.
+    """
+
+    def __init__(self, cal):
+        self.cal = cal
+        self.rows = {}  # (target_type, target) -> [(periods, cap, cost, ref)]
+
+    def add(self, ttype, target, month, period, cap, cost, ref):
+        if period is not None:
+            periods = {period}
+        elif month in (None, STAR):
+            periods = set(self.cal.periods)
+        else:
+            periods = {p for p in self.cal.periods if self.cal.month[p] == month}
+        self.rows.setdefault((ttype, target), []).append((periods, cap, cost, ref))
+
+    def cap(self, ttype, target, p):
+        """(capacity factor, refs of the rows that apply) for ``target`` in period ``p``."""
+        f, refs = 1.0, []
+        for periods, cap, _cost, ref in self.rows.get((ttype, target), ()):
+            if p in periods:
+                f *= 1.0 if cap is None else cap
+                refs.append(ref)
+        return f, refs
+
+    def cost(self, ttype, target, p):
+        f = 1.0
+        for periods, _cap, cost, _ref in self.rows.get((ttype, target), ()):
+            if p in periods:
+                f *= 1.0 if cost is None else cost
+        return f
+
+
+@dataclass
+class Route:
+    id: str
+    origin: str
+    destination: str
+    commodity: str
+    corridor: str
+    fixed_cost: float
+    min_t: float
+    max_t: float  # INF when blank
+    legs: list
+    before: list  # days travelled before each leg starts
+    total_days: float
+    o_country: str
+    d_country: str
+    leg_countries: set
+    row: int
+    leg_rows: list
+
+    @property
+    def transit(self):
+        """Countries of a leg that are neither the origin's nor the destination's country."""
+        return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
+
+
+@dataclass
+class Case:
+    """The effective input of one scenario (see the module docstring)."""
+
+    inputs: object
+    scenario: str
+    probability: float
+    probabilities: dict  # scenario -> probability (base first when it has any)
+    cal: Calendar
+    factors: Factors
+    country: dict  # node -> country
+    legs: dict  # leg id -> record
+    routes: dict  # route id -> Route
+    sites: dict  # site id -> record
+    supply: dict = field(default_factory=dict)  # (n, c, p) -> (capacity_t, cost_per_t, refs)
+    storage: dict = field(default_factory=dict)  # (n, c) -> (capacity_t or INF, holding/t, initial_t, row)
+    demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (quantity_t, penalty/t, row, must_meet)
+    rules: list = field(default_factory=list)  # licence records as the scenario has them
+    revoked: dict = field(default_factory=dict)  # (licence, period) -> disruptions row
+    policies: list = field(default_factory=list)  # active policy rows expanded per market
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def periods(self):
+        return self.cal.periods
+
+    @property
+    def cyclic(self):
+        return self.cal.cyclic
+
+    def site_period(self, s, p):
+        """(effective capacity, cost per t of input, minimum throughput, refs) of site ``s`` in ``p``;
+        capacity 0 before ``available_from``."""
+        rec = self.sites[s]
+        cost = (rec.get("cost_per_t") or 0.0) * self.factors.cost("site", s, p)
+        first = rec.get("available_from")
+        if first is not None and self.cal.index[p] < self.cal.index[first]:
+            return 0.0, cost, 0.0, [("sites", rec["_row"])]
+        f, refs = self.factors.cap("site", s, p)
+        cap = rec["capacity_t"] * f if f > 0 else 0.0
+        return cap, cost, min(rec.get("min_throughput_t") or 0.0, cap), [("sites", rec["_row"])] + refs
+
+    def leg_capacity(self, leg, q):
+        """(capacity in period q or INF, refs): capacity_t * factor; a factor <= 0 closes the leg."""
+        rec = self.legs[leg]
+        f, refs = self.factors.cap("leg", leg, q)
+        refs = [("legs", rec["_row"])] + refs
+        if rec.get("capacity_t") is None:
+            return (INF if f > 0 else 0.0), refs
+        return (rec["capacity_t"] * f if f > 0 else 0.0), refs
+
+    def route_max(self, r, p):
+        """(most tonnes route r may take when dispatched in p, refs): max_volume_t times the route's and
+        its corridor's capacity factors in the dispatch period; a factor <= 0 closes the route."""
+        route = self.routes[r]
+        f1, refs1 = self.factors.cap("route", r, p)
+        f2, refs2 = self.factors.cap("corridor", route.corridor, p)
+        f = f1 * f2
+        return (route.max_t * f if f > 0 else 0.0), [("routes", route.row)] + refs1 + refs2
+
+    def rates(self, r, p):
+        """(freight, handling) per tonne dispatched on r in p: the legs' cost_per_t and handling_cost_per_t,
+        each times its leg's cost factor in the period the leg is used, times the route's and corridor's
+        cost factors in p."""
+        route = self.routes[r]
+        f = self.factors.cost("route", r, p) * self.factors.cost("corridor", route.corridor, p)
+        freight = handling = 0.0
+        for leg, before in zip(route.legs, route.before):
+            q = self.cal.shift(p, before)
+            lf = self.factors.cost("leg", leg, q) if q is not None else 1.0
+            freight += (self.legs[leg].get("cost_per_t") or 0.0) * lf
+            handling += (self.legs[leg].get("handling_cost_per_t") or 0.0) * lf
+        return freight * f, handling * f
+
+
+def listed(value, item):
+    """A rule's ``*`` / blank / comma-separated list (read as a tuple) holds ``item``."""
+    return value is None or value == STAR or item in value
+
+
+def rule_matches(rule, route, cc, eu):
+    """Does licence ``rule`` match tonnes of technology ``cc`` earmarked ``eu`` on ``route``?
+
+    commodity and destination_country list the route's; end_use is ``*`` or the earmark; and the kind holds,
+    judged on the route's own ends: transit = a leg in the country, neither end in it; export = starts in
+    the country, ends outside; controlled_content = made with the country's technology, ends outside.
+    """
+    if not listed(rule.get("commodity"), route.commodity):
+        return False
+    if not listed(rule.get("destination_country"), route.d_country):
+        return False
+    if rule.get("end_use") not in (None, STAR) and eu != rule["end_use"]:
+        return False
+    x, kind = rule["country"], rule["applies_to"]
+    if kind == "transit":
+        return x in route.transit
+    if kind == "export":
+        return route.o_country == x and route.d_country != x
+    return cc == x and route.d_country != x
+
+
+def probabilities(tables):
+    """Scenario -> probability in sheet order; the base takes what the sheet leaves (left out at 0)."""
+    probs = {}
+    for r in tables.get("disruptions", []):
+        name = r.get("scenario")
+        if name is not None and (probs.get(name) is None):
+            probs[name] = r.get("probability")
+    probs = {k: v or 0.0 for k, v in probs.items()}
+    left = 1.0 - sum(probs.values())
+    out = {BASE: max(0.0, left)} if left > 1e-9 or not probs else {}
+    out.update(probs)
+    return out
+
+
+def derive(inputs, scenario=BASE) -> Case:
+    """The effective data of ``scenario`` (see the module docstring and docs/security.md for scenarios)."""
+    t = inputs.tables
+    cal = Calendar(t["periods"], inputs.settings.get("horizon", "cyclic") == "cyclic")
+    factors = Factors(cal)
+    for r in t.get("seasonality", []):
+        factors.add(r["target_type"], r["target"], r.get("month"), r.get("period"), r.get("capacity_factor"),
+                    r.get("cost_factor"), ("seasonality", r["_row"]))
+    country = {r["node"]: r["country"] for r in t["nodes"]}
+    legs = {r["leg"]: r for r in t["legs"]}
+    steps = {}
+    for r in t["route_legs"]:
+        steps.setdefault(r["route"], []).append(r)
+    routes = {}
+    for r in t["routes"]:
+        seq = sorted(steps.get(r["route"], []), key=lambda x: x["seq"])
+        before, acc = [], 0.0
+        for s in seq:
+            before.append(acc)
+            acc += legs[s["leg"]].get("transit_days") or 0.0
+        routes[r["route"]] = Route(
+            r["route"], r["origin"], r["destination"], r["commodity"], r["corridor"], r.get("fixed_cost") or 0.0,
+            r.get("min_volume_t") or 0.0, INF if r.get("max_volume_t") is None else r["max_volume_t"],
+            [s["leg"] for s in seq], before, acc, country[r["origin"]], country[r["destination"]],
+            {legs[s["leg"]]["country"] for s in seq}, r["_row"], [s["_row"] for s in seq])
+    probs = probabilities(t)
+    case = Case(inputs, scenario, probs.get(scenario, 0.0), probs, cal, factors, country, legs, routes,
+                {r["site"]: r for r in t.get("sites", [])}, settings=inputs.settings)
+    case.rules = [dict(r) for r in t.get("licences", [])]
+    if scenario != BASE:
+        _apply_disruptions(case, t, [r for r in t.get("disruptions", []) if r.get("scenario") == scenario])
+    _supply(case, t)
+    _storage_demand(case, t)
+    _policies(case, t)
+    return case
+
+
+def _apply_disruptions(case, t, rows):
+    """A scenario's rows (docs/security.md): leg / route / corridor / site / supply targets multiply the
+    capacity and cost factors; a country target does so for every leg in the country and every site located
+    in it; a licence target with granted = no refuses the rule for the whole horizon (no month or period) or
+    revokes it in the periods given; granted = yes grants a refused required rule or lifts a prohibited one."""
+    cal, f = case.cal, case.factors
+    for r in rows:
+        tt, target, ref = r["target_type"], r["target"], ("disruptions", r["_row"])
+        month, period = r.get("month"), r.get("period")
+        cap = 0.0 if r.get("capacity_factor") is None else r["capacity_factor"]
+        cost = 1.0 if r.get("cost_factor") is None else r["cost_factor"]
+        if tt == "country":
+            for leg in t["legs"]:
+                if leg["country"] == target:
+                    f.add("leg", leg["leg"], month, period, cap, cost, ref)
+            for s in t.get("sites", []):
+                if case.country.get(s["site"]) == target:
+                    f.add("site", s["site"], month, period, cap, cost, ref)
+        elif tt == "licence":
+            rule = next((x for x in case.rules if x["licence"] == target), None)
+            if rule is None:
+                continue
+            if r.get("granted") == "yes":
+                if rule["rule"] == "prohibited":
+                    case.rules.remove(rule)
+                else:
+                    rule["granted"] = "yes"
+            elif period is None and month in (None, STAR):
+                rule["granted"] = "no"
+                rule["_refused_by"] = r["_row"]
+            else:
+                for p in cal.periods:
+                    if p == period or (period is None and cal.month[p] == month):
+                        case.revoked[(target, p)] = r["_row"]
+        else:
+            f.add(tt, target, month, period, cap, cost, ref)
+
+
+def _supply(case, t):
+    """(n, c, p) -> capacity_t * supply factor, cost_per_t * cost factor; a period's own row wins over ``*``."""
+    own = {(r["node"], r["commodity"], r["period"]) for r in t["supply"] if r["period"] != STAR}
+    for r in t["supply"]:
+        for p in (case.periods if r["period"] == STAR else [r["period"]]):
+            key = (r["node"], r["commodity"], p)
+            if r["period"] == STAR and key in own:
+                continue
+            f, refs = case.factors.cap("supply", r["node"], p)
+            cap = r["capacity_t"] * f if f > 0 else 0.0
+            cost = (r.get("cost_per_t") or 0.0) * case.factors.cost("supply", r["node"], p)
+            case.supply[key] = (cap, cost, [("supply", r["_row"])] + refs)
+
+
+def _storage_demand(case, t):
+    """Storage: capacity (blank = unlimited), holding cost, initial stock min(initial_t, capacity) in an open
+    horizon (0 when cyclic).  Demand: a period's own row wins over ``*``; penalty = the row's, else the
+    settings' shortfall_penalty_per_t."""
+    for r in t.get("storage", []):
+        cap = INF if r.get("capacity_t") is None else r["capacity_t"]
+        init = 0.0 if case.cyclic else min(r.get("initial_t") or 0.0, cap)
+        case.storage[(r["node"], r["commodity"])] = (cap, r.get("holding_cost_per_t") or 0.0, init, r["_row"])
+    default = case.settings.get("shortfall_penalty_per_t")
+    default = 1e6 if default is None else default
+    own = {(r["market"], r["commodity"], r["end_use"], r["period"]) for r in t["demand"] if r["period"] != STAR}
+    for r in t["demand"]:
+        for p in (case.periods if r["period"] == STAR else [r["period"]]):
+            key = (r["market"], r["commodity"], r["end_use"], p)
+            if r["period"] == STAR and key in own:
+                continue
+            pen = default if r.get("shortfall_penalty_per_t") is None else r["shortfall_penalty_per_t"]
+            case.demand[key] = (r["quantity_t"], pen, r["_row"], r.get("must_meet") == "yes")
+
+
+def _policies(case, t):
+    """Active policy rows (``active`` not ``no``), one per market (``*``: each market with demand); the
+    commodities are the named one, or for ``*`` those the market demands."""
+    demanded = {}
+    for (m, c, _e, _p) in case.demand:
+        demanded.setdefault(m, set()).add(c)
+    for pol in t.get("policies", []):
+        if pol.get("active") == "no":
+            continue
+        markets = sorted(demanded) if pol["market"] == STAR else [pol["market"]]
+        for m in markets:
+            comms = demanded.get(m, set()) if pol.get("commodity") in (None, STAR) else {pol["commodity"]}
+            case.policies.append({**pol, "market": m, "commodities": comms})

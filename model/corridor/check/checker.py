@@ -1,0 +1,98 @@
+"""The solution checker: `corridor check INPUT.xlsx SOLUTION.xlsx`.
+
+Verifies a solution workbook (as `corridor solve` wrote it, or as a planner edited it by hand) against its
+input workbook, with code written from the workbook contract (`shared/spec/workbook.md`) and the
+project's documented interpretations (docs/formulation.md, docs/security.md), independently of the
+optimisation model: it shares only the reading and validation of the input (`model.validate`).
+
+Families, in the order they run (each documented in its own function):
+
+- ``route``, ``leg capacity`` (`checker_flow`): route-periods (arrival, max/min volume with seasonal
+  factors), shared leg capacities in the period each leg is used;
+- ``site``, ``storage``, ``demand``, ``balance``, ``supply`` (`checker_flow`, `checker_balance`): processing
+  capacity / availability / opening / minimum, stock only where allowed and within capacity, deliveries
+  and shortfall, node balances per commodity (supply derived from them, within its capacity);
+- ``provenance`` (`checker_tags`): the tag columns are consistent (tonnes of each tag balance at every
+  node and period), so a hand edit cannot smuggle tonnes past a rule;
+- ``licence``, ``policy`` (`checker_rules`): prohibited flows, licences held, quotas, policy shares and
+  counts;
+- ``cost`` (`checker_costs`): every cost line recomputed and compared with the solution.
+
+``plan`` violations are cells of the solution that contradict the input or each other (an unknown id, a
+reported figure that does not follow from the plan).  With disruption scenarios the plan sheets show one
+scenario (summary item ``plan_sheets_scenario``); it is checked against that scenario's data.
+"""
+from __future__ import annotations
+
+from corridor.check.common import CheckReport, Ctx, Violation, fmt
+
+from corridor.check import balance as checker_balance
+from corridor.check import costs as checker_costs
+from corridor.check import flow as checker_flow
+from corridor.check import rules as checker_rules
+from corridor.check import tags as checker_tags
+from corridor.check.case import derive
+from corridor.check.common import BASE
+from corridor.check.plan import SolutionError, read_plan
+from corridor.io.validate import read_inputs
+
+__all__ = ["CheckReport", "SolutionError", "Violation", "check", "format_report"]
+
+
+def check(input_path, solution_path) -> CheckReport:
+    """Check the plan in ``solution_path`` against ``input_path``.
+
+    Raises `model.reader.InputError` when the input is not valid and `SolutionError` when the solution
+    workbook cannot be read, is incomplete, holds no plan or shows a scenario the input does not define.
+    """
+
+    inputs = read_inputs(input_path)
+    plan = read_plan(solution_path)
+    scenario = plan.scenario
+    has_scenarios = bool(inputs.tables.get("disruptions"))
+    case = derive(inputs, scenario)
+    if scenario not in case.probabilities:
+        known = ", ".join(case.probabilities)
+        raise SolutionError(f"the solution's plan sheets show scenario '{scenario}', which the input does not "
+                            f"define (scenarios: {known})")
+    report = CheckReport(str(input_path), str(solution_path), scenario, len(case.probabilities))
+    report.currency = str(plan.summary.get("currency", ("",))[0] or inputs.settings.get("currency") or "")
+    sha = str(plan.summary.get("input_sha256", (None,))[0] or "")
+    if sha and inputs.sha256 and sha != inputs.sha256:
+        report.notes.append(f"the solution was written for an input with SHA-256 {sha[:12]}..., this input has "
+                            f"{inputs.sha256[:12]}...: checked against this input")
+    if has_scenarios:
+        report.notes.append(f"the plan sheets show scenario '{scenario}' (probability {fmt(case.probability)}); "
+                            "they were checked against that scenario's data"
+                            + (" (no disruption)" if scenario == BASE else " (its disruptions applied)"))
+    ctx = Ctx(case, plan, report)
+    for family in (checker_flow.check_route_flows, checker_flow.check_legs, checker_flow.check_sites,
+                   checker_flow.check_storage, checker_flow.check_demand, checker_balance.check_balances,
+                   checker_tags.check_provenance, checker_rules.check_licences, checker_rules.check_policies,
+                   checker_costs.check_costs):
+        family(ctx)
+    report.notes.append("not checked: the report sheets derived from the plan (leg_use, corridor_shares, "
+                        "corridor_periods, security) and the security metrics")
+    return report
+
+
+def format_report(report: CheckReport) -> list:
+    """The lines `corridor check` prints: one per violation, the notes, then the summary line."""
+    lines = [str(v) for v in report.violations]
+    lines += [f"note: {n}" for n in report.notes]
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if counts:
+        lines.append(f"checked: {counts}")
+    cur = f" {report.currency}" if report.currency else ""
+    if report.violations:
+        fams = ", ".join(f"{k} {len(v)}" for k, v in report.by_family().items())
+        n = len(report.violations)
+        lines.append(f"{n} violation{'s' if n != 1 else ''} ({fams})")
+    elif report.total is None:
+        lines.append("no violation: the plan satisfies every rule of the input; its first-stage cost lines equal the "
+                     "solution's (without a scenarios sheet the expected total cannot be recomputed)")
+    else:
+        what = "expected total cost" if report.scenarios > 1 else "total cost"
+        lines.append(f"no violation: the plan satisfies every rule of the input; {what} {fmt(report.total)}{cur} "
+                     f"equals the solution's objective {fmt(report.objective)}{cur}")
+    return lines

@@ -1,0 +1,141 @@
+"""What the checker's families share: the tolerances, number formatting for messages, the `Violation` and
+`CheckReport` records and the context (`Ctx`) one check fills."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+STAR = "*"
+
+
+INF = math.inf
+
+
+NONE = "-"  # a tag part that is not set
+
+
+ANY_USE = "*"  # the earmark of tonnes kept for no particular end use
+
+
+BASE = "base"
+
+ABS_T = 1e-4  # tonnes: what the solver's tolerances and the 1e-6 zeroing of the written plan can leave
+
+
+REL = 1e-6
+
+
+def slack(*values):
+    """Tolerance for comparing tonnes of magnitude ``values``: 1e-4 t plus 1e-6 relative."""
+    return ABS_T + REL * max([abs(v) for v in values if v is not None and v != float("inf")] or [0.0])
+
+
+def money_slack(a, b):
+    """Tolerance for comparing two amounts of money: 1e-6 relative plus 0.01 absolute."""
+    return 1e-2 + REL * max(abs(a), abs(b))
+
+
+def fmt(x):
+    """A number for a message: up to 9 significant digits, no exponent for ordinary sizes."""
+    if x is None:
+        return "-"
+    if x == float("inf"):
+        return "unlimited"
+    if abs(x) >= 1e3:
+        return f"{x:,.2f}".rstrip("0").rstrip(".")
+    if abs(x) >= 1:
+        return f"{x:,.4f}".rstrip("0").rstrip(".")
+    if abs(x) >= 1e-3 or x == 0:
+        return f"{x:,.6f}".rstrip("0").rstrip(".")
+    return f"{x:.3g}"
+
+
+def _rows_text(refs):
+    by = defaultdict(list)
+    for sheet, row in refs:
+        if row is not None and row not in by[sheet]:
+            by[sheet].append(row)
+    parts = []
+    for sheet, rows in by.items():
+        rows = sorted(rows)
+        shown = ", ".join(str(r) for r in rows[:12]) + (f" ... ({len(rows)} rows)" if len(rows) > 12 else "")
+        parts.append(f"{sheet} row{'s' if len(rows) > 1 else ''} {shown}")
+    return "; ".join(parts)
+
+
+@dataclass
+class Violation:
+    """One broken rule: its family, what is violated and by how much, and the rows involved
+    (``inputs``: (sheet, Excel row) of the input workbook; ``solution``: of the solution workbook)."""
+
+    family: str
+    message: str
+    amount: float | None = None
+    inputs: tuple = ()
+    solution: tuple = ()
+
+    def __str__(self):
+        s = f"[{self.family}] {self.message}"
+        if self.inputs:
+            s += f" | input: {_rows_text(self.inputs)}"
+        if self.solution:
+            s += f" | solution: {_rows_text(self.solution)}"
+        return s
+
+
+@dataclass
+class CheckReport:
+    """What `check` found: violations, the cost lines it recomputed, what it compared them with, what it
+    checked (counts) and notes on the scope (scenario shown, figures taken from the solution)."""
+
+    input_path: str
+    solution_path: str
+    scenario: str = BASE
+    scenarios: int = 1  # scenarios of the input (1 without a disruptions sheet)
+    violations: list = field(default_factory=list)
+    costs: dict = field(default_factory=dict)  # recomputed cost lines of the plan sheets' scenario
+    total: float | None = None  # recomputed total (expected total with scenarios)
+    objective: float | None = None  # the solution's summary objective
+    counts: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    currency: str = ""
+
+    @property
+    def ok(self):
+        return not self.violations
+
+    def by_family(self):
+        out = defaultdict(list)
+        for v in self.violations:
+            out[v.family].append(v)
+        return dict(out)
+
+
+class Ctx:
+    """What the families share while checking one plan: the effective input (``case``), the solution
+    (``plan``), quantities read or derived from the plan, and the report being filled."""
+
+    def __init__(self, case, plan, report):
+        self.case, self.plan, self.report = case, plan, report
+        self.flows = []  # route_flows rows that name a known route and period, with tonnes > 0
+        self.input_t = {}  # (site, p) -> input tonnes processed
+        self.proc_rows = defaultdict(list)  # (site, p) -> processing rows
+        self.opened = {}  # candidate site -> opened?
+        self.delivered = defaultdict(float)  # (m, c, e, p) -> tonnes
+        self.deliv_rows = defaultdict(list)
+        self.stock = defaultdict(float)  # (n, tag, p) -> tonnes; tag = (c, cc, pc, eu, tc)
+        self.stock_rows = defaultdict(list)  # (n, c, p) -> inventory rows
+        self.stock_total = defaultdict(float)  # (n, c, p) -> tonnes over the tags (check_storage)
+        self.supply = {}  # (n, c, p) -> tonnes supplied (derived from the balance)
+        self.unbalanced = set()  # (n, p) where a commodity balance fails
+        self.dropped_initial = set()  # (n, c) whose initial stock cannot reach a demand (left out)
+        self.active_routes = {}  # route -> decisions row (None: used in route_flows only)
+        self.applications = defaultdict(int)  # (licence, period) -> applications
+        self.app_rows = defaultdict(list)
+
+    def add(self, family, message, amount=None, inputs=(), solution=()):
+        self.report.violations.append(Violation(family, message, amount, tuple(inputs), tuple(solution)))
+
+    def count(self, what, n=1):
+        self.report.counts[what] = self.report.counts.get(what, 0) + n

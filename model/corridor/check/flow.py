@@ -1,0 +1,279 @@
+"""Checker families on physical flows: routes, legs, sites, storage and demand (tonnes, per period).
+
+Each function reads its solution sheet, records the plan's quantities on the shared context (`Ctx`) for
+the later families, and reports what breaks the contract.  Tolerance: 1e-4 t plus 1e-6 relative.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from corridor.check.common import ABS_T, INF, fmt, money_slack, slack
+from corridor.check.plan import tag_of
+from corridor.check.tags import Tracking, idle_sites
+
+
+def check_route_flows(ctx):
+    """``route``: every route_flows row, and the total per (route, dispatch period).
+
+    - the route and period exist; tonnes >= 0; the row's commodity / origin / destination / corridor are
+      the route's (``plan``);
+    - the arrival period is p + the total transit days walked on the calendar (the contract's
+      p + floor(total days / period days); wrapping when cyclic).  In an open horizon a dispatch that would
+      arrive after the last period is never delivered and is not allowed (docs/formulation.md);
+    - sum of tonnes(r, p) <= max_volume_t * route factor(p) * corridor factor(p) (capacity factors in the
+      dispatch period; a factor 0 closes the route);
+    - sum of tonnes(r, p) is 0 or >= min_volume_t (per period in which the route is used).
+    """
+    case, cal = ctx.case, ctx.case.cal
+    totals, rows = defaultdict(float), defaultdict(list)
+    for f in ctx.plan.flows:
+        sol = [("route_flows", f.row)]
+        if f.route not in case.routes:
+            ctx.add("plan", f"route '{f.route}' is not declared on the input's routes sheet", solution=sol)
+            continue
+        if f.period not in cal.index:
+            ctx.add("plan", f"dispatch_period '{f.period}' is not a period of the input", solution=sol)
+            continue
+        route = case.routes[f.route]
+        ctx.count("route_flows rows")
+        if f.tonnes < -slack(f.tonnes):
+            ctx.add("route", f"route {f.route} in {f.period}: negative tonnes {fmt(f.tonnes)}", -f.tonnes,
+                    solution=sol)
+            continue
+        if f.tonnes <= 0:
+            continue
+        for col, want in (("commodity", route.commodity), ("origin", route.origin),
+                          ("destination", route.destination), ("corridor", route.corridor)):
+            got = f.rec.get(col)
+            if got is not None and got != want:
+                ctx.add("plan", f"route {f.route}: the row says {col} '{got}' but the route's {col} is '{want}'",
+                        inputs=[("routes", route.row)], solution=sol)
+        f.r = route
+        f.arrive = cal.shift(f.period, route.total_days)
+        f.legs_at = [cal.shift(f.period, b) for b in route.before]
+        if f.arrive is None:
+            ctx.add("route", f"route {f.route} dispatched in {f.period}: {fmt(f.tonnes)} t would arrive "
+                    f"{fmt(route.total_days)} days later, after the end of the open horizon, and are never "
+                    "delivered", f.tonnes, inputs=[("routes", route.row)] + [("route_legs", x) for x in
+                                                                             route.leg_rows], solution=sol)
+        elif f.rec.get("arrival_period") not in (None, f.arrive):
+            ctx.add("plan", f"route {f.route} dispatched in {f.period}: arrival_period says "
+                    f"{f.rec['arrival_period']} but {fmt(route.total_days)} days of transit arrive in {f.arrive}",
+                    inputs=[("routes", route.row)], solution=sol)
+        ctx.flows.append(f)
+        ctx.active_routes.setdefault(f.route, None)
+        totals[(f.route, f.period)] += f.tonnes
+        rows[(f.route, f.period)].append(("route_flows", f.row))
+    for (r, p), t in totals.items():
+        ctx.count("route-periods")
+        route = case.routes[r]
+        cap, refs = case.route_max(r, p)
+        if t > cap + slack(t, cap):
+            why = f"max_volume_t {fmt(route.max_t)}" if route.max_t < INF else "no max_volume_t"
+            if cap < route.max_t:
+                why += f" times capacity factor {fmt(cap / route.max_t if route.max_t < INF and route.max_t else 0)}"
+            ctx.add("route", f"route {r} dispatched in {p}: {fmt(t)} t, above the most it may take, {fmt(cap)} t "
+                    f"({why}), by {fmt(t - cap)} t", t - cap, inputs=refs, solution=rows[(r, p)])
+        if route.min_t > 0 and t < route.min_t - slack(route.min_t):
+            ctx.add("route", f"route {r} dispatched in {p}: {fmt(t)} t, below its min_volume_t {fmt(route.min_t)} "
+                    f"(a route used in a period carries at least its minimum), by {fmt(route.min_t - t)} t",
+                    route.min_t - t, inputs=[("routes", route.row)], solution=rows[(r, p)])
+    for rec in ctx.plan.sheets["decisions"]:
+        if rec.get("decision") == "route used":
+            if rec.get("id") in case.routes:
+                ctx.active_routes[rec["id"]] = rec["_row"]
+            else:
+                ctx.add("plan", f"decisions: route '{rec.get('id')}' is not declared on the input's routes sheet",
+                        solution=[("decisions", rec["_row"])])
+
+
+def check_legs(ctx):
+    """``leg capacity``: shared leg capacities.  A shipment dispatched in p enters leg k of its route in
+    q = p + (days travelled before leg k, walked on the calendar; wrapping when cyclic) and uses the leg's
+    capacity there only.  For every (leg, q): sum of the tonnes entering it <= capacity_t * leg capacity
+    factor(q) (blank capacity: unlimited; a factor <= 0 closes the leg)."""
+    case = ctx.case
+    use = defaultdict(list)
+    for f in ctx.flows:
+        for leg, q, before in zip(f.r.legs, f.legs_at, f.r.before):
+            if q is not None:
+                use[(leg, q)].append((f, before))
+    for (leg, q), users in use.items():
+        ctx.count("leg-periods")
+        total = sum(f.tonnes for f, _b in users)
+        cap, refs = case.leg_capacity(leg, q)
+        if total <= cap + slack(total, cap):
+            continue
+        base = case.legs[leg].get("capacity_t")
+        factor = cap / base if base else 0.0
+        who = "; ".join(f"{fmt(f.tonnes)} t on {f.route} dispatched in {f.period}, entering after {fmt(b)} days"
+                        for f, b in users[:6]) + (" ..." if len(users) > 6 else "")
+        ctx.add("leg capacity", f"leg {leg} in {q}: {fmt(total)} t enter it, above its effective capacity "
+                f"{fmt(cap)} t (capacity_t {fmt(base)} x capacity factor {fmt(factor)}), by {fmt(total - cap)} t "
+                f"({who})", total - cap,
+                inputs=refs + [("route_legs", f.r.leg_rows[f.r.legs.index(leg)]) for f, _b in users],
+                solution=[("route_flows", f.row) for f, _b in users])
+
+
+def check_sites(ctx):
+    """``site``: processing per (site, period), in tonnes of input.
+
+    - input_t >= 0 and <= capacity_t * site factor(p); 0 before ``available_from``;
+    - a candidate site processes only if it is opened (decisions sheet, and the processing sheet's ``open``
+      column must agree); an existing site is always open;
+    - an open site processes at least min(min_throughput_t, effective capacity) in every period from
+      ``available_from`` on (docs/formulation.md: not imposed on an existing site that no input can reach;
+      reported as a note);
+    - output_t = yield * input_t (``plan``).
+    """
+    case = ctx.case
+    decided = {}
+    for rec in ctx.plan.sheets["decisions"]:
+        if rec.get("decision") in ("site opened", "site not opened"):
+            decided[rec.get("id")] = (rec["decision"] == "site opened", rec["_row"])
+    said_open = defaultdict(set)
+    for rec in ctx.plan.sheets["processing"]:
+        s, p, sol = rec.get("site"), rec.get("period"), [("processing", rec["_row"])]
+        if s not in case.sites:
+            if rec["input_t"]:
+                ctx.add("plan", f"processing: '{s}' is not a site of the input", solution=sol)
+            continue
+        if p not in case.cal.index:
+            ctx.add("plan", f"processing: period '{p}' is not a period of the input", solution=sol)
+            continue
+        ctx.input_t[(s, p)] = ctx.input_t.get((s, p), 0.0) + rec["input_t"]
+        ctx.proc_rows[(s, p)].append(("processing", rec["_row"]))
+        if rec.get("open") in ("yes", "no"):
+            said_open[s].add(rec["open"] == "yes")
+        y = case.sites[s]["yield"]
+        if "output_t" in rec and abs(rec["output_t"] - y * rec["input_t"]) > slack(rec["output_t"]):
+            ctx.add("plan", f"site {s} in {p}: output_t {fmt(rec['output_t'])} is not yield {fmt(y)} x input_t "
+                    f"{fmt(rec['input_t'])} = {fmt(y * rec['input_t'])}", inputs=[("sites", case.sites[s]["_row"])],
+                    solution=sol)
+    unreachable, noted = idle_sites(case, Tracking(case)), set()
+    for s, site in case.sites.items():
+        candidate = site.get("status") == "candidate"
+        if candidate:
+            dec = decided.get(s)
+            proc = said_open.get(s)
+            if dec is not None and proc and proc != {dec[0]}:
+                ctx.add("plan", f"candidate site {s}: the decisions sheet says "
+                        f"{'opened' if dec[0] else 'not opened'} but the processing sheet says open = "
+                        f"{'yes' if True in proc else 'no'}", solution=[("decisions", dec[1])] + [
+                            r for p in case.periods for r in ctx.proc_rows.get((s, p), [])][:1])
+            ctx.opened[s] = dec[0] if dec is not None else (True in proc if proc else False)
+        is_open = ctx.opened.get(s, True) if candidate else True
+        for p in case.periods:
+            ctx.count("site-periods")
+            x = ctx.input_t.get((s, p), 0.0)
+            cap, _cost, mn, refs = case.site_period(s, p)
+            sol = ctx.proc_rows.get((s, p), [])
+            if x < -slack(x):
+                ctx.add("site", f"site {s} in {p}: negative input {fmt(x)} t", -x, inputs=refs, solution=sol)
+            elif x > slack(x) and not is_open:
+                ctx.add("site", f"candidate site {s} processes {fmt(x)} t in {p} but is not opened (decisions "
+                        "sheet): a candidate processes only once opened, and then pays its fixed_cost", x,
+                        inputs=refs, solution=sol + ([("decisions", decided[s][1])] if s in decided else []))
+            elif x > cap + slack(x, cap):
+                first = site.get("available_from")
+                why = (f"it may process only from {first} (available_from)" if cap == 0 and first is not None
+                       and case.cal.index[p] < case.cal.index[first] else
+                       f"capacity_t {fmt(site['capacity_t'])} x capacity factor "
+                       f"{fmt(cap / site['capacity_t'] if site['capacity_t'] else 0)}")
+                ctx.add("site", f"site {s} in {p}: {fmt(x)} t of input processed, above its effective capacity "
+                        f"{fmt(cap)} t ({why}), by {fmt(x - cap)} t", x - cap, inputs=refs, solution=sol)
+            if is_open and mn > 0 and x < mn - slack(mn):
+                if not candidate and s in unreachable:
+                    if s not in noted:
+                        noted.add(s)
+                        ctx.report.notes.append(f"site {s}: min_throughput_t is not imposed, as no input can reach "
+                                                "the site or its output cannot reach a demand (docs/formulation.md)")
+                    continue
+                ctx.add("site", f"site {s} in {p}: {fmt(x)} t of input processed, below its minimum throughput "
+                        f"{fmt(mn)} t (min_throughput_t, per period while open), by {fmt(mn - x)} t", mn - x,
+                        inputs=refs, solution=sol)
+
+
+def check_storage(ctx):
+    """``storage``: end-of-period stock (inventory sheet, per node, commodity, tags and period).
+
+    - stock >= 0; stock only where a storage row allows it (node, commodity);
+    - sum over tags of the stock at (node, commodity) <= capacity_t (blank: unlimited), every period.
+    Initial stock (open horizon only, min(initial_t, capacity)) enters the first period's balance.
+    """
+    case = ctx.case
+    for rec in ctx.plan.sheets["inventory"]:
+        n, c, p, sol = rec.get("node"), rec.get("commodity"), rec.get("period"), [("inventory", rec["_row"])]
+        if n not in case.country or c is None or p not in case.cal.index:
+            if rec["stock_t"]:
+                ctx.add("plan", f"inventory: node '{n}', commodity '{c}' or period '{p}' is not in the input",
+                        solution=sol)
+            continue
+        cc, pc, eu, tc = tag_of(rec)
+        ctx.stock[(n, (c, cc, pc, eu, tc), p)] += rec["stock_t"]
+        ctx.stock_rows[(n, c, p)].append(("inventory", rec["_row"]))
+        if rec["stock_t"] < -slack(rec["stock_t"]):
+            ctx.add("storage", f"node {n}, {c}, {p}: negative stock {fmt(rec['stock_t'])} t", -rec["stock_t"],
+                    solution=sol)
+    for (n, tag, p), t in ctx.stock.items():
+        ctx.stock_total[(n, tag[0], p)] += t
+    for (n, c, p), t in ctx.stock_total.items():
+        ctx.count("stock entries")
+        sol = ctx.stock_rows[(n, c, p)]
+        if (n, c) not in case.storage:
+            if t > slack(t):
+                ctx.add("storage", f"node {n} holds {fmt(t)} t of {c} at the end of {p}, but no storage row allows "
+                        f"stock of {c} at {n} (stock may only be held where a row allows it)", t, solution=sol)
+            continue
+        cap, _hold, _init, row = case.storage[(n, c)]
+        if t > cap + slack(t, cap):
+            ctx.add("storage", f"node {n} holds {fmt(t)} t of {c} at the end of {p}, above its storage capacity "
+                    f"{fmt(cap)} t, by {fmt(t - cap)} t", t - cap, inputs=[("storage", row)], solution=sol)
+
+
+def check_demand(ctx):
+    """``demand``: deliveries per (market, commodity, end use, period) against the effective demand (a
+    period's own row wins over ``*``).  0 <= delivered <= quantity_t (= quantity_t when must_meet = yes);
+    delivering where no demand row exists is not allowed; shortfall_t = quantity_t - delivered, demand_t =
+    quantity_t and penalty_cost = shortfall x penalty (``plan``: a misreported figure)."""
+    case = ctx.case
+    recs = defaultdict(list)
+    for rec in ctx.plan.sheets["deliveries"]:
+        key = (rec.get("market"), rec.get("commodity"), rec.get("end_use"), rec.get("period"))
+        sol = [("deliveries", rec["_row"])]
+        x = rec["delivered_t"]
+        if key not in case.demand:
+            if abs(x) > slack(x):
+                ctx.add("demand", f"deliveries: {fmt(x)} t delivered to {', '.join(map(str, key))}, for which the "
+                        "input has no demand row", abs(x), solution=sol)
+            continue
+        ctx.delivered[key] += x
+        ctx.deliv_rows[key].append(("deliveries", rec["_row"]))
+        recs[key].append(rec)
+    for key, (q, pen, row, must) in case.demand.items():
+        ctx.count("demand rows")
+        m, c, e, p = key
+        x, sol, inp = ctx.delivered.get(key, 0.0), ctx.deliv_rows.get(key, []), [("demand", row)]
+        what = f"demand {m}, {c}, {e}, {p}"
+        if not sol and q > slack(q):
+            ctx.add("demand", f"{what}: the deliveries sheet has no row for it (read as nothing delivered)",
+                    q, inputs=inp)
+        if x < -slack(x):
+            ctx.add("demand", f"{what}: negative delivery {fmt(x)} t", -x, inputs=inp, solution=sol)
+        elif x > q + slack(x, q):
+            ctx.add("demand", f"{what}: {fmt(x)} t delivered, above the quantity_t {fmt(q)} t, by {fmt(x - q)} t",
+                    x - q, inputs=inp, solution=sol)
+        elif must and x < q - slack(q):
+            ctx.add("demand", f"{what}: must_meet = yes but only {fmt(x)} t of {fmt(q)} t delivered", q - x,
+                    inputs=inp, solution=sol)
+        for r in recs.get(key, []):
+            short = max(0.0, q - x)
+            for col, want in (("demand_t", q), ("shortfall_t", short), ("penalty_cost", short * pen)):
+                if col not in r:
+                    continue
+                tol = money_slack(r[col], want) + pen * ABS_T if col == "penalty_cost" else slack(r[col], want)
+                if abs(r[col] - want) > tol:
+                    ctx.add("demand", f"{what}: {col} says {fmt(r[col])} but it is {fmt(want)}"
+                            + (" (quantity_t - delivered_t)" if col == "shortfall_t" else
+                               f" (shortfall x penalty {fmt(pen)})" if col == "penalty_cost" else " (quantity_t)"),
+                            abs(r[col] - want), inputs=inp, solution=[("deliveries", r["_row"])])

@@ -1,0 +1,193 @@
+"""Read a solution workbook (as `corridor solve` writes it, or as a planner edited it) for the checker.
+
+The plan is read from the sheets a planner edits: `route_flows` (tonnes per route, provenance tags and
+dispatch period), `processing` (input tonnes per site and period), `deliveries` (tonnes delivered per
+demand row), `inventory` (end-of-period stock per node, commodity and tags), `licences` (applications)
+and `decisions` (routes used, candidate sites opened).  `summary`, `costs` and (with disruption scenarios)
+`scenarios` give the figures the plan is compared with.  Every record keeps its Excel row (``_row``).
+Nothing is ever written to the workbook.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+
+from corridor.check.common import ANY_USE, NONE
+
+REQUIRED = {  # sheet -> columns the checker cannot do without
+    "summary": ("item", "value"),
+    "costs": ("cost", "amount"),
+    "route_flows": ("route", "dispatch_period", "tonnes"),
+    "processing": ("site", "period", "input_t"),
+    "deliveries": ("market", "commodity", "end_use", "period", "delivered_t"),
+    "inventory": ("node", "commodity", "period", "stock_t"),
+    "licences": ("licence", "period", "applied"),
+    "decisions": ("decision", "id"),
+}
+NUMBERS = {"tonnes", "input_t", "output_t", "delivered_t", "demand_t", "shortfall_t", "penalty_cost", "stock_t",
+           "applied", "held", "tonnes_covered", "amount", "probability", "total_cost"}
+
+
+class SolutionError(Exception):
+    """The solution workbook cannot be checked (unreadable, incomplete, or without a plan)."""
+
+
+@dataclass
+class Flow:
+    """One route_flows row: tonnes dispatched on ``route`` in ``period`` with provenance ``tag``."""
+
+    row: int
+    route: str
+    period: str
+    tonnes: float
+    tag: tuple  # (cc, pc, eu, tc) as written; tc as a frozenset of tokens
+    rec: dict
+    r: object = None  # the input's Route, once the row is known to name one (set by the route family)
+    arrive: str | None = None  # arrival period walked on the calendar (None: after the end of an open horizon)
+    legs_at: list = field(default_factory=list)  # period in which each leg of the route is entered
+
+
+@dataclass
+class Plan:
+    path: Path
+    sheets: dict  # sheet -> [record]
+    summary: dict = field(default_factory=dict)  # item -> (value, row)
+    costs: dict = field(default_factory=dict)  # cost line -> (amount, row)
+    flows: list = field(default_factory=list)
+    scenarios: list | None = None  # records of the scenarios sheet, if any
+
+    @property
+    def scenario(self):
+        v = self.summary.get("plan_sheets_scenario", (None, None))[0]
+        return str(v) if v not in (None, "") else "base"
+
+
+def _text(v):
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (_dt.datetime, _dt.date)):
+        return f"{v.year:04d}-{v.month:02d}"  # a period id Excel turned into a date
+    s = str(v).strip()
+    return s if s else None
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 25,000.5: thousands grouping
+
+
+def _number(v, sheet, row, col, bad):
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return 0.0
+    if isinstance(v, bool):
+        bad.append(f"{sheet} row {row} column '{col}': '{v}' is not a number")
+        return 0.0
+    try:
+        if isinstance(v, str):
+            s = v.strip()
+            x = float(s.replace(",", "") if _GROUPED.fullmatch(s) else s)
+        else:
+            x = float(v)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not math.isfinite(x):
+        bad.append(f"{sheet} row {row} column '{col}': '{v}' is not a number")
+        return 0.0
+    return x
+
+
+def tag_of(rec):
+    """(cc, pc, eu, tc) of a record's tag columns; blanks read as 'no provenance' (-, -, *, -)."""
+    cc = _text(rec.get("tech_origin_tag")) or NONE
+    pc = _text(rec.get("processing_country_tag")) or NONE
+    eu = _text(rec.get("earmarked_end_use")) or ANY_USE
+    tc = _text(rec.get("transited_tag")) or NONE
+    return cc, pc, eu, frozenset() if tc == NONE else frozenset(x.strip() for x in tc.split("+") if x.strip())
+
+
+def tc_text(tc):
+    return "+".join(sorted(tc)) if tc else NONE
+
+
+def read_plan(path) -> Plan:
+    """Read the sheets the checker needs; raise `SolutionError` with every structural problem found."""
+
+    path = Path(path)
+    if not path.exists():
+        raise SolutionError(f"solution workbook not found: {path}")
+    if path.is_dir() or not zipfile.is_zipfile(path):
+        raise SolutionError(f"{path.name} is not an .xlsx workbook")
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - a damaged file raises many kinds
+        raise SolutionError(f"{path.name} could not be opened as an .xlsx workbook ({type(exc).__name__}: {exc})") \
+            from None
+    sheets, problems, bad = {}, [], []
+    try:
+        names = {ws.title.strip().lower(): ws for ws in wb.worksheets}
+        for name in list(REQUIRED) + ["scenarios"]:
+            ws = names.get(name)
+            if ws is None:
+                if name != "scenarios":
+                    problems.append(f"sheet '{name}' is missing")
+                continue
+            recs, header = _records(ws)
+            missing = [c for c in REQUIRED.get(name, ()) if c not in header]
+            if missing and (recs or name in ("summary", "costs")):  # an empty sheet may lack its header
+                problems.append(f"sheet '{name}' lacks column(s) {', '.join(missing)}")
+            sheets[name] = recs
+    finally:
+        wb.close()
+    if "summary" in sheets and "costs" not in sheets:
+        status = next((r.get("value") for r in sheets["summary"] if r.get("item") == "status"), None)
+        raise SolutionError(f"{path.name} holds no plan (status {status}); there is nothing to check")
+    if problems:
+        raise SolutionError(f"{path.name} is not a complete solution workbook: " + "; ".join(problems))
+    for name, recs in sheets.items():
+        for rec in recs:
+            for col in list(rec):
+                if col in NUMBERS or (name == "scenarios" and col.startswith("cost_")):
+                    rec[col] = _number(rec[col], name, rec["_row"], col, bad)
+                elif col != "_row" and not (name == "summary" and col == "value"):
+                    rec[col] = _text(rec[col])
+    if bad:
+        raise SolutionError(f"{path.name}: " + "; ".join(bad[:20]) + (" ..." if len(bad) > 20 else ""))
+    plan = Plan(path, sheets, scenarios=sheets.get("scenarios"))
+    for rec in sheets["summary"]:
+        if rec.get("item") is not None:
+            plan.summary.setdefault(str(rec["item"]), (rec.get("value"), rec["_row"]))
+    for rec in sheets["costs"]:
+        if rec.get("cost") is not None:
+            plan.costs[rec["cost"]] = (rec["amount"], rec["_row"])
+    for rec in sheets["route_flows"]:
+        plan.flows.append(Flow(rec["_row"], rec.get("route"), rec.get("dispatch_period"), rec["tonnes"],
+                               tag_of(rec), rec))
+    return plan
+
+
+def _records(ws):
+    """(records, header) of a sheet: the first non-empty row is the header; empty rows are skipped."""
+    header, cols, recs = None, {}, []
+    for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if header is None:
+            header = []
+            for j, v in enumerate(values):
+                if v is not None and str(v).strip():
+                    cols[j] = str(v).strip().lower()
+                    header.append(cols[j])
+            continue
+        rec = {"_row": excel_row}
+        for j, name in cols.items():
+            rec[name] = values[j] if j < len(values) else None
+        recs.append(rec)
+    return recs, header or []

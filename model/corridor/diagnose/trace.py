@@ -1,0 +1,342 @@
+"""Model rows and column bounds traced back to the input cells that set them.
+
+`Tracer(f).row(block, key)` / `.col(block, key, upper)` -> (scenario or None, [Cite]): the sheet, Excel
+row, column and value behind a row of a constraint family or a column's bound, with a sentence saying what
+it requires.  Used by `explain.py` (the rows of an IIS or of an elastic re-solve) and `numerics.py` (where an
+extreme coefficient or a big-M comes from).  With disruption scenarios, second-stage keys carry the
+scenario first (`build.ScenarioView`); `split` takes it off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corridor.formulation.build import FIRST_STAGE
+from corridor.formulation.disruptions import DISRUPTION_SOURCE, periods_of
+from corridor.formulation.provenance import untag
+from corridor.io.schema import STAR
+
+UNPREFIXED = {"Licence_Single", "Policy_Active_Routes", "Cost_Budget", "Security_Cap", "Worst_Shortfall",
+              "Cvar_Excess", "Dependence_Cap"}  # rows written once for all scenarios (or by the security step)
+
+
+@dataclass
+class Cite:
+    """One input cell behind a model row or column bound."""
+
+    sheet: str
+    rows: tuple
+    column: str
+    value: object
+    text: str
+    period: str | None = None
+
+
+def label(block, key):
+    return f"{block}[{', '.join(map(str, key)) if isinstance(key, tuple) else key}]"
+
+
+def locate_row(spec, i):
+    """(row block name, key) of row ``i``."""
+    for rb in spec.row_blocks.values():
+        done = 0
+        for first, n in rb.segments:
+            if first <= i < first + n:
+                return rb.name, rb.keys[done + i - first]
+            done += n
+    return "?", i
+
+
+def locate_col(spec, j):
+    """(variable block name, key) of column ``j``."""
+    for vb in spec.var_blocks.values():
+        if vb.start <= j < vb.start + len(vb.keys):
+            return vb.name, vb.keys[j - vb.start]
+    return "?", j
+
+
+class Tracer:
+    """Model rows and column bounds -> the input cells that set them (`Cite`s), per scenario view."""
+
+    def __init__(self, f):
+        self.f = f
+        self.first = next(iter(f.views.values()))
+
+    def split(self, block, key, column=False):
+        """(view, scenario name or None, key without the scenario prefix)."""
+        if not self.f.scenario_mode or (block in FIRST_STAGE if column else block in UNPREFIXED):
+            return self.first, None, key
+        v = self.f.views[key[0]]
+        rest = key[1:]
+        return v, v.name, rest if len(rest) > 1 else rest[0]
+
+    # -- rows ----------------------------------------------------------------------------------------
+    def row(self, block, key):
+        """(scenario or None, [Cite]) of a row; a row no input cell can be found for is named as it is."""
+        v, scen, k = self.split(block, key)
+        fn = getattr(self, "_r_" + block.lower(), None)  # none for the security step's rows
+        try:
+            if fn is not None:
+                return scen, fn(v, v.d, k)
+        except (KeyError, IndexError, StopIteration):
+            pass
+        return scen, [Cite("model", (), block, "", f"the model row {label(block, k)}")]
+
+    def col(self, block, key, upper=True):
+        """Input cells behind a column's bound (upper, or lower); [] for the bounds of the model's own
+        structure (tonnes >= 0, a decision <= 1)."""
+        try:
+            return self._col(block, key, upper)
+        except (KeyError, IndexError, StopIteration):
+            return self.split(block, key, column=True)[1], [Cite("model", (), block, "", f"the bound of "
+                                                                 f"{label(block, key)}")]
+
+    def _col(self, block, key, upper):
+        v, scen, k = self.split(block, key, column=True)
+        as_row = {"Supply": ("Supply_Capacity", lambda: (k[0], untag(k[1])[0], k[2])),
+                  "Process": ("Site_Capacity", lambda: (k[0], k[3])), "Ship": ("Route_Active", lambda: (k[0], k[2])),
+                  "Stock": ("Storage_Capacity", lambda: (k[0], untag(k[1])[0], k[2])),
+                  "Deliver": ("Demand_Limit", lambda: k[:4])}
+        if upper and block in as_row:  # the bound sits on the variable instead of a row of that family
+            fam, kk = as_row[block]
+            return scen, getattr(self, "_r_" + fam.lower())(v, v.d, kk())
+        if upper and block == "Open" and self.f.spec.ub[self.f.spec.col["Open"][k]] == 0:
+            rec = v.d.sites[k]
+            return scen, [Cite("sites", (rec["_row"],), "status", rec["status"], f"candidate site {k} cannot be "
+                               "opened (nothing can reach it, or it is never available)")]
+        return scen, []
+
+    def _r_supply_capacity(self, v, d, k):
+        n, c, p = k
+        cap = d.supply.get(k, (0.0,))[0]
+        rows = _for_period(d.inputs.tables["supply"], lambda r: r["node"] == n and r["commodity"] == c, p)
+        return [Cite("supply", (r["_row"],), "capacity_t", r["capacity_t"],
+                     f"{n} can supply at most {cap:g} t of {c} in {p}", p) for r in rows] + \
+            _seasons(d, "supply", n, p)
+
+    def _r_site_capacity(self, v, d, k):
+        s, p = k
+        rec = d.sites[s]
+        cap = d.site_period[k][0]
+        return [Cite("sites", (rec["_row"],), "capacity_t", rec["capacity_t"],
+                     f"site {s} can process at most {cap:g} t of input in {p}", p)] + _seasons(d, "site", s, p)
+
+    def _r_site_min_throughput(self, v, d, k):
+        s, p = k
+        rec = d.sites[s]
+        return [Cite("sites", (rec["_row"],), "min_throughput_t", rec["min_throughput_t"],
+                     f"site {s} must process at least {d.site_period[k][2]:g} t of input in {p}"
+                     + (" if opened" if rec["status"] == "candidate" else ""), p)]
+
+    def _r_route_active(self, v, d, k):
+        return self._route_bound(v, d, k)
+
+    _r_route_period_max = _r_route_max_volume = _r_route_active
+
+    def _r_route_period_min(self, v, d, k, link=False):
+        (r, p), route = k, d.routes[k[0]]
+        return [Cite("routes", (route.row,), "min_volume_t", route.min_t, f"route {r} is used in {p} only if it is "
+                     "used at all" if link else f"route {r} must carry at least {route.min_t:g} t in each period "
+                     f"it is used ({p})", p)]
+
+    def _r_route_period_link(self, v, d, k):
+        return self._r_route_period_min(v, d, k, link=True)
+
+    def _r_leg_capacity(self, v, d, k):
+        leg, q = k
+        rec = d.legs[leg]
+        return [Cite("legs", (rec["_row"],), "capacity_t", rec["capacity_t"],
+                     f"leg {leg} carries at most {d.leg_cap[k]:g} t in {q}, shared by the routes using it", q)] + \
+            _seasons(d, "leg", leg, q)
+
+    def _r_node_balance(self, v, d, k):
+        n, tag, p = k
+        c = untag(tag)[0]
+        kept = "" if (n, c) in d.storage else f"; no storage row for {c} at {n}: nothing can be kept"
+        return [Cite("nodes", (d.nodes[n]["_row"],), "node", n,
+                     f"the flow balance of {c} at node {n} in {p} (what arrives, is supplied, made or held equals "
+                     f"what leaves, is processed, delivered or kept{kept})", p)] + \
+            self._blocked(v, d, n, c, p) + self._blocked(v, d, n, c, p, out=True)
+
+    def _blocked(self, v, d, n, c, p, out=False):
+        """Cells that keep a route into ``n`` carrying ``c`` from arriving in ``p`` (``out``: a route out of
+        ``n`` from leaving in ``p``).  The model has no column for such a route-period, so no IIS can name it:
+        the capacity factors that close it (or bring it below its minimum volume), the licence rules that
+        refuse or revoke every flow on it."""
+        found = []
+        scen = next((sc for sc in self.f.scenario_data or () if sc.name == v.name), None)
+        for r, route in d.routes.items():
+            if ((route.origin if out else route.destination), route.commodity) != (n, c):
+                continue
+            tags = d.ship_tags.get(r, ())
+            removed = set() if tags else {L for (r2, _k, L) in d.removed_flows if r2 == r}  # all its flows
+            for pd in (x for x in d.periods if (x == p if out else d.cal.shift(x, route.total_days) == p)):
+                why = [] if (r, pd) in d.ship or removed else [
+                    x for x in _seasons(d, "route", r, pd) + _seasons(d, "corridor", route.corridor, pd)
+                    + [y for leg, b in zip(route.legs, route.leg_days) if d.cal.shift(pd, b)
+                       for y in _seasons(d, "leg", leg, d.cal.shift(pd, b))] if x.value < 1.0]
+                if any(x.value == 0 for x in why):  # closed
+                    why = [x for x in why if x.value == 0]
+                elif why:  # brought below its minimum volume (else a factor > 0 cannot remove it)
+                    why = why + [Cite("routes", (route.row,), "min_volume_t", route.min_t, "its minimum volume",
+                                      pd)] if route.min_t > 0 else []
+                revoked = [{L for L in d.gating.get((r, k), ()) if (L, pd) in d.revoked} for k in tags]
+                revoked = set.union(*revoked) if tags and all(revoked) else set()
+                for L in sorted(removed | revoked):
+                    rec = next(x for x in d.rules if x["licence"] == L)
+                    why.append(Cite("licences", (rec["_row"],), "rule", rec["rule"], f"flows on route {r} need a "
+                                    f"licence of {L} held in {pd}, revoked then" if L in revoked else
+                                    f"flows on route {r} are not allowed under {L}", pd))
+                    why += [Cite("disruptions", (x["_row"],), "granted", x["granted"],
+                                 f"licence {L} is refused or revoked in scenario {v.name}", pd)
+                            for x in (scen.rows if scen else ()) if x["target_type"] == "licence" and x["target"] == L
+                            and pd in periods_of(d.inputs, x)]
+                for x in why:
+                    x.text += f": route {r} cannot take {c} from {n} in {p}" if out else \
+                        f": route {r} cannot bring {c} to {n} for {p}"
+                found += why
+        return found
+
+    def _r_initial_stock(self, v, d, k):
+        rec = next(r for r in d.inputs.tables["storage"] if (r["node"], r["commodity"]) == k[:2])
+        if len(k) == 2:
+            return [Cite("storage", (rec["_row"],), "initial_t", rec["initial_t"],
+                         f"{k[0]} starts with {d.storage[k][2]:g} t of {k[1]}")]
+        return [Cite("storage", (rec["_row"],), "capacity_t", rec["capacity_t"],
+                     f"{k[0]} can hold at most {d.storage[k[:2]][0]:g} t of {k[1]} at the end of {k[2]}", k[2])]
+
+    _r_storage_capacity = _r_initial_stock
+
+    def _demand(self, d, k, column, text):
+        m, c, e, p = k
+        rows = _for_period(d.inputs.tables["demand"],
+                           lambda r: r["market"] == m and r["commodity"] == c and r["end_use"] == e, p)
+        return [Cite("demand", (r["_row"],), column, r.get(column), text, p) for r in rows]
+
+    def _r_demand_limit(self, v, d, k):
+        return self._demand(d, k, "quantity_t", f"{k[0]} takes at most {d.demand[k][0]:g} t of {k[1]} ({k[2]}) "
+                                                f"in {k[3]}")
+
+    def _r_demand_must_meet(self, v, d, k):
+        none = "" if any(key[:4] == k for key in v.col("Deliver")) else f"; no tonnes of {k[1]} can reach {k[0]}"
+        return self._demand(d, k, "must_meet", f"{k[0]} must receive its {d.demand[k][0]:g} t of {k[1]} ({k[2]}) "
+                                               f"in {k[3]} in full{none}") + self._blocked(v, d, k[0], k[1], k[3])
+
+    def _licence(self, d, L, column, text, p=None):
+        rec = next(x for x in d.rules if x["licence"] == L)
+        return [Cite("licences", (rec["_row"],), column, rec.get(column), text, p)]
+
+    def _r_licence_single(self, v, d, k):
+        return self._licence(d, k[0], "validity_periods", f"at most one licence of {k[0]} is held in {k[1]}", k[1])
+
+    def _r_licence_gate(self, v, d, k):
+        return self._licence(d, k[0], "rule", f"flows under {k[0]} need a licence held in {k[1]}", k[1])
+
+    def _r_licence_cover_sum(self, v, d, k):
+        return self._licence(d, k[0], "quota_t", f"one licence of {k[0]} covers at most {d.licences[k[0]]['quota_t']:g}"
+                                                 f" t over its validity; the tonnes under it in {k[-1]} count", k[-1])
+
+    _r_licence_cover_gate = _r_licence_cover_sum
+
+    def _r_licence_quota(self, v, d, k):
+        L, a = k
+        q = d.licences[L]["quota_t"]
+        return self._licence(d, L, "quota_t", f"one licence of {L} (applied for in {a}) covers at most {q:g} t "
+                                              f"over {', '.join(d.windows[k])}", a)
+
+    def _policy(self, d, k, column, text):
+        pol = next(x for x in d.policies if (x["policy"], x["market"]) == k)
+        measured = f"{pol['measure']} {pol['value']}"
+        return [Cite("policies", (pol["row"],), column, pol[column],
+                     text.format(pol=pol, m=k[1], c="/".join(pol["commodities"]), what=measured))]
+
+    def _r_policy_max_share(self, v, d, k):
+        return self._policy(d, k, "max_share", "at most {pol[max_share]:g} of the {c} {m} receives over the "
+                                               "horizon may come by {what}")
+
+    def _r_policy_min_share(self, v, d, k):
+        return self._policy(d, k, "min_share", "at least {pol[min_share]:g} of the {c} {m} receives over the "
+                                               "horizon must come by {what}")
+
+    def _r_policy_active_routes(self, v, d, k):
+        return self._policy(d, k, "max_count", "at most {pol[max_count]} route(s) may deliver {c} to {m}")
+
+    # -- the route bound U[r,p] ----------------------------------------------------------------------
+    def _route_bound(self, v, d, k):
+        """The cells that give U[r,p] its value (`data._bounds`: the route's own limit, a leg's capacity,
+        what its origin can send, what its destination can take, all there is of the commodity)."""
+        r, p = k
+        u, route = d.ship[k].bound, d.routes[r]
+        c, se = route.commodity, d.seasons
+        head = f"route {r} can carry at most {u:g} t dispatched in {p}"
+        fl = d.bound_parts
+        cands = [(route.max_t * se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p),
+                  [Cite("routes", (route.row,), "max_volume_t", route.max_t, head, p)]
+                  + _seasons(d, "route", r, p) + _seasons(d, "corridor", route.corridor, p))]
+        for leg, before in zip(route.legs, route.leg_days):
+            q, cap0 = d.cal.shift(p, before), d.legs[leg]["capacity_t"]
+            if cap0 is not None and q is not None:
+                cands.append((cap0 * se.cap_factor("leg", leg, q),
+                              [Cite("legs", (d.legs[leg]["_row"],), "capacity_t", cap0,
+                                    f"{head} (leg {leg}'s capacity in {q})", p)] + _seasons(d, "leg", leg, q)))
+        if (route.origin, c) not in fl["inbound"]:
+            cands.append((fl["made"].get((route.origin, c), 0.0),
+                          self._made(d, route.origin, c, f"{head}: all {route.origin} can send of {c}")))
+        dest = (route.destination, c)
+        if dest not in fl["outbound"] and dest not in fl["consumes"]:
+            cites = [Cite("demand", (r_["_row"],), "quantity_t", r_["quantity_t"],
+                          f"{head}: all {route.destination} can take of {c}", p)
+                     for r_ in d.inputs.tables["demand"] if (r_["market"], r_["commodity"]) == dest]
+            cites += [Cite("storage", (r_["_row"],), "capacity_t", r_["capacity_t"],
+                           f"{head}: all {route.destination} can take of {c}", p)
+                      for r_ in d.inputs.tables["storage"] if (r_["node"], r_["commodity"]) == dest
+                      and not d.cal.cyclic]
+            cands.append((fl["absorb"].get(dest, 0.0), cites))
+        cands.append((fl["total"].get(c, 0.0), self._made(d, None, c, f"{head}: all the {c} there is")))
+        for value, cites in cands:
+            if abs(value - u) <= 1e-9 * max(1.0, abs(u)):
+                return cites
+        return [Cite("routes", (route.row,), "route", r, head, p)]
+
+    def _made(self, d, node, c, text):
+        t = d.inputs.tables
+        out = [Cite("supply", (r["_row"],), "capacity_t", r["capacity_t"], text) for r in t["supply"]
+               if r["commodity"] == c and node in (None, r["node"])]
+        out += [Cite("sites", (r["_row"],), "capacity_t", r["capacity_t"], text) for r in t.get("sites", [])
+                if r["output_commodity"] == c and node in (None, r["site"])]
+        out += [Cite("storage", (r["_row"],), "initial_t", r["initial_t"], text) for r in t.get("storage", [])
+                if r["commodity"] == c and node in (None, r["node"]) and (r["node"], c) in d.storage
+                and d.storage[(r["node"], c)][2] > 0]
+        return out
+
+    def scale(self, block, key):
+        """The row's own figure: what its violation is measured against in the elastic re-solve."""
+        v, _s, k = self.split(block, key)
+        d = v.d
+        if block in ("Policy_Min_Share", "Policy_Max_Share"):
+            pol = next(x for x in d.policies if (x["policy"], x["market"]) == k)
+            val = sum(q for (m, c, _e, _p), (q, _pen, _pr) in d.demand.items()
+                      if m == k[1] and c in pol["commodities"])
+        else:
+            val = {"Site_Min_Throughput": lambda: d.site_period[k][2], "Route_Period_Min": lambda: d.routes[k[0]].min_t,
+                   "Licence_Quota": lambda: d.licences[k[0]]["quota_t"], "Demand_Must_Meet": lambda: d.demand[k][0]
+                   }.get(block, lambda: 1.0)()
+        return max(val or 0.0, 1e-6)
+
+
+def _for_period(rows, match, p):
+    """Input rows that set a value for period ``p``: the row for ``p`` itself, else the ``*`` row."""
+    own = [r for r in rows if match(r) and r.get("period") == p]
+    return own or [r for r in rows if match(r) and r.get("period") == STAR]
+
+
+def _seasons(d, ttype, target, p):
+    """Seasonality rows (and the disruptions rows a scenario turned into them) scaling ``target`` in ``p``."""
+    out = []
+    for r in d.inputs.tables.get("seasonality", []):
+        if r["target_type"] != ttype or r["target"] != target or r["capacity_factor"] == 1.0:
+            continue
+        if r["period"] == p if r.get("period") is not None else r.get("month") in (STAR, d.cal.month[p]):
+            sheet = "disruptions" if str(r.get("source") or "").startswith(DISRUPTION_SOURCE) else "seasonality"
+            out.append(Cite(sheet, (r["_row"],), "capacity_factor", r["capacity_factor"],
+                            f"scales the capacity of {ttype} {target} in {p} by {r['capacity_factor']:g}", p))
+    return out

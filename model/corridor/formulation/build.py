@@ -1,0 +1,349 @@
+"""Formulate the corridor MIP from `CaseData`; `build_model` emits it as a Pyomo ConcreteModel.
+
+`formulate(data)` decides the build order: sets, variables, then one function per constraint family
+(`families_flow.py`, `families_rules.py`), then the cost lines.  The families write rows into a
+`LinearSpec` (plain arrays, see `spec.py`), which `build_model` turns into a ConcreteModel and
+`highs_direct` hands to HiGHS in one call.  Every set is a sparse list of tuples that exist in the data;
+coefficients are plain numbers computed in `data.py`.  The formulation is written out in
+`docs/formulation.md`.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from corridor.formulation.case_data import CaseData, prepare, routes_into
+from corridor.formulation.disruptions import BASE, disruptions
+from corridor.formulation.families import flow, rules
+from corridor.formulation.provenance import untag
+from corridor.formulation.spec import INF, LinearSpec
+from corridor.perf import paused_gc
+
+COST_LINES = ("supply", "processing", "freight", "handling", "route_fixed", "site_fixed", "licence", "holding",
+              "shortfall_penalty")
+
+
+
+FIRST_STAGE = ("Open", "Active", "Apply")  # decided once for all scenarios (here and now)
+
+
+class Formulation:
+    """The data, the spec being written and the sparse index lists the families share.
+
+    With disruption scenarios, ``views`` holds one `DisruptionView` per scenario (its own data, sets and
+    second-stage columns, writing into the same spec); without, the formulation is its own single view.
+    """
+
+    def __init__(self, d: CaseData):
+        self.d = d
+        self.spec = LinearSpec()
+        self.sets = {}
+        self.name = BASE
+        self.probability = 1.0
+        self.views = {BASE: self}
+        self.closed_candidates = None
+        self.scenario_data = None  # [Scenario] when built from disruption scenarios
+        self.base_inputs = None  # the validated inputs it was formulated from, before any disruption
+
+    @property
+    def scenario_mode(self):
+        return self.views.get(BASE) is not self
+
+    def col(self, name):
+        return self.spec.col[name]
+
+    def expr(self, name):
+        """Indexed expression ``name`` of this view: {key: (cols, coefs, constant)}."""
+        return self.spec.exprs.get(name, {})
+
+    def close_candidates(self, sites):
+        for s in sites:
+            self.spec.ub[self.spec.col["Open"][s]] = 0.0
+
+    def cost_lines(self):
+        """Cost line -> (columns, coefficients, constant) of this view's plan (unweighted)."""
+        return {line: (self.spec.costs[line][0], self.spec.costs[line][1], self.spec.cost_constants.get(line, 0.0))
+                for line in self.spec.cost_order}
+
+
+class DisruptionView(Formulation):
+    """One scenario of a two-stage formulation: its own data, sets and second-stage columns; first-stage
+    columns (``FIRST_STAGE``) are the parent's.  Rows and expressions it adds are keyed ``(scenario, ...)``."""
+
+    def __init__(self, parent, name, probability, d):
+        self.parent, self.d, self.name, self.probability = parent, d, name, probability
+        self.spec = _DisruptionSpec(parent.spec, name)
+        self.sets, self.cols, self.recorded = {}, {}, {}
+        self.views = parent.views
+        self._exprs = {}
+
+    def col(self, name):
+        got = self.cols.get(name)
+        return got if got is not None else self.parent.spec.col[name]
+
+    def expr(self, name):
+        if name not in self._exprs:
+            s = self.name
+            self._exprs[name] = {key[1:] if len(key) > 2 else key[1]: v
+                                 for key, v in self.parent.spec.exprs.get(name, {}).items() if key[0] == s}
+        return self._exprs[name]
+
+    def close_candidates(self, sites):
+        self.parent.closed_candidates = (set(sites) if self.parent.closed_candidates is None
+                                         else self.parent.closed_candidates & set(sites))
+
+    def cost_lines(self):
+        return self.recorded
+
+
+def _key(s, key):
+    return (s,) + key if isinstance(key, tuple) else (s, key)
+
+
+class _DisruptionSpec:
+    """Writes a scenario's rows and expressions into the shared spec, keyed by scenario first."""
+
+    def __init__(self, spec, s):
+        self._spec, self._s = spec, s
+
+    def block(self, name, doc=""):
+        return self._spec.block(name, doc)
+
+    def add_row(self, block, key, cols, coefs, lo=-INF, hi=INF):
+        self._spec.add_row(block, _key(self._s, key), cols, coefs, lo, hi)
+
+    def add_rows(self, block, rows):
+        s = self._s
+        self._spec.add_rows(block, [(_key(s, k), c, a, lo, hi) for k, c, a, lo, hi in rows])
+
+    def add_expr(self, name, key, cols, coefs, constant=0.0):
+        self._spec.add_expr(name, _key(self._s, key), cols, coefs, constant)
+
+    def __getattr__(self, name):
+        return getattr(self._spec, name)
+
+
+SECOND_STAGE_FAMILIES = (flow.supply_limits, flow.site_processing, flow.route_volumes, flow.leg_capacity,
+                         flow.node_balance, flow.storage_limits, flow.demand_limits)
+
+
+def formulate(data) -> Formulation:
+    """Build the whole formulation (see the module docstring for the order).
+
+    ``data``: `CaseData` (one scenario, the core model), validated `Inputs` (its disruption scenarios, if
+    any, make a two-stage model) or a list of ``(Scenario, CaseData)``.
+    """
+    if isinstance(data, CaseData):
+        return _formulate_single(data)
+    pairs = data if isinstance(data, list) else prepare_disruptions(data)
+    if len(pairs) == 1 and pairs[0][0].name == BASE:
+        f = _formulate_single(pairs[0][1])
+        f.scenario_data = [pairs[0][0]]
+    else:
+        f = _formulate_two_stage(pairs)
+    if not isinstance(data, list):
+        f.base_inputs = data  # the undisrupted inputs (corridor N-1 re-solves start from them)
+    return f
+
+
+def prepare_disruptions(inputs) -> list:
+    """``[(Scenario, CaseData)]``: each scenario of ``inputs`` prepared on its own (see `scenarios.py`)."""
+    out = []
+    for sc in disruptions(inputs):
+        d = prepare(sc.inputs)
+        d.revoked = sc.revoked
+        out.append((sc, d))
+    return out
+
+
+def _formulate_single(d) -> Formulation:
+    with paused_gc():
+        f = Formulation(d)
+        add_sets(f, d)
+        add_variables(f, d)
+        for family in SECOND_STAGE_FAMILIES + (rules.licence_holding, rules.licence_gating, rules.policy_shares,
+                                               rules.policy_active_routes):
+            family(f, d)
+        add_costs(f, d)
+    return f
+
+
+def _formulate_two_stage(pairs) -> Formulation:
+    """Two-stage formulation: first-stage columns once (union of every scenario's keys), second-stage columns,
+    rows and expressions per scenario, cost lines weighted by the scenario probabilities."""
+    with paused_gc():
+        f = Formulation(pairs[0][1])
+        f.views = {}
+        f.scenario_data = [sc for sc, _d in pairs]
+        views = []
+        for sc, d in pairs:
+            v = DisruptionView(f, sc.name, sc.probability, d)
+            add_sets(v, d)
+            f.views[sc.name] = v
+            views.append(v)
+        per_view = [variable_blocks(v.sets, v.d) for v in views]
+        for i, (name, _keys, _ub, integer, doc) in enumerate(per_view[0]):
+            if name in FIRST_STAGE:
+                keys = sorted({k for blocks in per_view for k in blocks[i][1]})
+                f.spec.add_vars(name, keys, ub=1.0, integer=integer, doc=doc)
+                continue
+            keys, ubs = [], []
+            for v, blocks in zip(views, per_view):
+                ks, ub = blocks[i][1], blocks[i][2]
+                keys.extend(_key(v.name, k) for k in ks)
+                ubs.extend(_bound_list(ub, ks))
+            cols = f.spec.add_vars(name, keys, ub=ubs, integer=integer, doc=doc + ", per scenario")
+            for v, blocks in zip(views, per_view):
+                v.cols[name] = {k: cols[_key(v.name, k)] for k in blocks[i][1]}
+        for v in views:
+            _ship_cols(v)
+        for family in SECOND_STAGE_FAMILIES:
+            for v in views:
+                family(v, v.d)
+        if f.closed_candidates:
+            Formulation.close_candidates(f, sorted(f.closed_candidates))
+        covers = {}
+        for v in views:
+            for key, apps in v.d.covers.items():
+                covers.setdefault(key, apps)
+        rules.licence_holding(f, SimpleNamespace(covers=covers))
+        for v in views:
+            rules.licence_gating(v, v.d)
+        for v in views:
+            rules.policy_shares(v, v.d)
+        rules.policy_active_routes(f, views[0].d)
+        for i, v in enumerate(views):
+            add_costs(v, v.d, weight=v.probability, first_stage=i == 0)
+    return f
+
+
+def _bound_list(ub, keys):
+    if callable(ub):
+        return [ub(k) for k in keys]
+    if isinstance(ub, list):
+        return ub
+    return [ub] * len(keys)
+
+
+
+def add_sets(f, d):
+    """Sparse index lists: only (node, tag, period) ... tuples that exist in the data."""
+    P = d.periods
+    S = f.sets
+    S["SUPPLY"] = [(n, k, p) for (n, c, p) in d.supply for k in d.supply_tags.get((n, c), ())]
+    S["PROCESS"] = [(s, ki, ko, p) for (s, p) in d.site_period for (ki, ko) in d.proc_arcs.get(s, ())]
+    S["CANDIDATE_SITES"] = sorted(s for s, r in d.sites.items() if r["status"] == "candidate"
+                                  and any((s, p) in d.site_period for p in P))
+    ship, ship_ub = [], []
+    for (r, p), rp in d.ship.items():
+        for k in d.ship_tags[r]:
+            need = d.gating.get((r, k))
+            # a gated flow needs a licence held in p, and none of its licences revoked in p (a scenario's)
+            if not need or all((L, p) in d.covers and (L, p) not in d.revoked for L in need):
+                ship.append((r, k, p))
+                ship_ub.append(rp.bound)
+    S["SHIP"], S["ship_ub"] = ship, ship_ub
+    S["STOCK"] = [(n, k, p) for (n, c) in d.storage for k in d.stock_tags.get((n, c), ()) for p in P]
+    S["INITIAL"] = [(n, k) for (n, c), v in d.storage.items() if v[2] > 0
+                    for k in d.stock_tags.get((n, c), ()) if k in d.tagging.source_tags(c)]
+    S["DELIVER"] = [(mk, c, e, p, k) for (mk, c, e, p) in d.demand for k in d.demand_tags.get((mk, c, e), ())]
+    used = {r for (r, _k, _p) in ship}
+    policed = {r for pol in d.policies if pol["measure"] == "max_active_routes"
+               for r in routes_into(d, pol["market"], pol["commodities"])}
+    S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)
+    S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
+    S["APPLICATIONS"] = sorted(d.windows)
+    S["COVERS"] = sorted((L, a, p) for (L, a), w in d.windows.items()
+                         if d.licences[L].get("quota_t") is not None for p in w)
+
+
+def variable_blocks(S, d) -> list:
+    """``(name, keys, upper bound, integer, doc)`` of every variable block, in column order (tonnes >= 0
+    unless binary; upper bounds from the data where one variable suffices)."""
+    def stock_ub(key):
+        cap = d.storage[(key[0], untag(key[1])[0])][0]
+        return None if cap == float("inf") else cap
+
+    return [
+        ("Supply", S["SUPPLY"], lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][0], False,
+         "tonnes supplied at a node, per tag and period"),
+        ("Process", S["PROCESS"], lambda key: d.site_period[(key[0], key[3])][0], False,
+         "input tonnes processed at a site, per input tag, output tag and period"),
+        ("Ship", S["SHIP"], S["ship_ub"], False, "tonnes dispatched on a route, per tag and dispatch period"),
+        ("Stock", S["STOCK"], stock_ub, False, "end-of-period stock, per node, tag and period"),
+        ("Initial", S["INITIAL"], None, False, "initial stock (open horizon) per node and tag"),
+        ("Deliver", S["DELIVER"], lambda key: d.demand[key[:4]][0], False,
+         "tonnes delivered to demand, per market, commodity, end use, period and tag"),
+        ("Open", S["CANDIDATE_SITES"], 1.0, True, "1 if a candidate site is opened"),
+        ("Active", S["ACTIVE_ROUTES"], 1.0, True, "1 if a route is used at all"),
+        ("ActivePeriod", S["MIN_VOLUME_ROUTE_PERIODS"], 1.0, True,
+         "1 if a route with a minimum volume is used in the period"),
+        ("Apply", S["APPLICATIONS"], 1.0, True, "1 if a licence is applied for in the period"),
+        ("Cover", S["COVERS"], None, False, "tonnes of period p covered by the licence applied for in a"),
+    ]
+
+
+def add_variables(f, d):
+    """Decision variables: the blocks of `variable_blocks`, one column per sparse key."""
+    for name, keys, ub, integer, doc in variable_blocks(f.sets, d):
+        f.spec.add_vars(name, keys, ub=ub, integer=integer, doc=doc)
+    _ship_cols(f)
+
+
+def _ship_cols(f):
+    """``sets['ship_cols']``: (route, period) -> the Ship columns of all its tags."""
+    cols = {}
+    for (r, k, p), j in f.col("Ship").items():
+        cols.setdefault((r, p), []).append(j)
+    f.sets["ship_cols"] = cols
+
+
+def _first_stage_record(f, table, key):
+    """The data record (route, site, licence) behind a first-stage decision: from this scenario's data, or,
+    for an id this scenario does not know (a licence it refuses, a route it closes), from the first scenario
+    that has it: first-stage columns are the union of every scenario's keys."""
+    views = f.views.values() if isinstance(f, DisruptionView) else ()
+    for d in (f.d, *(v.d for v in views)):
+        rec = getattr(d, table).get(key)
+        if rec is not None:
+            return rec
+    raise KeyError(f"{table}: {key}")
+
+
+def add_costs(f, d, weight=1.0, first_stage=True):
+    """Cost lines (currency over the horizon), each reported separately; their sum is the objective.
+
+    supply = sum Supply * cost_per_t * supply cost factor; processing = sum Process * cost_per_t * site
+    factor; freight / handling = sum Ship * (sum over legs of cost_per_t / handling_cost_per_t * leg cost
+    factor in the period the leg is used) * route and corridor cost factors; route_fixed = fixed_cost *
+    Active; site_fixed = fixed_cost * Open; licence = application_cost * Apply; holding =
+    holding_cost_per_t * end-of-period Stock; shortfall_penalty = penalty_per_t * (quantity_t - Deliver).
+
+    With scenarios each line is the expected value: a second-stage line is weighted by the scenario's
+    ``weight`` (its probability); first-stage lines (route_fixed, site_fixed, licence) are added once.
+    """
+    spec, col = f.spec, f.col
+    record = f.recorded if isinstance(f, DisruptionView) else None
+
+    def line(name, block, coef, constant=0.0):
+        cols = col(block)
+        js, coefs = list(cols.values()), [coef(key) for key in cols]
+        if record is not None:
+            record[name] = (js, coefs, constant)
+        if block in FIRST_STAGE:
+            if first_stage:
+                spec.add_cost(name, js, coefs, constant)
+        elif weight == 1.0:
+            spec.add_cost(name, js, coefs, constant)
+        else:
+            spec.add_cost(name, js, [a * weight for a in coefs], constant * weight)
+
+    line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1])
+    line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1])
+    line("freight", "Ship", lambda key: d.ship[(key[0], key[2])].freight)
+    line("handling", "Ship", lambda key: d.ship[(key[0], key[2])].handling)
+    line("route_fixed", "Active", lambda r: _first_stage_record(f, "routes", r).fixed_cost)
+    line("site_fixed", "Open", lambda s: _first_stage_record(f, "sites", s)["fixed_cost"] or 0.0)
+    line("licence", "Apply", lambda key: _first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)
+    line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1])
+    owed = sum(q * pen for (q, pen, _price) in d.demand.values())
+    line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1], constant=owed)

@@ -1,0 +1,444 @@
+"""Model-ready data derived from validated inputs: sparse index tuples, effective capacities and costs,
+transit offsets, licence gating, policy expansion and data-derived big-M bounds.
+
+Everything the formulation indexes is built here once, as plain Python data (adjacency lists, dicts
+keyed by sparse tuples), so that `build.py` never filters a cross-product.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from corridor.formulation.calendar import Calendar, Seasons
+from corridor.formulation.provenance import Tagging, rule_matches, transited, untag
+from corridor.io.issues import Issue
+from corridor.io.schema import STAR
+from corridor.perf import paused_gc
+
+INF = math.inf
+
+
+@dataclass
+class Route:
+    id: str
+    origin: str
+    destination: str
+    commodity: str
+    corridor: str
+    fixed_cost: float
+    min_t: float
+    max_t: float
+    legs: list
+    leg_days: list  # days travelled before each leg starts
+    total_days: float
+    o_country: str
+    d_country: str
+    leg_countries: set
+    row: int = 0
+
+    @property
+    def transit_countries(self):
+        return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
+
+
+class RoutePeriod:
+    """A runnable (route, dispatch period): arrival period, freight and handling per tonne, bound U[r,p]."""
+
+    __slots__ = ("arrive", "freight", "handling", "bound")
+
+    def __init__(self, arrive, freight, handling, bound):
+        self.arrive, self.freight, self.handling, self.bound = arrive, freight, handling, bound
+
+
+@dataclass
+class CaseData:
+    """All derived data; see the module docstring.  Built by `prepare(inputs)`."""
+
+    inputs: object
+    settings: dict
+    cal: Calendar
+    seasons: Seasons
+    commodities: list
+    nodes: dict
+    country: dict
+    legs: dict
+    routes: dict
+    sites: dict
+    rules: list
+    policy_rows: list
+    supply: dict = field(default_factory=dict)  # (n, c, p) -> (cap_t, cost_per_t)
+    supply_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
+    site_period: dict = field(default_factory=dict)  # (s, p) -> (cap_t, cost_per_t, min_t)
+    proc_arcs: dict = field(default_factory=dict)  # s -> [(k_in, k_out)]
+    ship: dict = field(default_factory=dict)  # (r, p) -> RoutePeriod
+    ship_tags: dict = field(default_factory=dict)  # r -> [tag]
+    leg_periods: dict = field(default_factory=dict)  # (leg, q) -> [(r, p)]
+    leg_cap: dict = field(default_factory=dict)  # (leg, q) -> effective capacity (finite only)
+    storage: dict = field(default_factory=dict)  # (n, c) -> (cap_t or inf, hold_per_t, initial_t)
+    stock_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
+    demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (qty_t, penalty_per_t, price_per_t)
+    must_meet: dict = field(default_factory=dict)  # (m, c, e, p) -> Excel row of a must_meet = yes demand row
+    bound_parts: dict = field(default_factory=dict)  # what `_bounds` tightened U[r,p] with (explain.py cites it)
+    demand_tags: dict = field(default_factory=dict)  # (m, c, e) -> [tag]
+    licences: dict = field(default_factory=dict)  # L -> rule record (required, granted, gating a flow)
+    gated: dict = field(default_factory=dict)  # L -> [(r, tag)]
+    gating: dict = field(default_factory=dict)  # (r, tag) -> [L] required licences the flow needs
+    arrive_tag: dict = field(default_factory=dict)  # (r, tag) -> tag of the tonnes at the destination
+    covers: dict = field(default_factory=dict)  # (L, p) -> [a] applications whose window holds p
+    windows: dict = field(default_factory=dict)  # (L, a) -> [covered periods]
+    policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
+    tagging: Tagging | None = None
+    removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
+    revoked: set = field(default_factory=set)  # (licence, period) revoked in this scenario
+    warnings: list = field(default_factory=list)  # Issues found while deriving (the data is usable)
+    _routes_into: dict | None = None
+
+    @property
+    def periods(self):
+        return self.cal.periods
+
+
+def _by(rows, key):
+    return {r[key]: r for r in rows}
+
+
+def prepare(inputs) -> CaseData:
+    """Derive every sparse index, effective coefficient and bound the model needs (see module doc)."""
+    with paused_gc():
+        return _prepare(inputs)
+
+
+def _prepare(inputs) -> CaseData:
+    t = inputs.tables
+    s = inputs.settings
+    cal = Calendar(t["periods"], cyclic=s["horizon"] == "cyclic")
+    seasons = Seasons(t["seasonality"], cal)
+    nodes = _by(t["nodes"], "node")
+    country = {n: r["country"] for n, r in nodes.items()}
+    legs = _by(t["legs"], "leg")
+    steps = defaultdict(list)
+    for r in t["route_legs"]:
+        steps[r["route"]].append(r)
+    routes = {}
+    for r in t["routes"]:
+        seq = [x["leg"] for x in sorted(steps[r["route"]], key=lambda x: x["seq"])]
+        days, acc = [], 0.0
+        for leg in seq:
+            days.append(acc)
+            acc += legs[leg]["transit_days"] or 0.0
+        routes[r["route"]] = Route(
+            r["route"], r["origin"], r["destination"], r["commodity"], r["corridor"], r["fixed_cost"] or 0.0,
+            r["min_volume_t"] or 0.0, INF if r["max_volume_t"] is None else r["max_volume_t"], seq, days, acc,
+            country[r["origin"]], country[r["destination"]], {legs[x]["country"] for x in seq}, r["_row"])
+    rules = [r for r in t["licences"]]
+    policy_rows = [p for p in t["policies"] if p.get("active", "yes") != "no"]
+    d = CaseData(inputs, s, cal, seasons, [r["commodity"] for r in t["commodities"]], nodes, country, legs,
+                 routes, _by(t["sites"], "site"), rules, policy_rows)
+    _supply_sites_storage_demand(d, t)
+    d.tagging = Tagging(d)
+    _route_periods(d)
+    for r, route in d.routes.items():
+        if route.min_t > 0 and not any((r, p) in d.ship for p in d.periods):
+            d.warnings.append(Issue("routes", route.row, "min_volume_t", f"route '{r}' can never carry its minimum "
+                                    f"{route.min_t:g} t in a period (capacity too small or closed); it is unused",
+                                    "warning"))
+    _tags_and_gating(d)
+    _bounds(d)
+    _policies(d)
+    return d
+
+
+def _supply_sites_storage_demand(d, t):
+    cal, se = d.cal, d.seasons
+    explicit = {(r["node"], r["commodity"], r["period"]) for r in t["supply"] if r["period"] != STAR}
+    for r in t["supply"]:
+        for p in (cal.periods if r["period"] == STAR else [r["period"]]):
+            key = (r["node"], r["commodity"], p)
+            if r["period"] == STAR and key in explicit:
+                continue  # a '*' row and a row for the period: the period's own row wins
+            cap = r["capacity_t"] * se.cap_factor("supply", r["node"], p)
+            cost = (r["cost_per_t"] or 0.0) * se.cost_factor("supply", r["node"], p)
+            if cap > 0:
+                d.supply[key] = (cap, cost)
+    for s, r in d.sites.items():
+        first = cal.index[r["available_from"]] if r.get("available_from") else 0
+        for p in cal.periods[first:]:
+            cap = r["capacity_t"] * se.cap_factor("site", s, p)
+            if cap <= 0:
+                continue
+            cost = (r["cost_per_t"] or 0.0) * se.cost_factor("site", s, p)
+            d.site_period[(s, p)] = (cap, cost, min(r["min_throughput_t"] or 0.0, cap))
+    for r in t["storage"]:
+        cap = INF if r["capacity_t"] is None else r["capacity_t"]
+        init = 0.0 if d.cal.cyclic else (r["initial_t"] or 0.0)
+        if init > cap:
+            d.warnings.append(Issue("storage", r["_row"], "initial_t", f"{init:g} t exceeds capacity_t {cap:g}; "
+                                    "the initial stock is cut to the capacity", "warning"))
+        d.storage[(r["node"], r["commodity"])] = (cap, r["holding_cost_per_t"] or 0.0, min(init, cap))
+    default_pen = d.settings["shortfall_penalty_per_t"]
+    explicit = {(r["market"], r["commodity"], r["end_use"], r["period"]) for r in t["demand"] if r["period"] != STAR}
+    for r in t["demand"]:
+        for p in (cal.periods if r["period"] == STAR else [r["period"]]):
+            key = (r["market"], r["commodity"], r["end_use"], p)
+            if r["period"] == STAR and key in explicit:
+                continue  # the period's own row wins over a '*' row
+            pen = default_pen if r["shortfall_penalty_per_t"] is None else r["shortfall_penalty_per_t"]
+            d.demand[key] = (r["quantity_t"], pen, r["price_per_t"])
+            if r.get("must_meet") == "yes":
+                d.must_meet[key] = r["_row"]
+
+
+def _route_periods(d):
+    """Runnable (route, dispatch period) pairs with costs per tonne and the period each leg is used in.
+
+    A route whose legs, route and corridor have no seasonality has the same costs and bound in every
+    period; only the periods its legs fall in differ.  Calendar shifts are tabulated once per distance.
+    """
+    cal, se = d.cal, d.seasons
+    tables = {}
+
+    def table(days):  # days travelled -> [period reached, for each dispatch period]
+        t = tables.get(days)
+        if t is None:
+            t = tables[days] = [cal.shift(p, days) for p in cal.periods]
+        return t
+
+    seasonal = se.targets
+    leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"], rec["cost_per_t"] or 0.0,
+                        rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
+    leg_periods, leg_cap = d.leg_periods, d.leg_cap
+    for r, route in d.routes.items():
+        legs = [(leg,) + leg_static[leg] for leg in route.legs]
+        when = [table(before) for before in route.leg_days]
+        arrivals = table(route.total_days)
+        flat = not any(x[4] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
+            not in seasonal
+        if flat:
+            bound0 = min([route.max_t] + [x[1] for x in legs])
+            freight0, handling0 = sum(x[2] for x in legs), sum(x[3] for x in legs)
+            if bound0 <= 0 or bound0 < route.min_t:
+                continue
+        for i, p in enumerate(cal.periods):
+            arrive = arrivals[i]
+            if arrive is None:
+                continue  # open horizon: would arrive after the end, never delivered
+            if flat:
+                bound, freight, handling = bound0, freight0, handling0
+                at = [(x[0], w[i], x[1]) for x, w in zip(legs, when)]
+            else:
+                bound, freight, handling, at = _seasonal_route_period(se, route, r, p, legs, [w[i] for w in when])
+                if bound <= 0 or bound < route.min_t:
+                    continue
+            rp = (r, p)  # one tuple shared by d.ship and leg_periods
+            d.ship[rp] = RoutePeriod(arrive, freight, handling, bound)
+            for leg, q, cap in at:
+                leg_periods.setdefault((leg, q), []).append(rp)
+                if cap < INF:
+                    leg_cap[(leg, q)] = cap
+
+
+def _seasonal_route_period(se, route, r, p, legs, periods):
+    """Bound, freight and handling per tonne, and (leg, period, capacity) of a seasonal route-period."""
+    f_cap = se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p)
+    f_cost = se.cost_factor("route", r, p) * se.cost_factor("corridor", route.corridor, p)
+    bound = route.max_t * f_cap if f_cap > 0 else 0.0
+    freight = handling = 0.0
+    at = []
+    for (leg, cap0, cost, hand, _s), q in zip(legs, periods):
+        lf = se.cap_factor("leg", leg, q)
+        cap = cap0 * lf if lf > 0 else 0.0
+        bound = min(bound, cap)
+        c_f = se.cost_factor("leg", leg, q)
+        freight += cost * c_f
+        handling += hand * c_f
+        at.append((leg, q, cap))
+    return bound, freight * f_cost, handling * f_cost, at
+
+
+def _tags_and_gating(d):
+    tg = d.tagging
+    runnable = {r for (r, _p) in d.ship}
+    rules_by_route = {r: [rule for rule in d.rules if _route_could_match(rule, route)]
+                      for r, route in d.routes.items() if r in runnable}
+    verdict = {}  # (r, k) -> None (prohibited) or [required licences]
+    blocked = []
+
+    def allowed(r, k):
+        key = (r, k)
+        if key not in verdict:
+            if r not in runnable or untag(k)[0] != d.routes[r].commodity:
+                verdict[key] = None
+                return False
+            need = []
+            for rule in rules_by_route[r]:
+                if not rule_matches(rule, d.routes[r], k):
+                    continue
+                if rule["rule"] == "prohibited" or rule["granted"] == "no":
+                    blocked.append((r, k, rule["licence"]))
+                    need = None
+                    break
+                need.append(rule["licence"])
+            verdict[key] = need
+        return verdict[key] is not None
+
+    supplied = {(n, c) for (n, c, _p) in d.supply}
+    demand_rows = {(m, c, e) for (m, c, e, _p) in d.demand}
+    sources = set()
+    for (n, c) in supplied:
+        sources.update((n, k) for k in tg.source_tags(c))
+    for (n, c), (_cap, _h, init) in d.storage.items():
+        if init > 0:
+            sources.update((n, k) for k in tg.source_tags(c))
+    site_nodes = {s: rec["input_commodity"] for s, rec in d.sites.items()
+                  if any((s, p) in d.site_period for p in d.periods)}
+    demand_uses = defaultdict(set)
+    for (m, c, e) in demand_rows:
+        demand_uses[(m, c)].add(tg.demand_class(c, e))
+    reached, useful = tg.reachability(allowed, sources, site_nodes, demand_uses)
+    live = reached & useful
+    for (r, k), need in verdict.items():
+        route = d.routes[r]
+        if need is not None and (route.origin, k) in live and (route.destination, tg.arrival_tag(route, k)) in live:
+            d.ship_tags.setdefault(r, []).append(k)
+            d.arrive_tag[(r, k)] = tg.arrival_tag(route, k)
+            if need:
+                d.gating[(r, k)] = need
+    for r in d.ship_tags:
+        d.ship_tags[r].sort()
+    if len(d.ship_tags) < len({r for (r, _p) in d.ship}):
+        d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
+        # d.leg_periods may still list route-periods that carry nothing; its readers skip those
+    for (n, c) in supplied:
+        d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
+    live_at = defaultdict(list)
+    for (n, k) in sorted(live):
+        live_at[n].append(k)
+    for s, c_in in site_nodes.items():
+        d.proc_arcs[s] = [(k, k2) for k in live_at[s] if untag(k)[0] == c_in
+                          for k2 in tg.site_outputs(s, k) if (s, k2) in live]
+    for (n, c) in d.storage:
+        d.stock_tags[(n, c)] = [k for k in live_at[n] if untag(k)[0] == c]
+    for s, rec in d.sites.items():
+        if rec["status"] == "existing" and (rec["min_throughput_t"] or 0) > 0 and not d.proc_arcs.get(s):
+            d.warnings.append(Issue("sites", rec["_row"], "min_throughput_t", f"no input can reach site '{s}', so "
+                                    "its minimum throughput cannot be met and is not imposed", "warning"))
+    for (m, c, e) in demand_rows:
+        cls = tg.demand_class(c, e)
+        d.demand_tags[(m, c, e)] = [k for k in live_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
+    rules = {r["licence"]: r for r in d.rules}
+    for (r, k), need in sorted(d.gating.items()):
+        for L in need:
+            d.gated.setdefault(L, []).append((r, k))
+    for L in d.gated:
+        rule = rules[L]
+        d.licences[L] = rule
+        for a in d.periods:
+            w = d.cal.window(a, rule["lead_periods"] or 0, rule["validity_periods"] or 1)
+            if w:
+                d.windows[(L, a)] = w
+                for p in w:
+                    d.covers.setdefault((L, p), []).append(a)
+    seen = set()
+    d.removed_flows = [b for b in blocked if (b[0], b[1]) not in seen and not seen.add((b[0], b[1]))]
+
+
+def _route_could_match(rule, route) -> bool:
+    """Cheap pre-filter: can ``rule`` match anything on ``route`` (commodity, destination, kind)?"""
+    if rule["commodity"] not in (STAR, None) and route.commodity not in rule["commodity"]:
+        return False
+    if rule["destination_country"] not in (STAR, None) and route.d_country not in rule["destination_country"]:
+        return False
+    x, kind = rule["country"], rule["applies_to"]
+    if kind == "transit":
+        return x in route.leg_countries and x not in (route.o_country, route.d_country)
+    if kind == "export":
+        return route.o_country == x and route.d_country != x
+    return route.d_country != x
+
+
+def _bounds(d):
+    """Tighten each (route, period) bound with what can leave its origin and what its destination can use.
+
+    Valid for every plan without circulation (shipping the same tonnes round a cycle only adds cost):
+    - a node with no inbound route of the commodity can send at most its supply + production + initial
+      stock over the horizon;
+    - a node with no outbound route and no site consuming the commodity can absorb at most its demand over
+      the horizon (+ its storage capacity in an open horizon);
+    - anywhere, no more than the commodity's total supply + production capacity + initial stock.
+    """
+    inbound, outbound = set(), set()
+    for route in d.routes.values():
+        inbound.add((route.destination, route.commodity))
+        outbound.add((route.origin, route.commodity))
+    made = defaultdict(float)
+    for (n, c, _p), (cap, _cost) in d.supply.items():
+        made[(n, c)] += cap
+    consumes = set()
+    for (s, _p), (cap, _c, _m) in d.site_period.items():
+        rec = d.sites[s]
+        made[(s, rec["output_commodity"])] += cap * rec["yield"]
+        consumes.add((s, rec["input_commodity"]))
+    for (n, c), (_cap, _h, init) in d.storage.items():
+        made[(n, c)] += init
+    total = defaultdict(float)
+    for (n, c), v in made.items():
+        total[c] += v
+    absorb = defaultdict(float)
+    for (m, c, _e, _p), (q, _pen, _pr) in d.demand.items():
+        absorb[(m, c)] += q
+    for (n, c), (cap, _h, _i) in d.storage.items():
+        if not d.cal.cyclic:
+            absorb[(n, c)] += cap
+    d.bound_parts = {"inbound": inbound, "outbound": outbound, "consumes": consumes, "made": made, "absorb": absorb,
+                     "total": total}
+    for (r, p), info in d.ship.items():
+        route = d.routes[r]
+        c = route.commodity
+        b = min(info.bound, total[c])
+        if (route.origin, c) not in inbound:
+            b = min(b, made[(route.origin, c)])
+        key = (route.destination, c)
+        if key not in outbound and key not in consumes:
+            b = min(b, absorb[key])
+        info.bound = b
+
+
+def _policies(d):
+    demanded = defaultdict(set)
+    for (m, c, _e, _p) in d.demand:
+        demanded[m].add(c)
+    for pol in d.policy_rows:
+        markets = sorted(demanded) if pol["market"] == STAR else [pol["market"]]
+        for m in markets:
+            have = demanded.get(m, set())
+            comms = have if pol["commodity"] in (STAR, None) else {pol["commodity"]} & have
+            if not comms and pol["commodity"] not in (STAR, None):
+                comms = {pol["commodity"]}
+            d.policies.append({"policy": pol["policy"], "market": m, "commodities": sorted(comms),
+                               "measure": pol["measure"], "value": pol["value"], "max_share": pol["max_share"],
+                               "min_share": pol["min_share"], "max_count": pol["max_count"], "row": pol["_row"]})
+
+
+def routes_into(d, market, commodities) -> list:
+    """Routes ending at ``market`` that carry one of ``commodities`` (index built once per CaseData)."""
+    if d._routes_into is None:
+        d._routes_into = defaultdict(list)
+        for r, route in d.routes.items():
+            d._routes_into[(route.destination, route.commodity)].append(r)
+    return [r for c in commodities for r in d._routes_into.get((market, c), ())]
+
+
+def policy_part(d, pol, r, k) -> bool:
+    """Do tonnes of tag ``k`` arriving by route ``r`` count towards the policy's measured part?"""
+    route = d.routes[r]
+    m, v = pol["measure"], pol["value"]
+    if m == "corridor":
+        return route.corridor == v
+    if m == "route":
+        return r == v
+    if m == "transit_country":
+        return v in transited(d.arrive_tag[(r, k)])
+    if m == "processing_country":
+        return untag(k)[2] == v
+    return True

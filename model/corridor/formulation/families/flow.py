@@ -1,0 +1,233 @@
+"""Constraint families of the physical network: supply, processing, routes, legs, balance, stock, demand.
+
+Each function adds one family of rows to the formulation ``f`` (a `build.Formulation`); its docstring
+gives the formula, the index set, where it applies and the units.  Notation: n node, c commodity, k tag
+(commodity with provenance and end use, see `provenance.py`), p period, r route, l leg, s site, m market,
+e end use.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from corridor.formulation.provenance import untag
+
+INF = float("inf")
+
+
+def ship_total(f, r, p):
+    """Columns and coefficients of ShipTotal[r,p] = sum_k Ship[r,k,p] (tonnes dispatched, all tags)."""
+    cols = f.sets["ship_cols"].get((r, p), [])
+    return cols, [1.0] * len(cols)
+
+
+def supply_limits(f, d):
+    """Supply_Capacity[n,c,p]:  sum_k Supply[n,k,p] <= capacity_t(n,c) * capacity_factor(supply n, p)   [t]
+
+    Indexed over supply rows (node, commodity, period) with positive effective capacity.  With a single
+    tag the bound sits on the variable itself and no row is added.
+    """
+    groups = defaultdict(list)
+    col = f.col("Supply")
+    for (n, k, p), j in col.items():
+        groups[(n, untag(k)[0], p)].append(j)
+    blk = f.spec.block("Supply_Capacity")
+    for key in sorted(key for key, js in groups.items() if len(js) > 1):
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.supply[key][0])
+
+
+def site_processing(f, d):
+    """Site_Capacity[s,p]:  sum Process[s,.,.,p] <= capacity_t(s) * f(site s, p) * Open[s]      [t input]
+    Site_Min_Throughput[s,p]:  sum Process[s,.,.,p] >= min(min_throughput_t, effective capacity) * Open[s]
+
+    Indexed over (site, period) from ``available_from`` on where the effective capacity is positive.  For
+    existing sites ``Open[s]`` is the constant 1.  Output tonnes are ``yield * Process`` (node balance).
+    """
+    arcs = defaultdict(list)
+    for (s, ki, ko, p), j in f.col("Process").items():
+        arcs[(s, p)].append(j)
+    opened = f.col("Open")
+    cap_blk = f.spec.block("Site_Capacity")
+    for key in sorted(arcs):
+        s, p = key
+        js = arcs[key]
+        if s in opened:
+            f.spec.add_row(cap_blk, key, js + [opened[s]], [1.0] * len(js) + [-d.site_period[key][0]], hi=0.0)
+        elif len(js) > 1:
+            f.spec.add_row(cap_blk, key, js, [1.0] * len(js), hi=d.site_period[key][0])
+    min_blk = f.spec.block("Site_Min_Throughput")
+    for key in sorted(k for k in arcs if d.site_period[k][2] > 0):
+        s, js, mn = key[0], arcs[key], d.site_period[key][2]
+        if s in opened:
+            f.spec.add_row(min_blk, key, js + [opened[s]], [1.0] * len(js) + [-mn], lo=0.0)
+        else:
+            f.spec.add_row(min_blk, key, js, [1.0] * len(js), lo=mn)
+    reachable = {s for (s, _p) in arcs}
+    f.close_candidates([s for s in opened if s not in reachable])  # it could receive nothing
+
+
+def route_volumes(f, d):
+    """Route activation and volumes, per (route, dispatch period) that can run:
+
+    Route_Active[r,p]:       ShipTotal[r,p] <= U[r,p] * Active[r]              (routes with a fixed cost, or
+                                                                                 counted by max_active_routes)
+    Route_Period_Max[r,p]:   ShipTotal[r,p] <= U[r,p] * ActivePeriod[r,p]      (routes with min_volume_t > 0)
+    Route_Period_Min[r,p]:   ShipTotal[r,p] >= min_volume_t * ActivePeriod[r,p]
+    Route_Period_Link[r,p]:  ActivePeriod[r,p] <= Active[r]
+    Route_Max_Volume[r,p]:   ShipTotal[r,p] <= U[r,p]                          (other routes carrying several
+                                                                                 tags; one tag: the bound sits
+                                                                                 on the variable)
+    Every (r,p) thus has ShipTotal[r,p] <= U[r,p], which is what lets `leg_capacity` skip a leg whose users'
+    bounds cannot exceed its capacity.
+
+    ShipTotal[r,p] = sum_k Ship[r,k,p] in tonnes dispatched.  U[r,p] is the tightest bound the data gives:
+    min(max_volume_t * route and corridor capacity factors, each leg's effective capacity in the period
+    the leg is used, what the origin can send, what the destination can absorb) - see `data._bounds`.
+    """
+    S, spec = f.sets, f.spec
+    act, per = f.col("Active"), f.col("ActivePeriod")
+    keys = sorted(S["ship_cols"])
+    b_act, b_pmax = spec.block("Route_Active"), spec.block("Route_Period_Max")
+    b_pmin, b_link = spec.block("Route_Period_Min"), spec.block("Route_Period_Link")
+    b_max = spec.block("Route_Max_Volume")
+    rows = {"act": [], "pmax": [], "pmin": [], "link": [], "max": []}
+    for key in keys:
+        r, p = key
+        cols, ones = ship_total(f, r, p)
+        bound = d.ship[key].bound
+        if r in act:
+            rows["act"].append((key, cols + [act[r]], ones + [-bound], -INF, 0.0))
+        if key in per:
+            rows["pmax"].append((key, cols + [per[key]], ones + [-bound], -INF, 0.0))
+            rows["pmin"].append((key, cols + [per[key]], ones + [-d.routes[r].min_t], 0.0, INF))
+            if r in act:
+                rows["link"].append((key, [per[key], act[r]], [1.0, -1.0], -INF, 0.0))
+        elif r not in act and len(cols) > 1:
+            rows["max"].append((key, cols, ones, -INF, bound))
+    for blk, name in ((b_act, "act"), (b_pmax, "pmax"), (b_pmin, "pmin"), (b_link, "link"), (b_max, "max")):
+        spec.add_rows(blk, rows[name])
+
+
+def leg_capacity(f, d):
+    """Leg_Capacity[l,q]:  sum_{(r,p): leg l of r is used in q} ShipTotal[r,p] <= capacity_t(l) * f(leg l, q)   [t]
+
+    Indexed over (leg, period) pairs where the leg has a finite capacity and the routes using it could
+    exceed it.  The period q in which route r's leg k is used for a shipment dispatched in p is
+    p + floor(days before leg k / period days) (calendar walk, wrapping in a cyclic horizon): that is the
+    shared leg capacity with the leg's period offset along each route.
+    """
+    S = f.sets
+    blk = f.spec.block("Leg_Capacity")
+    ship_cols, ship = S["ship_cols"], d.ship
+    rows = []
+    for key in sorted(d.leg_cap):
+        cap = d.leg_cap[key]
+        users = [rp for rp in d.leg_periods.get(key, ()) if rp in ship_cols]
+        if not users or sum(ship[rp].bound for rp in users) <= cap + 1e-9:
+            continue
+        cols = [j for rp in users for j in ship_cols[rp]]
+        rows.append((key, cols, [1.0] * len(cols), -INF, cap))
+    f.spec.add_rows(blk, rows)
+
+
+def node_balance(f, d):
+    """Node_Balance[n,k,p]  (tonnes of tag k at node n in period p):
+
+      Stock[n,k,p-1] + Supply[n,k,p] + sum yield_s * Process[s=n, k_in, k, p] + sum_{r into n} Ship[r,k',p-lag_r]
+        = Stock[n,k,p] + sum_{r out of n} Ship[r,k,p] + sum Process[s=n, k, k_out, p] + sum_e Deliver[n,c,e,p,k]
+
+    Indexed over every (node, tag, period) with at least one term.  k' is the tag that arrives as k (the
+    same tag, plus the route's transit countries where a transit_country policy tracks them); lag_r is the
+    route's transit lead time
+    in periods (arrival period = dispatch + floor(total days / period days)).  Stock terms exist only where a
+    storage row allows stock.  Cyclic horizon: Stock[n,k,p-1] of the first period is the last period's
+    stock and shipments in transit wrap around; open horizon: it is the initial stock (Initial[n,k], which
+    sums to initial_t) and shipments that would arrive after the last period are not made.
+    """
+    cols_of, coefs_of = defaultdict(list), defaultdict(list)  # (n, k, p) -> columns, coefficients
+    for key, j in f.col("Supply").items():
+        cols_of[key].append(j)
+        coefs_of[key].append(1.0)
+    for (s, ki, ko, p), j in f.col("Process").items():
+        cols_of[(s, ko, p)].append(j)
+        coefs_of[(s, ko, p)].append(d.sites[s]["yield"])
+        cols_of[(s, ki, p)].append(j)
+        coefs_of[(s, ki, p)].append(-1.0)
+    routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
+    for (r, k, p), j in f.col("Ship").items():
+        route = routes[r]
+        out, into = (route.origin, k, p), (route.destination, arrive_tag[(r, k)], ship[(r, p)].arrive)
+        cols_of[out].append(j)
+        coefs_of[out].append(-1.0)
+        cols_of[into].append(j)
+        coefs_of[into].append(1.0)
+    for (mk, c, e, p, k), j in f.col("Deliver").items():
+        cols_of[(mk, k, p)].append(j)
+        coefs_of[(mk, k, p)].append(-1.0)
+    stock, initial = f.col("Stock"), f.col("Initial")
+    for (n, k, p), j in stock.items():
+        key = (n, k, p)
+        cols_of[key].append(j)
+        coefs_of[key].append(-1.0)
+        before = d.cal.prev(p)
+        if before is not None:
+            cols_of[key].append(stock[(n, k, before)])
+            coefs_of[key].append(1.0)
+        elif (n, k) in initial:
+            cols_of[key].append(initial[(n, k)])
+            coefs_of[key].append(1.0)
+    terms = {key: (cols_of[key], coefs_of[key]) for key in cols_of}
+    blk = f.spec.block("Node_Balance")
+    # a column stands twice in a row only when one cyclic period is its own predecessor (stock); those rows
+    # go through the checking add_row (sites always turn one commodity into another: validated)
+    twice = set(stock) if len(d.periods) == 1 else set()
+    for key in sorted(twice & terms.keys()):
+        f.spec.add_row(blk, key, terms[key][0], terms[key][1], lo=0.0, hi=0.0)
+    f.spec.add_rows(blk, [(key, terms[key][0], terms[key][1], 0.0, 0.0) for key in sorted(terms) if key not in twice])
+    groups = defaultdict(list)
+    for (n, k), j in initial.items():
+        groups[(n, untag(k)[0])].append(j)
+    blk = f.spec.block("Initial_Stock")
+    for key in sorted(groups):
+        init = d.storage[key][2]
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), lo=init, hi=init)
+
+
+def storage_limits(f, d):
+    """Storage_Capacity[n,c,p]:  sum_k Stock[n,k,p] <= capacity_t(n,c)      [t, end of period]
+
+    Indexed over storage rows with a finite capacity whose stock is split over several tags (with one tag
+    the bound sits on the variable).
+    """
+    groups = defaultdict(list)
+    for (n, k, p), j in f.col("Stock").items():
+        groups[(n, untag(k)[0], p)].append(j)
+    blk = f.spec.block("Storage_Capacity")
+    for key in sorted(key for key, js in groups.items() if len(js) > 1 and d.storage[key[:2]][0] < INF):
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.storage[key[:2]][0])
+
+
+def demand_limits(f, d):
+    """Demand_Limit[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] <= quantity_t      [t]
+    Demand_Must_Meet[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] >= quantity_t   [t]  (must_meet = yes only)
+    Shortfall[m,c,e,p] = quantity_t - sum_k Deliver[m,c,e,p,k]  (Expression, penalised in the objective)
+
+    Indexed over demand rows (market, commodity, end use, period); Demand_Limit rows are needed where several
+    tags serve the demand (one tag: the bound sits on the variable).  Demand_Must_Meet is a hard row over
+    the demand rows marked must_meet = yes, also when no tag can reach the market (then it cannot hold and
+    the model is infeasible: the explanation names the demand row).
+    """
+    groups = defaultdict(list)
+    for (mk, c, e, p, k), j in f.col("Deliver").items():
+        groups[(mk, c, e, p)].append(j)
+    blk = f.spec.block("Demand_Limit")
+    for key in sorted(key for key, js in groups.items() if len(js) > 1):
+        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.demand[key][0])
+    blk = f.spec.block("Demand_Must_Meet")
+    for key in sorted(k for k in d.must_meet if k in d.demand and d.demand[k][0] > 0):
+        js = groups.get(key, [])
+        f.spec.add_row(blk, key, js, [1.0] * len(js), lo=d.demand[key][0])
+    for key, (q, _pen, _price) in d.demand.items():
+        js = groups.get(key, [])
+        f.spec.add_expr("Shortfall", key, js, [-1.0] * len(js), q)
+
+

@@ -1,0 +1,196 @@
+"""Tagged commodities: what a tonne must remember so that every licence rule and policy holds exactly.
+
+A licence rule may depend on where a tonne was processed (`controlled_content`: the producing site's
+``tech_origin``) and on the end use it is delivered to (rules with an ``end_use``); a policy may depend on
+the processing country.  Tonnes that rules treat differently must not mix, so flows, stock and
+processing are indexed by a *tag* ``commodity|cc|pc|eu|tc``:
+
+- ``cc``: the producing site's ``tech_origin`` when a `controlled_content` rule names that country for
+  the commodity, else ``-``;
+- ``pc``: the producing site's country when a `processing_country` policy names it, else ``-``;
+- ``eu``: the end use the tonnes are earmarked for, when a rule with that ``end_use`` could match the
+  commodity (or an input of it), else ``*`` (any other end use);
+- ``tc``: the countries named by `transit_country` policies that the tonnes (or the ore they were made
+  from) have crossed in transit anywhere along their chain, ``+``-joined, else ``-``.  When the objective
+  is ``max_dependence`` every transit country is tracked, every site's country is its ``pc``, and ``tc``
+  also holds ``@corridor`` for the corridor that carried the tonnes out of the producing country.  A route adds the
+  countries it transits (a leg in the country, neither end in it); processing keeps its input's ``tc``.
+  So "no tonnes through CN" for a market also excludes oxide refined in Malaysia from ore railed across
+  China: the market's supply then does not depend on the transit country.
+
+Only tags that some rule or policy tells apart are created, so a case without such rules has exactly
+one tag per commodity, and tags are pruned to those that can be reached from a source and can reach a
+use (forward and backward reachability over routes and sites).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from corridor.io.schema import STAR
+
+NONE = "-"
+ANY_USE = "*"
+
+
+def tag(c, cc=NONE, pc=NONE, eu=ANY_USE, tc=NONE) -> str:
+    return f"{c}|{cc}|{pc}|{eu}|{tc}"
+
+
+def untag(k: str):
+    """``(commodity, cc, pc, eu, tc)`` of a tag."""
+    return tuple(k.split("|"))
+
+
+def transited(k: str) -> set:
+    tc = untag(k)[4]
+    return set() if tc == NONE else set(tc.split("+"))
+
+
+def _listed(value, item) -> bool:
+    return value == STAR or value is None or item in value
+
+
+def rule_matches(rule, route, k) -> bool:
+    """Does licence ``rule`` match tonnes of tag ``k`` moving on ``route`` (see the contract's licences)?"""
+    c, cc, _pc, eu, _tc = untag(k)
+    if not _listed(rule["commodity"], c):
+        return False
+    if not _listed(rule["destination_country"], route.d_country):
+        return False
+    if rule["end_use"] != STAR and eu != rule["end_use"]:
+        return False
+    x, kind = rule["country"], rule["applies_to"]
+    if kind == "transit":
+        return x in route.leg_countries and route.o_country != x and route.d_country != x
+    if kind == "export":
+        return route.o_country == x and route.d_country != x
+    return cc == x and route.d_country != x  # controlled_content
+
+
+def rule_could_match_ignoring_use(rule, route, prov) -> bool:
+    """Could ``rule`` match some tonnes of provenance ``prov`` on ``route`` (end use aside)?"""
+    k = tag(route.commodity, prov[0], prov[1], rule["end_use"] if rule["end_use"] != STAR else ANY_USE)
+    return rule_matches(rule, route, k)
+
+
+class Tagging:
+    """Decides the tags of each commodity and which (node, tag) pairs can exist."""
+
+    def __init__(self, data):
+        self.d = data
+        rules = data.rules
+        sites = data.sites
+        cc_countries = defaultdict(set)
+        for r in rules:
+            if r["applies_to"] == "controlled_content":
+                for c in data.commodities:
+                    if _listed(r["commodity"], c):
+                        cc_countries[c].add(r["country"])
+        proc_countries = {p["value"] for p in data.policy_rows if p["measure"] == "processing_country"}
+        self.transit_flags = {p["value"] for p in data.policy_rows if p["measure"] == "transit_country"}
+        self.export_corridor = {}  # route -> '@corridor' token, when dependence is tracked
+        if data.settings.get("objective") == "max_security" and data.settings.get("security_metric") == \
+                "max_dependence":
+            # track every transit country, processing country and export corridor (see docs/security.md)
+            proc_countries = {data.country[s] for s in sites}
+            self.transit_flags = {c for route in data.routes.values() for c in route.transit_countries}
+            made_in = {data.country[r["node"]] for r in data.inputs.tables["supply"]}
+            self.export_corridor = {r: "@" + route.corridor for r, route in data.routes.items()
+                                    if route.o_country in made_in and route.d_country != route.o_country}
+        self.site_prov = {}
+        provs = defaultdict(lambda: {(NONE, NONE)})
+        for s, rec in sites.items():
+            c = rec["output_commodity"]
+            cc = rec["tech_origin"] if rec["tech_origin"] in cc_countries[c] else NONE
+            pc = data.country[s] if data.country[s] in proc_countries else NONE
+            self.site_prov[s] = (cc, pc)
+            provs[c].add((cc, pc))
+        self.use_labels = sorted({r["end_use"] for r in rules if r["end_use"] != STAR})
+        tagged = set()
+        for r in rules:
+            if r["end_use"] == STAR:
+                continue
+            for route in data.routes.values():
+                if any(rule_could_match_ignoring_use(r, route, pv) for pv in provs[route.commodity]):
+                    tagged.add(route.commodity)
+        changed = True
+        while changed:  # an earmarked input keeps its end use through processing
+            changed = False
+            for rec in sites.values():
+                if rec["input_commodity"] in tagged and rec["output_commodity"] not in tagged:
+                    tagged.add(rec["output_commodity"])
+                    changed = True
+        self.use_tagged = tagged
+        self.provs = provs
+
+    def uses(self, c):
+        return self.use_labels + [ANY_USE] if c in self.use_tagged else [ANY_USE]
+
+    def source_tags(self, c):
+        """Tags of tonnes that enter at a supply point or as initial stock (no processing history)."""
+        return [tag(c, NONE, NONE, eu) for eu in self.uses(c)]
+
+    def site_outputs(self, s, k_in):
+        rec = self.d.sites[s]
+        c_in, c_out = rec["input_commodity"], rec["output_commodity"]
+        cc, pc = self.site_prov[s]
+        _c, _cc, _pc, eu_in, tc = untag(k_in)
+        if c_in in self.use_tagged:
+            return [tag(c_out, cc, pc, eu_in, tc)]
+        return [tag(c_out, cc, pc, eu, tc) for eu in self.uses(c_out)]
+
+    def arrival_tag(self, route, k):
+        """The tag of tonnes of tag ``k`` when they arrive at the end of ``route`` (adds transit flags)."""
+        add = route.transit_countries & self.transit_flags if self.transit_flags else set()
+        if self.export_corridor and route.id in self.export_corridor:
+            add = add | {self.export_corridor[route.id]}
+        if not add:
+            return k
+        c, cc, pc, eu, _tc = untag(k)
+        return tag(c, cc, pc, eu, "+".join(sorted(transited(k) | add)))
+
+    def demand_class(self, c, end_use):
+        if c in self.use_tagged and end_use in self.use_labels:
+            return end_use
+        return ANY_USE
+
+    def reachability(self, allowed, sources, site_nodes, demand_uses):
+        """Forward/backward closure.
+
+        ``allowed(r, k)``: may tags ``k`` move on route r; ``sources``: (node, tag) pairs that enter by supply or
+        initial stock; ``site_nodes``: site -> input commodity; ``demand_uses``: (node, commodity) -> set of
+        end-use classes demanded there.  Returns (reached, useful) sets of (node, tag).
+        """
+        d = self.d
+        reached = set(sources)
+        out_routes = defaultdict(list)
+        for r, route in d.routes.items():
+            out_routes[route.origin].append(r)
+        preds = defaultdict(list)  # (node, tag) -> the (node, tag) pairs it was reached from
+        frontier = list(reached)
+        while frontier:
+            n, k = frontier.pop()
+            new = []
+            for r in out_routes[n]:
+                if allowed(r, k):
+                    new.append((d.routes[r].destination, self.arrival_tag(d.routes[r], k)))
+            if n in site_nodes and untag(k)[0] == site_nodes[n]:
+                new.extend((n, k2) for k2 in self.site_outputs(n, k))
+            for item in new:
+                preds[item].append((n, k))
+                if item not in reached:
+                    reached.add(item)
+                    frontier.append(item)
+        useful = set()
+        for (n, k) in reached:
+            c, _, _, eu, _ = untag(k)
+            if eu in demand_uses.get((n, c), ()):
+                useful.add((n, k))
+        frontier = list(useful)
+        while frontier:
+            item = frontier.pop()
+            for p in preds.get(item, ()):
+                if p not in useful:
+                    useful.add(p)
+                    frontier.append(p)
+        return reached, useful

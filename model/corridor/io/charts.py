@@ -1,0 +1,101 @@
+"""Native spreadsheet charts (openpyxl) that corridor's workbooks share: titled data blocks, stacked
+column charts, scatter charts with lines, money axes in millions, and the solution's chart of tonnes by
+corridor per period.  Excel and LibreOffice draw them from the cells, so they stay live when a planner
+edits the data."""
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.styles import Font
+
+from corridor.io.files import as_text, cell_value, is_number
+
+
+def corridor_periods_chart(wb, df) -> None:
+    """Native stacked column chart of the ``corridor_periods`` sheet (tonnes dispatched by corridor per
+    period), placed on the summary sheet."""
+    ws = wb["corridor_periods"]
+    n_rows, n_cols = len(df) + 1, len(df.columns)
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+    chart.title = "Tonnes dispatched by corridor per period"
+    chart.y_axis.title, chart.x_axis.title = "tonnes", "period"
+    data = Reference(ws, min_col=2, max_col=n_cols, min_row=1, max_row=n_rows)
+    cats = Reference(ws, min_col=1, min_row=2, max_row=n_rows)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.height, chart.width = 9, 18
+    target = wb["summary"] if "summary" in wb.sheetnames else ws
+    target.add_chart(chart, "D2")
+
+
+def write_block(ws, row, title, header, rows, fmt=None, first_formatted=2):
+    """Write a titled data block at ``row`` (title, header, rows; number format ``fmt`` on the columns from
+    ``first_formatted`` on); return the next free row (one blank row after) and ``(header row, first data
+    row, last data row, number of columns)``."""
+
+    title_cell = ws.cell(row=row, column=1, value=title)
+    title_cell.font = Font(bold=True)
+    as_text(title_cell)
+    for j, title_cell in enumerate(header, start=1):
+        cell = ws.cell(row=row + 1, column=j, value=title_cell)
+        cell.font = Font(bold=True)
+        as_text(cell)
+    for i, values in enumerate(rows, start=row + 2):
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(row=i, column=j, value=cell_value(value))
+            as_text(cell)
+            if fmt and j >= first_formatted and is_number(cell.value):
+                cell.number_format = fmt
+    return row + len(rows) + 3, (row + 1, row + 2, row + 1 + len(rows), len(header))
+
+
+def column_chart(ws, title, block, grouping, y_title):
+    """A stacked (``stacked`` / ``percentStacked``) column chart of a block on ``ws`` (`write_block`): one
+    series per value column, the first column as categories."""
+
+    header_row, first, last, n_cols = block
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", grouping, 100
+    chart.title, chart.y_axis.title = title, y_title
+    chart.add_data(Reference(ws, min_col=2, max_col=n_cols, min_row=header_row, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    if grouping == "percentStacked":
+        chart.y_axis.number_format = "0%"
+    show_axes(chart)
+    chart.height, chart.width = 10, 20
+    return chart
+
+
+def scatter_chart(ws, title, block, x_title, y_title):
+    """A scatter chart with straight lines and markers of a block on ``ws``: column 2 of the block is x,
+    each later column a series."""
+
+    header_row, first, last, n_cols = block
+    chart = ScatterChart()
+    chart.title, chart.scatterStyle = title, "lineMarker"
+    chart.x_axis.title, chart.y_axis.title = x_title, y_title
+    xs = Reference(ws, min_col=2, min_row=first, max_row=last)
+    for j in range(3, n_cols + 1):
+        series = Series(Reference(ws, min_col=j, min_row=header_row, max_row=last), xs, title_from_data=True)
+        series.marker.symbol = "circle"
+        series.smooth = False
+        chart.series.append(series)
+    show_axes(chart)
+    chart.height, chart.width = 10, 20
+    return chart
+
+
+def money_axis(chart, largest, currency):
+    """Show a money value axis in millions (``120 M``) when the amounts reach ten million, else as is."""
+    if largest >= 1e7:
+        chart.y_axis.number_format = '#,##0,," M"'
+        chart.y_axis.title = f"{currency} (millions)"
+    else:
+        chart.y_axis.number_format = "#,##0"
+
+
+def show_axes(chart):
+    """Keep both axes visible (openpyxl 3.1 marks them deleted by default, which Excel honours)."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False

@@ -1,0 +1,78 @@
+"""Write the solution workbook: one formatted sheet per table, a native chart, written atomically
+(`files.atomic_save`); the input workbook is never the target; user text is written as text."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from corridor.io.charts import corridor_periods_chart
+from corridor.io.files import (
+    OutputError,
+    as_text,
+    atomic_save,
+    plain,
+    safe_sheet_title,
+    same_file,
+)
+
+SHEET_ORDER = ("summary", "costs", "security", "scenarios", "route_flows", "leg_use", "processing", "deliveries",
+               "inventory", "licences", "corridor_shares", "corridor_periods", "decisions")
+
+_FORMATS = (  # column-name test -> number format
+    (lambda c: c in ("share", "utilisation"), "0.0%"),
+    (lambda c: c.endswith("cost") or c in ("amount", "revenue", "objective", "best_bound") or c.startswith("cost_"),
+     "#,##0"),
+    (lambda c: c.endswith("_t") or c == "tonnes", "#,##0.0"),
+)
+
+
+def write_solution(tables: dict, path, input_path=None) -> Path:
+    """Write ``tables`` (sheet -> DataFrame) to ``path`` atomically; refuse to overwrite the input."""
+    path = Path(path)
+    if input_path is not None and same_file(input_path, path):
+        raise OutputError(f"refusing to write the solution over the input workbook {path}")
+    return atomic_save(solution_workbook(tables), path)
+
+
+def solution_workbook(tables: dict) -> Workbook:
+    """The solution workbook of ``tables`` (sheet -> DataFrame), in `SHEET_ORDER`: bold frozen headers, number
+    formats by column name, widths, filters, and the corridor chart on the summary sheet."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    names = [n for n in SHEET_ORDER if n in tables] + [n for n in tables if n not in SHEET_ORDER]
+    for name in names:
+        df = tables[name]
+        ws = wb.create_sheet(safe_sheet_title(name, wb.sheetnames))
+        cols = list(df.columns)
+        ws.append(cols)
+        for c in ws[1]:
+            c.font, c.fill = bold, fill
+            c.alignment = Alignment(vertical="center")
+        for row in df.itertuples(index=False, name=None):
+            ws.append([plain(v) for v in row])
+        for row in ws.iter_rows():
+            for cell in row:  # user text such as '=...' must stay text, never a formula
+                as_text(cell)
+        ws.freeze_panes = "A2"
+        for j, col in enumerate(cols, start=1):
+            fmt = next((f for test, f in _FORMATS if test(str(col))), None)
+            letter = get_column_letter(j)
+            if fmt and name != "summary":
+                for cell in ws[letter][1:]:
+                    if isinstance(cell.value, (int, float)):
+                        cell.number_format = fmt
+            sample = [str(col)] + [str(plain(v)) for v in df.iloc[:200, j - 1]] if len(df) else [str(col)]
+            ws.column_dimensions[letter].width = min(60, max(10, max(len(s) for s in sample) + 2))
+        if name == "summary":
+            for cell in ws["B"][1:]:
+                if isinstance(cell.value, float):
+                    cell.number_format = "#,##0.00" if abs(cell.value) >= 1 or cell.value == 0 else "0.000000"
+        if cols:
+            ws.auto_filter.ref = ws.dimensions
+    if "corridor_periods" in tables and len(tables["corridor_periods"]):
+        corridor_periods_chart(wb, tables["corridor_periods"])
+    return wb

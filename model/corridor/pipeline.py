@@ -1,0 +1,165 @@
+"""The whole path the CLI runs: read -> validate -> build -> solve -> extract/write, timed per stage."""
+from __future__ import annotations
+
+from corridor.perf import StageClock
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corridor.diagnose.explain import explain_infeasible
+from corridor.diagnose.numerics import numeric_warnings
+from corridor.formulation.build import formulate
+from corridor.io.files import OutputError, output_lock, same_file
+from corridor.io.issues import Issue
+from corridor.io.reader import read_workbook
+from corridor.io.validate import validate
+from corridor.io.writer import write_solution
+from corridor.results.extract import cost_breakdown, extract
+from corridor.results.metrics import corridor_n1, security_tables
+from corridor.solve.dispatch import solve
+from corridor.solve.pyomo import build_model
+from corridor.solve.secure import solve_secure
+
+CASES = Path(__file__).resolve().parent / "cases"  # the embedded cases, package data
+DEFAULT_INPUT = CASES / "kazakhstan_rare_earths.xlsx"  # the default case (a copy of inputs/ in the repository)
+
+
+def output_dir() -> Path:
+    """Where outputs go when no path is given: ``outputs/`` under the current folder (where the user is,
+    never inside the installed package)."""
+    return Path.cwd() / "outputs"
+
+
+def default_output(input_path) -> Path:
+    return output_dir() / f"{Path(input_path).stem}-solution.xlsx"
+
+
+@dataclass
+class RunReport:
+    input_path: Path
+    output_path: Path | None
+    result: object = None
+    costs: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
+    security: dict = field(default_factory=dict)
+    explanation: object = None  # explain.Explanation when no plan satisfies the hard constraints
+
+
+
+def run(input_path=None, output_path=None, write=True, tee=False, via="direct", security=True) -> RunReport:
+    """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
+
+    Writing over the input is refused before anything is read; once the input is valid the output is
+    locked (`writer.output_lock`), so a second run on the same output is refused until this one ends.
+    See `_run` for the stages and the arguments.
+    """
+
+
+    input_path = Path(input_path) if input_path else DEFAULT_INPUT
+    output_path = Path(output_path) if output_path else default_output(input_path)
+    if write and same_file(input_path, output_path):
+        raise OutputError(f"refusing to write the solution over the input workbook {output_path}")
+    with contextlib.ExitStack() as stack:
+        def lock():
+            if write:
+                stack.enter_context(output_lock(output_path))
+        return _run(input_path, output_path, write, tee, via, security, lock)
+
+
+def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
+    """Solve ``input_path`` and write the solution workbook to ``output_path`` (``lock()`` is called once the
+    input is valid, before anything is built).
+
+    ``via``: ``direct`` hands the formulation to HiGHS in one call (fast); ``pyomo`` builds the Pyomo
+    ConcreteModel and solves it through Pyomo's persistent HiGHS interface (``max_security`` always solves
+    on the direct path).  ``security``: add the `security` and `scenarios` sheets (metrics and corridor
+    N-1 re-solves) unless the workbook's ``security_report`` is ``no``.  Raises `InputError` (nothing
+    written) when the input is invalid.  The report carries the solver's result; callers decide what an
+    unproven or missing plan means for them.
+    """
+
+    clock = StageClock()
+    with clock.stage("read"):
+        raw = read_workbook(input_path)
+    with clock.stage("validate"):
+        inputs = validate(raw)
+    del raw
+    lock()  # from here on a second run on the same output is refused
+    return solve_inputs(inputs, input_path, output_path, write, tee, via, security, clock)
+
+
+def solve_inputs(inputs, input_path, output_path, write=True, tee=False, via="direct", security=True, clock=None,
+                 solve_spec=None) -> RunReport:
+    """Build, solve, extract and (``write``) write the plan of validated ``inputs`` (the rest of `_run`; a
+    planning study calls it for each scenario's edited inputs).  ``solve_spec(spec, settings)``: solves the
+    formulation's `LinearSpec` instead of the default solver call (a study worker's persistent model); it is
+    used on the direct path for min_cost only."""
+
+    clock = clock or StageClock()
+    settings = inputs.settings
+    secure = settings["objective"] == "max_security"
+    with clock.stage("build"):
+        f = formulate(inputs)  # its disruption scenarios, if any, make a two-stage model
+        target = build_model(f) if via == "pyomo" and not secure else f
+        plan_view(f).d.warnings.extend(numeric_warnings(f))  # reported, and on the summary sheet
+    stats = f.spec.stats()
+    info = {}
+    with clock.stage("solve"):
+        if secure:
+            result, info = solve_secure(f, settings, tee=tee)
+            stats = f.spec.stats()
+        elif solve_spec is not None and target is f:
+            result = solve_spec(f.spec, settings)
+        else:
+            result = solve(target, settings, tee=tee)
+    if "handover_s" in result.stats:  # report the hand-over as its own stage, before the solve
+        solve_s = clock.seconds.pop("solve")
+        clock.seconds["handover"] = result.stats["handover_s"]
+        clock.seconds["solve"] = solve_s - result.stats["handover_s"]
+    solver_warnings = [Issue("settings", None, "threads", w, "warning") for w in dict.fromkeys(result.warnings)]
+    warnings = list(inputs.warnings) + [w for v in f.views.values() for w in v.d.warnings] + solver_warnings
+    report = RunReport(input_path, output_path if write and result.has_plan else None, result,
+                       stats=stats, warnings=list(dict.fromkeys(warnings)))
+    report.security = info
+    if result.status == "infeasible" and not (secure and info.get("min_cost") is not None):
+        # which input rows conflict (max_security: a budget below the min cost says so itself)
+        with clock.stage("explain"):
+            report.explanation = explain_infeasible(f, settings)
+    report.costs = cost_breakdown(f, result.x) if result.has_plan else {}
+    if result.has_plan:
+        with clock.stage("extract"):
+            view = plan_view(f)
+            extra = summary_rows(f, settings, info, view)
+            report.tables = extract(view, result, dict(clock.seconds), stats, report.costs, extra)
+            if security and settings.get("security_report") == "yes":
+                n1 = corridor_n1(f, result.x, settings)
+                report.tables.update(security_tables(f, result.x, settings, n1))
+        if write:
+            with clock.stage("write"):
+                write_solution(report.tables, output_path, input_path=input_path)
+    report.seconds = clock.seconds
+    return report
+
+
+def plan_view(f):
+    """The scenario the plan sheets show: the base (no disruption) if it has any probability, else the most
+    probable scenario."""
+    if "base" in f.views:
+        return f.views["base"]
+    return max(f.views.values(), key=lambda v: v.probability)
+
+
+def summary_rows(f, settings, info, view) -> list:
+    rows = [("objective_kind", settings["objective"]),
+            ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]
+    if settings["objective"] == "max_security":
+        rows += [("security_metric", info.get("security_metric")), ("security_metric_value", info.get("metric_value")),
+                 ("cost_budget", info.get("cost_budget")), ("min_cost_optimum", info.get("min_cost"))]
+    if f.scenario_mode:
+        rows += [("objective_note", "expected cost over the scenarios (plan sheets: one scenario, cost sheet: "
+                                    "expected values)")]
+    return rows

@@ -1,0 +1,179 @@
+"""HiGHS's process-wide state, owned in one place: its thread pools, its banner, and how a solve is run.
+
+Thread pools.  HiGHS keeps one task scheduler per calling thread.  The first solve on a thread starts it
+with that solve's ``threads`` option and keeps it for the life of the thread; since highspy 1.16 a later
+solve on the same thread that asks for another count fails (``kError``, model status "Not Set").  Every
+corridor solve therefore runs on a fresh thread of its own (`run`): its scheduler starts with the solve's
+own ``threads`` and is shut down when the solve ends.  Any sequence of solves in one process, with
+``threads`` blank, 1, 2 or more, on any path (direct, persistent re-solve, security steps, pareto, study
+workers, bench), gets the pool it asked for and the same answer it would get alone.  A Pyomo solve is run
+the same way (`on_fresh_thread`): on its own, Pyomo's HiGHS interface fails as soon as the count changes.
+
+A count that cannot be honoured is said, never failed: more threads than the cores this process may use
+(`available_cores`) are clipped to that number, with a warning (`thread_option`) that the run reports and
+writes on its summary sheet.
+
+Banner.  HiGHS prints its version banner to the C-level stdout when the first instance of a process is
+made.  `new_highs` makes every instance; the first one's banner is captured and sent to the ``corridor.highs``
+logger (debug), so that commands print only what they mean to print.
+
+Interrupts.  `run` waits for the solve in the calling thread; Ctrl-C there asks HiGHS to stop (its
+interrupt callback, where highspy has one), waits until it has, and raises `KeyboardInterrupt`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import threading
+
+import highspy
+
+log = logging.getLogger("corridor.highs")
+
+_LOCK = threading.Lock()
+_BANNER_DONE = False
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it, else the CPU count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def thread_option(requested) -> tuple[int, str]:
+    """The ``threads`` option to give HiGHS for a solve that asks for ``requested`` threads, and a warning
+    ("" when none): blank, None or 0 is HiGHS's own default (0); more than `available_cores` is clipped."""
+    if requested in (None, "", 0):
+        return 0, ""
+    n = int(requested)
+    cores = available_cores()
+    if n > cores:
+        return cores, (f"threads = {n} is more than the {cores} core{'s' if cores != 1 else ''} this process may "
+                       f"use; the solver ran with {cores}")
+    return n, ""
+
+
+def new_highs() -> highspy.Highs:
+    """A new ``highspy.Highs`` with its output off.  The version banner that HiGHS prints when a process makes
+    its first instance is captured and logged (debug) instead of reaching the terminal."""
+    global _BANNER_DONE
+    if _BANNER_DONE:
+        h = highspy.Highs()
+    else:
+        with _LOCK:
+            if _BANNER_DONE:
+                h = highspy.Highs()
+            else:
+                h, text = _capturing_stdout(highspy.Highs)
+                _BANNER_DONE = True
+                for line in text.splitlines():
+                    if line.strip():
+                        log.debug("%s", line)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _capturing_stdout(make):
+    """``(make(), what it wrote to the C-level stdout)``; stdout is left as it was, whatever happens."""
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+        saved = os.dup(fd)
+    except (OSError, ValueError, AttributeError):  # no real stdout (embedded, redirected to an object)
+        return make(), ""
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        try:
+            sys.__stdout__.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+        os.dup2(tmp.fileno(), fd)
+        try:
+            obj = make()
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read().decode("utf-8", "replace")
+    return obj, text
+
+
+def configure(h: highspy.Highs, settings: dict | None, tee: bool = False) -> list:
+    """Set the run options of ``settings`` on ``h`` (time limit, relative gap, threads; log to the terminal
+    with ``tee``); return the warnings about settings that could not be honoured."""
+    settings = settings or {}
+    h.setOptionValue("output_flag", bool(tee))
+    if settings.get("time_limit_s"):
+        h.setOptionValue("time_limit", float(settings["time_limit_s"]))
+    if settings.get("mip_rel_gap") is not None:
+        h.setOptionValue("mip_rel_gap", float(settings["mip_rel_gap"]))
+    threads, warning = thread_option(settings.get("threads"))
+    h.setOptionValue("threads", threads)
+    return [warning] if warning else []
+
+
+def run(h: highspy.Highs) -> highspy.HighsStatus:
+    """Run ``h`` on a fresh thread (see the module docstring) and return HiGHS's status.  Ctrl-C while waiting
+    cancels the solve (it stops at HiGHS's next check) and raises `KeyboardInterrupt` once it has stopped."""
+    interruptible = _enable_interrupt(h)
+    try:
+        return on_fresh_thread(h.run, cancel=h.cancelSolve if interruptible else None)
+    finally:
+        if interruptible:
+            _disable_interrupt(h)
+
+
+def on_fresh_thread(fn, cancel=None):
+    """``fn()`` run on a new thread whose HiGHS scheduler ends with it (so it starts with the ``threads`` its
+    own solve asks for); the calling thread waits.  An exception of ``fn`` is raised here.  Ctrl-C while
+    waiting calls ``cancel()`` (when given), waits for ``fn`` to return and raises `KeyboardInterrupt`."""
+    box: dict = {}
+    done = threading.Event()
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            box["error"] = exc
+        finally:
+            reset = getattr(highspy.Highs, "resetThreadScheduler", None)
+            if reset is not None:
+                reset(False)  # this thread's pool ends with it
+            done.set()
+
+    worker = threading.Thread(target=target, name="corridor-highs", daemon=True)
+    worker.start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        if cancel is not None:
+            cancel()
+        done.wait()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _enable_interrupt(h) -> bool:
+    """Let `highspy.Highs.cancelSolve` stop a running solve (highspy 1.8 and later); False where it cannot."""
+    if not hasattr(type(h), "HandleUserInterrupt"):
+        return False
+    try:
+        h.HandleUserInterrupt = True
+        return True
+    except Exception:  # noqa: BLE001 - an older or different highspy: no interrupt, the solve still runs
+        return False
+
+
+def _disable_interrupt(h) -> None:
+    try:
+        h.HandleUserInterrupt = False
+    except Exception:  # noqa: BLE001
+        pass
+
+
+__all__ = ["available_cores", "configure", "new_highs", "on_fresh_thread", "run", "thread_option"]

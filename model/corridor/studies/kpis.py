@@ -1,0 +1,188 @@
+"""The figures of one solved run that a planning study compares (`model.comparison`).
+
+`kpis(report, inputs)` turns a `model.pipeline.RunReport` into a list of `model.study_result.Kpi`, in
+groups whose order and names stay stable across runs (the comparison workbook lines them up by
+``(group, name)``):
+
+- ``cost``: ``total`` (the objective: expected cost over the disruption scenarios), then every cost line
+  of ``report.costs`` in its order (currency);
+- ``delivered`` / ``shortfall``: tonnes per market and ``total`` (the plan sheets' scenario), and
+  ``shortfall_share`` ``total`` (shortfall / demand);
+- ``corridor`` / ``corridor_share``: tonnes per ``"<commodity>: <corridor>"`` over the horizon and its
+  share of that commodity's route tonnes (every corridor a route of the inputs offers, 0 when unused);
+- ``site``: input tonnes processed per site; ``site_open``: ``yes``/``no`` per candidate site;
+- ``licence``: periods held per licence and ``"<licence> applications"``;
+- ``security``: the system-level rows of the ``security`` sheet (expected shortfall, worst case, CVaR,
+  largest dependence, corridor N-1), when the security report ran.
+
+The ``run`` group (status, gap, solve seconds) is the caller's.  Every value is a plain Python float or
+str (picklable, no numpy scalars), or None.
+"""
+from __future__ import annotations
+
+import math
+
+from corridor.formulation.calendar import Calendar
+from corridor.studies.result import Kpi
+
+
+def horizon_days(inputs) -> float:
+    """Length of the planning horizon in days: the sum of the ``days`` of the ``periods`` sheet."""
+    return Calendar(inputs.tables.get("periods", ()), True).total_days
+
+
+def kpis(report, inputs) -> list:
+    """The comparison figures (`Kpi` list) of one solved run; an empty list when the run has no plan.
+
+    ``report``: a `model.pipeline.RunReport`; ``inputs``: the run's `model.validate.Inputs` (for the
+    currency and the corridors, sites and licences the inputs offer, so unused ones show as 0).
+    """
+    result = report.result
+    if result is None or not getattr(result, "has_plan", False):
+        return []
+    currency = str(inputs.settings.get("currency") or "USD")
+    tables = report.tables or {}
+    out = cost_kpis(result.objective, report.costs, currency)
+    out += delivery_kpis(tables.get("deliveries"))
+    out += corridor_kpis(tables.get("route_flows"), inputs)
+    out += site_kpis(tables.get("processing"), tables.get("decisions"))
+    out += licence_kpis(tables.get("licences"))
+    out += security_kpis(tables.get("security"), currency)
+    return out
+
+
+def cost_kpis(objective, costs, currency) -> list:
+    """``cost`` group: ``total`` (the objective) then each cost line of ``costs`` in its order."""
+    out = [Kpi("cost", "total", currency, _number(objective))]
+    out += [Kpi("cost", str(line), currency, _number(amount)) for line, amount in (costs or {}).items()]
+    return out
+
+
+def delivery_kpis(deliveries) -> list:
+    """``delivered`` and ``shortfall`` tonnes per market (and ``total``), and ``shortfall_share`` ``total``."""
+    if deliveries is None or not len(deliveries):
+        return []
+    delivered, shortfall, demand = {}, {}, 0.0
+    for market, got, short, wanted in zip(deliveries["market"], deliveries["delivered_t"],
+                                          deliveries["shortfall_t"], deliveries["demand_t"]):
+        market = str(market)
+        delivered[market] = delivered.get(market, 0.0) + (_number(got) or 0.0)
+        shortfall[market] = shortfall.get(market, 0.0) + (_number(short) or 0.0)
+        demand += _number(wanted) or 0.0
+    out = [Kpi("delivered", m, "t", v) for m, v in delivered.items()]
+    out.append(Kpi("delivered", "total", "t", float(sum(delivered.values()))))
+    out += [Kpi("shortfall", m, "t", v) for m, v in shortfall.items()]
+    total_short = float(sum(shortfall.values()))
+    out.append(Kpi("shortfall", "total", "t", total_short))
+    out.append(Kpi("shortfall_share", "total", "share", total_short / demand if demand > 0 else None))
+    return out
+
+
+def corridor_kpis(route_flows, inputs=None) -> list:
+    """``corridor`` tonnes and ``corridor_share`` per ``"<commodity>: <corridor>"``.
+
+    The corridors are those of the inputs' routes (per commodity, in sheet order; 0 t when unused) plus
+    any other the route flows show.  A share is of its commodity's total route tonnes (None when the
+    commodity moved nothing).
+    """
+    tonnes = {}  # (commodity, corridor) -> t, in first-seen order
+    for route in (inputs.tables.get("routes", ()) if inputs is not None else ()):
+        if route.get("commodity") is not None and route.get("corridor") is not None:
+            tonnes.setdefault((str(route["commodity"]), str(route["corridor"])), 0.0)
+    if route_flows is not None and len(route_flows):
+        for commodity, corridor, t in zip(route_flows["commodity"], route_flows["corridor"], route_flows["tonnes"]):
+            key = (str(commodity), str(corridor))
+            tonnes[key] = tonnes.get(key, 0.0) + (_number(t) or 0.0)
+    by_commodity = {}
+    for (commodity, _corridor), t in tonnes.items():
+        by_commodity[commodity] = by_commodity.get(commodity, 0.0) + t
+    out = [Kpi("corridor", corridor_name(c, k), "t", float(t)) for (c, k), t in tonnes.items()]
+    for (commodity, corridor), t in tonnes.items():
+        total = by_commodity[commodity]
+        out.append(Kpi("corridor_share", corridor_name(commodity, corridor), "share",
+                       float(t / total) if total > 0 else None))
+    return out
+
+
+def corridor_name(commodity, corridor) -> str:
+    """The KPI name of one corridor of one commodity: ``"<commodity>: <corridor>"``."""
+    return f"{commodity}: {corridor}"
+
+
+def site_kpis(processing, decisions=None) -> list:
+    """``site`` input tonnes processed per site, and ``site_open`` (``yes``/``no``) per candidate site.
+
+    A candidate is open when any of its ``processing`` rows says ``open = yes``; without a processing
+    table the ``decisions`` sheet's ``site opened`` / ``site not opened`` rows decide.
+    """
+    out, opened = [], {}
+    if processing is not None and len(processing):
+        processed = {}
+        for site, status, is_open, t in zip(processing["site"], processing["status"], processing["open"],
+                                            processing["input_t"]):
+            site = str(site)
+            processed[site] = processed.get(site, 0.0) + (_number(t) or 0.0)
+            if str(status) == "candidate":
+                opened[site] = opened.get(site, False) or str(is_open).strip().lower() == "yes"
+        out += [Kpi("site", s, "t", float(t)) for s, t in processed.items()]
+    elif decisions is not None and len(decisions):
+        for decision, site in zip(decisions["decision"], decisions["id"]):
+            if str(decision) in ("site opened", "site not opened"):
+                opened[str(site)] = str(decision) == "site opened"
+    out += [Kpi("site_open", s, "yes/no", "yes" if is_open else "no") for s, is_open in opened.items()]
+    return out
+
+
+def licence_kpis(licences) -> list:
+    """``licence``: periods held per licence, then ``"<licence> applications"`` (applications made)."""
+    if licences is None or not len(licences):
+        return []
+    held, applied = {}, {}
+    for licence, n_applied, n_held in zip(licences["licence"], licences["applied"], licences["held"]):
+        licence = str(licence)
+        held[licence] = held.get(licence, 0.0) + (1.0 if (_number(n_held) or 0.0) > 0 else 0.0)
+        applied[licence] = applied.get(licence, 0.0) + (_number(n_applied) or 0.0)
+    out = []
+    for licence, periods in held.items():
+        out.append(Kpi("licence", licence, "periods", periods))
+        out.append(Kpi("licence", f"{licence} applications", "applications", applied[licence]))
+    return out
+
+
+def security_kpis(security, currency="USD") -> list:
+    """``security``: the system-level rows (market ``*``) of the ``security`` sheet, named by their metric
+    (a ``currency`` unit becomes the currency); nothing when the security report did not run."""
+    if security is None or not len(security):
+        return []
+    out, seen = [], set()
+    for scope, market, metric, value, unit in zip(security["scope"], security["market"], security["metric"],
+                                                  security["value"], security["unit"]):
+        if str(market) != "*":
+            continue
+        name = str(metric)
+        if name in seen:  # the same metric at two system-level scopes: keep both, readable
+            name = f"{scope}: {metric}"
+        seen.add(name)
+        unit = currency if str(unit) == "currency" else ("" if unit is None else str(unit))
+        number = _number(value)
+        out.append(Kpi("security", name, unit, number if number is not None else _text(value)))
+    return out
+
+
+def _number(value):
+    """A plain Python float from a cell value (numpy scalars included); None for blanks, NaN, infinities
+    and text."""
+    if value is None or isinstance(value, (str, bytes, bool)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _text(value):
+    """A plain str for a non-numeric cell value (None stays None)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
