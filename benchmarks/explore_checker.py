@@ -25,7 +25,9 @@ def explore(job) -> tuple[int, int, str]:
     """(seed, examples run, "" or the failure) of one worker's share of the exploration."""
     seed, examples = job
     sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-    from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
+
     from property_books import check_one, workbooks
 
     count = [0]
@@ -46,6 +48,7 @@ def explore(job) -> tuple[int, int, str]:
 
 
 def main(argv=None) -> int:
+    """Run the exploration (see the module docstring); 1 when any worker found a failing workbook."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--examples", type=int, default=2000, help="examples in all (default 2000)")
     ap.add_argument("--seed", type=int, default=None, help="first worker's seed (default: from the clock)")

@@ -192,8 +192,8 @@ def main(argv=None):
     except (RuntimeError, ValueError) as exc:
         ap.error(str(exc))
     from corridor.bench.generator import generate_inputs
-    from corridor.pipeline import DEFAULT_INPUT
     from corridor.io.validate import read_inputs
+    from corridor.pipeline import DEFAULT_INPUT
 
     def progress(msg):
         """Progress lines on stderr (the table alone goes to stdout)."""

@@ -3,7 +3,7 @@
 
 Usage:  python inputs/build_kazakhstan_rare_earths.py [OUT.xlsx]
         (default: kazakhstan_rare_earths.xlsx beside this script, and the same bytes as the package's
-        embedded default case, model/cases/kazakhstan_rare_earths.xlsx; a test keeps the two identical)
+        embedded default case, model/corridor/cases/kazakhstan_rare_earths.xlsx; a test keeps the two identical)
 
 Every figure comes from /work/shared/case/kazakhstan-rare-earths.md ("case file: ...") or is an
 assumption ("assumption: ...", with the reason in `note`). Sheets and columns follow the input
@@ -366,11 +366,14 @@ HOLD_ORE, HOLD_REO = 1, 50  # USD/t/period (assumption)
 
 
 # ==============================================================================================
-def per_month(annual):
+def per_month(annual: float) -> int:
+    """A yearly figure as a whole number per month."""
     return int(round(annual / 12.0))
 
 
-def leg_figures(row):
+def leg_figures(row: tuple) -> dict:
+    """One legs-table row (leg, from, to, class, country, km, handling code, dwell, capacity, source) as the
+    legs sheet's record: mode, cost per t from the class's rate per t-km, handling, transit days, sources."""
     leg, a, b, cls, country, km, hcode, dwell, cap, src = row
     mode, rate, speed, rsrc = RATES[cls]
     handling, hsrc = HANDLING[hcode]
@@ -382,7 +385,7 @@ def leg_figures(row):
                 handling_cost_per_t=handling, transit_days=days, capacity_t=cap, source=source, note=note)
 
 
-def build_tables():
+def build_tables() -> dict:
     """Return {sheet: (columns, rows)} with rows as lists in column order."""
     T = {}
     T["settings"] = (["key", "value", "source", "note"], [list(r) for r in SETTINGS])
@@ -446,7 +449,8 @@ def build_tables():
     return T
 
 
-def write(path):
+def write(path) -> None:
+    """Write the workbook to ``path`` with fixed document and zip entry times (byte-for-byte deterministic)."""
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
@@ -479,7 +483,7 @@ def write(path):
 
 
 HERE = Path(__file__).resolve().parent
-EMBEDDED = HERE.parent / "model" / "cases"  # the package data the installed product solves by default
+EMBEDDED = HERE.parent / "model" / "corridor" / "cases"  # the package data the installed product solves by default
 
 if __name__ == "__main__":
     targets = sys.argv[1:] or [HERE / "kazakhstan_rare_earths.xlsx", EMBEDDED / "kazakhstan_rare_earths.xlsx"]

@@ -4,8 +4,8 @@ import struct
 import zipfile
 
 import openpyxl
-from tiny import Net
 
+from builders import Net
 from corridor.io import guard
 
 
@@ -162,9 +162,9 @@ def _limit(name, value):
 
 def ten_times_default(copies=10):
     """The default case's sheets, each holding ``copies`` disjoint copies of its rows (ids suffixed)."""
-    from corridor.pipeline import DEFAULT_INPUT
     from corridor.io.reader import read_workbook
     from corridor.io.schema import SHEET, STAR
+    from corridor.pipeline import DEFAULT_INPUT
     raw = read_workbook(DEFAULT_INPUT)
     targets = {"leg", "route", "site", "supply", "licence"}
     book = {"settings": {r["key"]: r["value"] for r in raw.sheets["settings"]}}

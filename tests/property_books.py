@@ -16,30 +16,9 @@ import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from builders import write_book
 from corridor.check.checker import check, format_report
 from corridor.pipeline import run
-
-
-def write_book(path, sheets):
-    """Write ``{sheet: [row dicts]}`` (settings as ``{key: value}``) to an .xlsx with openpyxl."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        if name == "settings":
-            rows = [{"key": k, "value": v} for k, v in rows.items()]
-        if not rows:
-            continue
-        ws = wb.create_sheet(name)
-        cols = []
-        for r in rows:
-            cols.extend(k for k in r if k not in cols)
-        ws.append(cols)
-        for r in rows:
-            ws.append([r.get(c) for c in cols])
-    wb.save(path)
-    return Path(path)
 
 
 @st.composite

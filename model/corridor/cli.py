@@ -44,6 +44,7 @@ def _money(x):
 
 
 def cmd_solve(args) -> int:
+    """``corridor solve``: validate, build, solve and write the solution workbook; print what was found."""
     from corridor.io.files import OutputError
     from corridor.pipeline import run
 
@@ -114,6 +115,7 @@ def _read_valid(path):
 
 
 def cmd_validate(args) -> int:
+    """``corridor validate``: every input error at once, or the sheets' row counts when the workbook is valid."""
     inputs = _read_valid(args.input)
     if inputs is None:
         return EXIT_INPUT
@@ -125,6 +127,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_template(args) -> int:
+    """``corridor template``: an empty input workbook generated from the schema (dropdowns from ``--from``)."""
     from corridor.io.files import same_file
     from corridor.io.template import write_template
 
@@ -143,6 +146,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_export(args) -> int:
+    """``corridor export``: the model as MPS or LP, with readable names, for any solver."""
     from corridor.formulation.build import formulate
     from corridor.io.files import same_file
     from corridor.pipeline import output_dir
@@ -171,6 +175,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    """``corridor bench``: the benchmark of reference problems and scaled instances."""
     from corridor.bench.reference import default_external
     from corridor.bench.report import write_outputs
     from corridor.bench.runner import SOLVERS, plan_jobs, run_jobs
@@ -213,6 +218,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_pareto(args) -> int:
+    """``corridor pareto``: the cost-security frontier, as a workbook with a native chart and a PNG."""
     from corridor.io.files import OutputError, output_lock
     from corridor.pipeline import output_dir
     from corridor.studies.pareto import frontier, write_pareto
@@ -258,7 +264,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_study(args) -> int:
-    """corridor study / corridor sweep: the base and each scenario solved in worker processes."""
+    """Corridor study / corridor sweep: the base and each scenario solved in worker processes."""
     from corridor.io.files import OutputError
     from corridor.studies.runner import run_study
 
@@ -312,8 +318,23 @@ def _study_options(parser):
 
 
 def cmd_docs(args) -> int:
+    """Print or write the input reference (from the schema), or refresh the family table of a formulation
+    document (``--formulation``, from the family registry) in place."""
     from corridor.io.template import inputs_markdown
 
+    if args.formulation:
+        from corridor.formulation.families import DOCS_END, DOCS_START, families_markdown
+
+        path = Path(args.formulation)
+        text = path.read_text()
+        if DOCS_START not in text or DOCS_END not in text:
+            print(f"corridor: {path} has no family table markers ({DOCS_START} ... {DOCS_END})", file=sys.stderr)
+            return EXIT_INPUT
+        head, rest = text.split(DOCS_START, 1)
+        tail = rest.split(DOCS_END, 1)[1]
+        path.write_text(head + DOCS_START + "\n" + families_markdown() + DOCS_END + tail)
+        print(f"written    {path}")
+        return EXIT_OK
     text = inputs_markdown()
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -355,8 +376,6 @@ class _Version(argparse.Action):
 def version_text() -> str:
     """``corridor X (Python Y; HiGHS Z, Pyomo W, ...)``: what a bug report needs (installed versions, read
     from the package metadata without importing the packages)."""
-
-
     parts = []
     for dist in ("highspy", "pyomo", "pandas", "openpyxl", "numpy"):
         try:
@@ -367,6 +386,7 @@ def version_text() -> str:
 
 
 def main(argv=None) -> int:
+    """Run the command line on ``argv`` (default: the process's arguments); return the exit code."""
     p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
     p.add_argument("--version", action=_Version, help="show the versions of corridor, Python and its solvers")
     sub = p.add_subparsers(dest="command", required=True)
@@ -411,6 +431,8 @@ def main(argv=None) -> int:
     q.set_defaults(func=cmd_pareto)
     d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
     d.add_argument("-o", "--output")
+    d.add_argument("--formulation", metavar="FILE", help="refresh the constraint-family table of FILE (e.g. "
+                                                          "docs/formulation.md) from the family registry")
     d.set_defaults(func=cmd_docs)
     c = sub.add_parser("check", help="verify a solution workbook against its input: every violation with its rows")
     c.add_argument("input", help="input workbook (.xlsx)")

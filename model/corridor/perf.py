@@ -42,6 +42,7 @@ class StageClock:
         self.seconds, self.peak_mb, self.memory = {}, {}, memory
 
     def stage(self, name):
+        """A context manager that times (and with ``memory`` measures) the stage ``name``."""
         clock = self
 
         class _S:

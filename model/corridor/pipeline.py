@@ -1,8 +1,6 @@
 """The whole path the CLI runs: read -> validate -> build -> solve -> extract/write, timed per stage."""
 from __future__ import annotations
 
-from corridor.perf import StageClock
-
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from corridor.io.issues import Issue
 from corridor.io.reader import read_workbook
 from corridor.io.validate import validate
 from corridor.io.writer import write_solution
+from corridor.perf import StageClock
 from corridor.results.extract import cost_breakdown, extract
 from corridor.results.metrics import corridor_n1, security_tables
 from corridor.solve.dispatch import solve
@@ -32,11 +31,15 @@ def output_dir() -> Path:
 
 
 def default_output(input_path) -> Path:
+    """The default solution path of ``input_path``: ``./outputs/<input stem>-solution.xlsx``."""
     return output_dir() / f"{Path(input_path).stem}-solution.xlsx"
 
 
 @dataclass
 class RunReport:
+    """What one run did: the solver's result, cost lines, seconds per stage, model size, warnings, the
+    solution tables, the security results and, when no plan exists, the explanation."""
+
     input_path: Path
     output_path: Path | None
     result: object = None
@@ -57,8 +60,6 @@ def run(input_path=None, output_path=None, write=True, tee=False, via="direct", 
     locked (`writer.output_lock`), so a second run on the same output is refused until this one ends.
     See `_run` for the stages and the arguments.
     """
-
-
     input_path = Path(input_path) if input_path else DEFAULT_INPUT
     output_path = Path(output_path) if output_path else default_output(input_path)
     if write and same_file(input_path, output_path):
@@ -81,7 +82,6 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     written) when the input is invalid.  The report carries the solver's result; callers decide what an
     unproven or missing plan means for them.
     """
-
     clock = StageClock()
     with clock.stage("read"):
         raw = read_workbook(input_path)
@@ -98,7 +98,6 @@ def solve_inputs(inputs, input_path, output_path, write=True, tee=False, via="di
     planning study calls it for each scenario's edited inputs).  ``solve_spec(spec, settings)``: solves the
     formulation's `LinearSpec` instead of the default solver call (a study worker's persistent model); it is
     used on the direct path for min_cost only."""
-
     clock = clock or StageClock()
     settings = inputs.settings
     secure = settings["objective"] == "max_security"
@@ -154,12 +153,13 @@ def plan_view(f):
 
 
 def summary_rows(f, settings, info, view) -> list:
+    """Rows of the summary sheet that describe the objective and the scenarios behind the plan sheets."""
     rows = [("objective_kind", settings["objective"]),
             ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]
     if settings["objective"] == "max_security":
         rows += [("security_metric", info.get("security_metric")), ("security_metric_value", info.get("metric_value")),
                  ("cost_budget", info.get("cost_budget")), ("min_cost_optimum", info.get("min_cost"))]
-    if f.scenario_mode:
+    if f.two_stage:
         rows += [("objective_note", "expected cost over the scenarios (plan sheets: one scenario, cost sheet: "
                                     "expected values)")]
     return rows

@@ -29,8 +29,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from corridor.io.books import write_sheets
-from corridor.io.books import raw_workbook
+from corridor.io.books import raw_workbook, write_sheets
 from corridor.io.validate import validate
 
 SIZES = {"xs": 1, "s": 8, "m": 85, "l": 850}  # n per named size: about 1e3, 1e4, 1e5, 1e6 nonzeros
@@ -41,6 +40,7 @@ CORRIDOR = {"CN": "China", "RU": "Northern", "AZ": "Middle Corridor", "TR": "Mid
 
 
 def size_n(size) -> int:
+    """The ``n`` of a named size (``xs``, ``s``, ``m``, ``l``) or of a given number; ValueError for an unknown name."""
     if isinstance(size, int):
         return size
     if size not in SIZES:

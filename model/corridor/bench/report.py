@@ -13,6 +13,8 @@ TARGETS = {"speedup_vs_stock": 4.0, "slope_max": 1.15, "kb_per_nnz_max": 1.5, "d
 
 
 def frame(records) -> pd.DataFrame:
+    """The benchmark records as one table, with the combined build + hand-over and total seconds and the peak
+    memory per nonzero."""
     df = pd.DataFrame(records)
     for st in STAGES:
         if f"s_{st}" not in df:

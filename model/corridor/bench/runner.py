@@ -45,6 +45,7 @@ EXECUTABLES = {"cbc": "cbc", "glpk": "glpsol", "scip": "scip"}
 
 
 def available(solver) -> tuple[bool, str]:
+    """(whether ``solver`` can run here, why not): the file solvers need their executable on the PATH."""
     if solver in EXECUTABLES:
         exe = EXECUTABLES[solver]
         return (True, "") if shutil.which(exe) else (False, f"'{exe}' is not installed on this machine")
@@ -53,7 +54,6 @@ def available(solver) -> tuple[bool, str]:
 
 def measure(job: dict) -> dict:
     """Run one job (in the worker process): ``{instance, path | (size, seed), solver, time_limit, out}``."""
-
     rec = {k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep", "reference_optimum")}
     rec["peak_mb_start"] = peak_rss_mb()
     clock = StageClock(memory=True)
@@ -215,14 +215,14 @@ def run_jobs(jobs, progress=print) -> list:
         obj = rec.get("objective")
         progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} {rec.get('status', ''):<22} "
                  f"obj {obj if obj is None else f'{obj:,.3f}'}  nnz {rec.get('nonzeros', 0):,}  {tot:.2f}s"
-                 + (f"  match {rec['match']}" if "match" in rec else "") + (f"  {rec['note']}" if rec.get("note") else ""))
+                 + (f"  match {rec['match']}" if "match" in rec else "")
+                 + (f"  {rec['note']}" if rec.get("note") else ""))
     return out
 
 
 def plan_jobs(out_dir: Path, sizes=(), reference=False, external=None, solvers=("highs",), repeat=1, seed=1,
               time_limit=None, default_case=True, in_memory=False) -> list:
     """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``."""
-
     inst_dir = out_dir / "instances"
     inst_dir.mkdir(parents=True, exist_ok=True)
     instances = []

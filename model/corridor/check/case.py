@@ -50,6 +50,7 @@ class Calendar:
         return self.periods[i]
 
     def prev(self, p):
+        """The period before ``p`` (the last one for the first period of a cyclic horizon, else None)."""
         i = self.index[p]
         if i > 0:
             return self.periods[i - 1]
@@ -81,6 +82,8 @@ class Factors:
         self.rows = {}  # (target_type, target) -> [(periods, cap, cost, ref)]
 
     def add(self, ttype, target, month, period, cap, cost, ref):
+        """Record a factor row: ``cap`` and ``cost`` apply to ``target`` in ``period``, or in every period of
+        ``month`` (``*`` or blank: every period); ``ref`` is the (sheet, row) it came from."""
         if period is not None:
             periods = {period}
         elif month in (None, STAR):
@@ -99,6 +102,7 @@ class Factors:
         return f, refs
 
     def cost(self, ttype, target, p):
+        """The product of the cost factors that apply to ``target`` in ``p`` (1 when none does)."""
         f = 1.0
         for periods, _cap, cost, _ref in self.rows.get((ttype, target), ()):
             if p in periods:
@@ -108,6 +112,8 @@ class Factors:
 
 @dataclass
 class Route:
+    """A route as the checker reads it: its legs in order, days before each leg, ends and their countries."""
+
     id: str
     origin: str
     destination: str
@@ -155,10 +161,12 @@ class Case:
 
     @property
     def periods(self):
+        """The period ids in time order."""
         return self.cal.periods
 
     @property
     def cyclic(self):
+        """True when the horizon is cyclic."""
         return self.cal.cyclic
 
     def site_period(self, s, p):

@@ -24,15 +24,13 @@ scenario (summary item ``plan_sheets_scenario``); it is checked against that sce
 """
 from __future__ import annotations
 
-from corridor.check.common import CheckReport, Ctx, Violation, fmt
-
 from corridor.check import balance as checker_balance
 from corridor.check import costs as checker_costs
 from corridor.check import flow as checker_flow
 from corridor.check import rules as checker_rules
 from corridor.check import tags as checker_tags
 from corridor.check.case import derive
-from corridor.check.common import BASE
+from corridor.check.common import BASE, CheckReport, Ctx, Violation, fmt
 from corridor.check.plan import SolutionError, read_plan
 from corridor.io.validate import read_inputs
 
@@ -45,7 +43,6 @@ def check(input_path, solution_path) -> CheckReport:
     Raises `model.reader.InputError` when the input is not valid and `SolutionError` when the solution
     workbook cannot be read, is incomplete, holds no plan or shows a scenario the input does not define.
     """
-
     inputs = read_inputs(input_path)
     plan = read_plan(solution_path)
     scenario = plan.scenario

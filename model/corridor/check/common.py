@@ -103,9 +103,11 @@ class CheckReport:
 
     @property
     def ok(self):
+        """True when the plan breaks no rule."""
         return not self.violations
 
     def by_family(self):
+        """The violations grouped by family (``route``, ``balance``, ``cost`` ...)."""
         out = defaultdict(list)
         for v in self.violations:
             out[v.family].append(v)
@@ -135,7 +137,9 @@ class Ctx:
         self.app_rows = defaultdict(list)
 
     def add(self, family, message, amount=None, inputs=(), solution=()):
+        """Record one violation of ``family`` (see `Violation`)."""
         self.report.violations.append(Violation(family, message, amount, tuple(inputs), tuple(solution)))
 
     def count(self, what, n=1):
+        """Count ``n`` more checked items of kind ``what`` (shown in the report's last lines)."""
         self.report.counts[what] = self.report.counts.get(what, 0) + n

@@ -55,6 +55,9 @@ class Flow:
 
 @dataclass
 class Plan:
+    """A solution workbook as the checker reads it: its sheets' rows with their Excel row numbers, and the
+    summary items."""
+
     path: Path
     sheets: dict  # sheet -> [record]
     summary: dict = field(default_factory=dict)  # item -> (value, row)
@@ -64,6 +67,8 @@ class Plan:
 
     @property
     def scenario(self):
+        """The disruption scenario the plan sheets show (summary item ``plan_sheets_scenario``; ``base`` when
+        absent)."""
         v = self.summary.get("plan_sheets_scenario", (None, None))[0]
         return str(v) if v not in (None, "") else "base"
 
@@ -114,12 +119,12 @@ def tag_of(rec):
 
 
 def tc_text(tc):
+    """The transit part of a tag (``CN+RU``) as the set of its countries (empty for ``-``)."""
     return "+".join(sorted(tc)) if tc else NONE
 
 
 def read_plan(path) -> Plan:
     """Read the sheets the checker needs; raise `SolutionError` with every structural problem found."""
-
     path = Path(path)
     if not path.exists():
         raise SolutionError(f"solution workbook not found: {path}")

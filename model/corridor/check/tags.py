@@ -154,6 +154,7 @@ def idle_sites(case, tr, live=None):
 
 
 def tag_text(tag):
+    """A tag (commodity, technology, processing country, end use, transit) as the text the solution shows."""
     c, cc, pc, eu, tc = tag
     return f"{c}|{cc}|{pc}|{eu}|{tc_text(tc)}"
 

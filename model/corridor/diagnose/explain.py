@@ -9,9 +9,9 @@
     seasonality or disruptions row that scales a capacity, the rows that give a route its bound U[r,p] ...
 (b) If the LP relaxation is feasible, only integrality (an on/off decision with a minimum, a count of
     routes) makes the model infeasible.  An elastic re-solve keeps integrality, lets every hard row that a
-    user sets (`ELASTIC`: minimum throughput, minimum route volume, share policies, active-route counts,
-    licence quotas, must-meet demand) be violated by a slack >= 0 and minimises the total slack, each
-    relative to the row's own figure (tonnes / its minimum, quota, quantity or the market's demand; routes /
+    user sets (the registry's elastic blocks, `families.elastic_blocks`: minimum throughput, minimum route
+    volume, share policies, active-route counts, licence quotas, must-meet demand) be violated by a slack >= 0
+    and minimises the total slack, each relative to the row's own figure (tonnes / its minimum, quota, quantity or the market's demand; routes /
     1).  Rows with a positive slack are reported with the amount.  Those rows are then held and the re-solve
     repeated: that names the other side of the conflict, until no plan exists at all (at most `ROUNDS`).
 
@@ -25,20 +25,21 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from corridor.diagnose.trace import UNPREFIXED, Tracer, label, locate_col, locate_row
+from corridor.diagnose.trace import Tracer, label, locate_col, locate_row
+from corridor.formulation import families
 from corridor.formulation.spec import INF
 from corridor.solve import runtime
 from corridor.solve.highs import to_highs
 
 IIS_STRATEGY = int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible)
 IIS_TIME_LIMIT, IIS_IRREDUCIBLE = 1, 3  # HighsIis.status_ (IisModelStatus, not exported by highspy)
-ELASTIC = ("Site_Min_Throughput", "Route_Period_Min", "Policy_Min_Share", "Policy_Max_Share",
-           "Policy_Active_Routes", "Licence_Quota", "Demand_Must_Meet")
 ROUNDS = 5
 
 
 @dataclass
 class Conflict:
+    """One model row or column bound of a conflict, with the input cell behind it and what it requires."""
+
     name: str  # model row or column bound, e.g. "Site_Min_Throughput[S, P1]" or "Ship[R, ore, P1] <= 10"
     sheet: str
     rows: tuple  # Excel rows
@@ -55,6 +56,9 @@ class Conflict:
 
 @dataclass
 class Explanation:
+    """Why no plan exists: the conflicting input cells (``conflicts``), how they were found (``kind``:
+    ``lp_iis``, ``integrality`` or ``unknown``) and notes on the search."""
+
     kind: str  # lp_iis | integrality | unknown
     conflicts: list = field(default_factory=list)
     message: str = ""
@@ -158,7 +162,7 @@ def _lp_iis(f, settings, tracer, deadline):
     if ms not in (S.kInfeasible, S.kUnboundedOrInfeasible):
         return Explanation("unknown", message=f"the LP relaxation ended with '{h.modelStatusToString(ms)}'"
                            + (" (the time limit)" if ms == S.kTimeLimit else ""))
-    alone = _one_scenario(f, h) if f.scenario_mode else None
+    alone = _one_scenario(f, h) if f.two_stage else None
     h.setOptionValue("iis_strategy", IIS_STRATEGY)
     h.setOptionValue("iis_time_limit", max(1e-3, deadline - time.perf_counter()))
     status, iis = h.getIis()
@@ -199,7 +203,7 @@ def _one_scenario(f, h):
     spec, inf = f.spec, highspy.kHighsInf
     own = {s: [] for s in f.views}
     for rb in spec.row_blocks.values():
-        if rb.name not in UNPREFIXED:
+        if rb.name not in families.once_blocks():
             for i, key in zip(rb.rows(), rb.keys):
                 own[key[0]].append(i)
     for s in f.views:
@@ -222,7 +226,7 @@ def _elastic(f, settings, tracer, deadline):
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
     h.changeObjectiveOffset(0.0)
     slacks = []  # (row, block, key, sign, scale)
-    for name in ELASTIC:
+    for name in families.elastic_blocks():
         rb = spec.row_blocks.get(name)
         for i, key in zip(rb.rows() if rb else (), rb.keys if rb else ()):
             slacks.append((i, name, key, 1.0 if spec.row_lo[i] > -INF else -1.0, tracer.scale(name, key)))

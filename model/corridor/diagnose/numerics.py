@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from corridor.diagnose.trace import Cite, Tracer, label, locate_col, locate_row
+from corridor.formulation import families
 from corridor.io.issues import Issue
 
 SPAN_LIMIT = 1e9
@@ -126,9 +127,7 @@ def _big_m(f, tracer):
     big = np.zeros(spec.n_rows)  # each row's largest coefficient on a binary column: its M
     np.maximum.at(big, row_of[on_binary], data[on_binary])
     worst = {}  # (kind, entity) -> (M, need, row block, key)
-    blocks = {"Route_Active": "route", "Route_Period_Max": "route", "Site_Capacity": "site",
-              "Licence_Gate": "licence", "Licence_Cover_Gate": "licence"}
-    for name, kind in blocks.items():
+    for name, kind in families.big_m_blocks().items():
         rb = spec.row_blocks.get(name)
         for i, key in zip(rb.rows() if rb else (), rb.keys if rb else ()):
             m = big[i]

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from corridor.formulation import families
 from corridor.formulation.build import FIRST_STAGE
 from corridor.formulation.disruptions import DISRUPTION_SOURCE, periods_of
 from corridor.formulation.provenance import untag
 from corridor.io.schema import STAR
 
-UNPREFIXED = {"Licence_Single", "Policy_Active_Routes", "Cost_Budget", "Security_Cap", "Worst_Shortfall",
-              "Cvar_Excess", "Dependence_Cap"}  # rows written once for all scenarios (or by the security step)
+TRACERS: dict = {}  # tracer name (the registry's Block.tracer) -> Tracer method finding a row's input cells
+_ALL_BLOCKS = frozenset(b.name for fam in families.FAMILIES for b in fam.blocks)
+
+
+def traces(name: str):
+    """Register the decorated `Tracer` method as the tracer ``name`` of the family registry."""
+    def register(fn):
+        TRACERS[name] = fn
+        return fn
+    return register
 
 
 @dataclass
@@ -32,6 +41,7 @@ class Cite:
 
 
 def label(block, key):
+    """A row's or column's name as the docs and messages write it: ``Block[key, ...]``."""
     return f"{block}[{', '.join(map(str, key)) if isinstance(key, tuple) else key}]"
 
 
@@ -63,7 +73,7 @@ class Tracer:
 
     def split(self, block, key, column=False):
         """(view, scenario name or None, key without the scenario prefix)."""
-        if not self.f.scenario_mode or (block in FIRST_STAGE if column else block in UNPREFIXED):
+        if not self.f.two_stage or (block in FIRST_STAGE if column else block in families.once_blocks()):
             return self.first, None, key
         v = self.f.views[key[0]]
         rest = key[1:]
@@ -73,10 +83,10 @@ class Tracer:
     def row(self, block, key):
         """(scenario or None, [Cite]) of a row; a row no input cell can be found for is named as it is."""
         v, scen, k = self.split(block, key)
-        fn = getattr(self, "_r_" + block.lower(), None)  # none for the security step's rows
+        fn = TRACERS.get(families.block(block).tracer) if block in _ALL_BLOCKS else None  # none: the model's own rows
         try:
             if fn is not None:
-                return scen, fn(v, v.d, k)
+                return scen, fn(self, v, v.d, k)
         except (KeyError, IndexError, StopIteration):
             pass
         return scen, [Cite("model", (), block, "", f"the model row {label(block, k)}")]
@@ -98,13 +108,14 @@ class Tracer:
                   "Deliver": ("Demand_Limit", lambda: k[:4])}
         if upper and block in as_row:  # the bound sits on the variable instead of a row of that family
             fam, kk = as_row[block]
-            return scen, getattr(self, "_r_" + fam.lower())(v, v.d, kk())
+            return scen, TRACERS[families.block(fam).tracer](self, v, v.d, kk())
         if upper and block == "Open" and self.f.spec.ub[self.f.spec.col["Open"][k]] == 0:
             rec = v.d.sites[k]
             return scen, [Cite("sites", (rec["_row"],), "status", rec["status"], f"candidate site {k} cannot be "
                                "opened (nothing can reach it, or it is never available)")]
         return scen, []
 
+    @traces("supply_capacity")
     def _r_supply_capacity(self, v, d, k):
         n, c, p = k
         cap = d.supply.get(k, (0.0,))[0]
@@ -113,6 +124,7 @@ class Tracer:
                      f"{n} can supply at most {cap:g} t of {c} in {p}", p) for r in rows] + \
             _seasons(d, "supply", n, p)
 
+    @traces("site_capacity")
     def _r_site_capacity(self, v, d, k):
         s, p = k
         rec = d.sites[s]
@@ -120,6 +132,7 @@ class Tracer:
         return [Cite("sites", (rec["_row"],), "capacity_t", rec["capacity_t"],
                      f"site {s} can process at most {cap:g} t of input in {p}", p)] + _seasons(d, "site", s, p)
 
+    @traces("site_min_throughput")
     def _r_site_min_throughput(self, v, d, k):
         s, p = k
         rec = d.sites[s]
@@ -127,20 +140,18 @@ class Tracer:
                      f"site {s} must process at least {d.site_period[k][2]:g} t of input in {p}"
                      + (" if opened" if rec["status"] == "candidate" else ""), p)]
 
-    def _r_route_active(self, v, d, k):
-        return self._route_bound(v, d, k)
-
-    _r_route_period_max = _r_route_max_volume = _r_route_active
-
+    @traces("route_period_min")
     def _r_route_period_min(self, v, d, k, link=False):
         (r, p), route = k, d.routes[k[0]]
         return [Cite("routes", (route.row,), "min_volume_t", route.min_t, f"route {r} is used in {p} only if it is "
                      "used at all" if link else f"route {r} must carry at least {route.min_t:g} t in each period "
                      f"it is used ({p})", p)]
 
+    @traces("route_period_link")
     def _r_route_period_link(self, v, d, k):
         return self._r_route_period_min(v, d, k, link=True)
 
+    @traces("leg_capacity")
     def _r_leg_capacity(self, v, d, k):
         leg, q = k
         rec = d.legs[leg]
@@ -148,6 +159,7 @@ class Tracer:
                      f"leg {leg} carries at most {d.leg_cap[k]:g} t in {q}, shared by the routes using it", q)] + \
             _seasons(d, "leg", leg, q)
 
+    @traces("node_balance")
     def _r_node_balance(self, v, d, k):
         n, tag, p = k
         c = untag(tag)[0]
@@ -163,7 +175,7 @@ class Tracer:
         the capacity factors that close it (or bring it below its minimum volume), the licence rules that
         refuse or revoke every flow on it."""
         found = []
-        scen = next((sc for sc in self.f.scenario_data or () if sc.name == v.name), None)
+        scen = next((sc for sc in self.f.disruption_list or () if sc.name == v.name), None)
         for r, route in d.routes.items():
             if ((route.origin if out else route.destination), route.commodity) != (n, c):
                 continue
@@ -196,6 +208,7 @@ class Tracer:
                 found += why
         return found
 
+    @traces("storage")
     def _r_initial_stock(self, v, d, k):
         rec = next(r for r in d.inputs.tables["storage"] if (r["node"], r["commodity"]) == k[:2])
         if len(k) == 2:
@@ -204,18 +217,18 @@ class Tracer:
         return [Cite("storage", (rec["_row"],), "capacity_t", rec["capacity_t"],
                      f"{k[0]} can hold at most {d.storage[k[:2]][0]:g} t of {k[1]} at the end of {k[2]}", k[2])]
 
-    _r_storage_capacity = _r_initial_stock
-
     def _demand(self, d, k, column, text):
         m, c, e, p = k
         rows = _for_period(d.inputs.tables["demand"],
                            lambda r: r["market"] == m and r["commodity"] == c and r["end_use"] == e, p)
         return [Cite("demand", (r["_row"],), column, r.get(column), text, p) for r in rows]
 
+    @traces("demand_limit")
     def _r_demand_limit(self, v, d, k):
         return self._demand(d, k, "quantity_t", f"{k[0]} takes at most {d.demand[k][0]:g} t of {k[1]} ({k[2]}) "
                                                 f"in {k[3]}")
 
+    @traces("demand_must_meet")
     def _r_demand_must_meet(self, v, d, k):
         none = "" if any(key[:4] == k for key in v.col("Deliver")) else f"; no tonnes of {k[1]} can reach {k[0]}"
         return self._demand(d, k, "must_meet", f"{k[0]} must receive its {d.demand[k][0]:g} t of {k[1]} ({k[2]}) "
@@ -225,18 +238,20 @@ class Tracer:
         rec = next(x for x in d.rules if x["licence"] == L)
         return [Cite("licences", (rec["_row"],), column, rec.get(column), text, p)]
 
+    @traces("licence_single")
     def _r_licence_single(self, v, d, k):
         return self._licence(d, k[0], "validity_periods", f"at most one licence of {k[0]} is held in {k[1]}", k[1])
 
+    @traces("licence_gate")
     def _r_licence_gate(self, v, d, k):
         return self._licence(d, k[0], "rule", f"flows under {k[0]} need a licence held in {k[1]}", k[1])
 
+    @traces("licence_cover")
     def _r_licence_cover_sum(self, v, d, k):
         return self._licence(d, k[0], "quota_t", f"one licence of {k[0]} covers at most {d.licences[k[0]]['quota_t']:g}"
                                                  f" t over its validity; the tonnes under it in {k[-1]} count", k[-1])
 
-    _r_licence_cover_gate = _r_licence_cover_sum
-
+    @traces("licence_quota")
     def _r_licence_quota(self, v, d, k):
         L, a = k
         q = d.licences[L]["quota_t"]
@@ -249,18 +264,22 @@ class Tracer:
         return [Cite("policies", (pol["row"],), column, pol[column],
                      text.format(pol=pol, m=k[1], c="/".join(pol["commodities"]), what=measured))]
 
+    @traces("policy_max_share")
     def _r_policy_max_share(self, v, d, k):
         return self._policy(d, k, "max_share", "at most {pol[max_share]:g} of the {c} {m} receives over the "
                                                "horizon may come by {what}")
 
+    @traces("policy_min_share")
     def _r_policy_min_share(self, v, d, k):
         return self._policy(d, k, "min_share", "at least {pol[min_share]:g} of the {c} {m} receives over the "
                                                "horizon must come by {what}")
 
+    @traces("policy_active_routes")
     def _r_policy_active_routes(self, v, d, k):
         return self._policy(d, k, "max_count", "at most {pol[max_count]} route(s) may deliver {c} to {m}")
 
     # -- the route bound U[r,p] ----------------------------------------------------------------------
+    @traces("route_bound")
     def _route_bound(self, v, d, k):
         """The cells that give U[r,p] its value (`data._bounds`: the route's own limit, a leg's capacity,
         what its origin can send, what its destination can take, all there is of the commodity)."""

@@ -1,19 +1,20 @@
-"""Formulate the corridor MIP from `CaseData`; `build_model` emits it as a Pyomo ConcreteModel.
+"""Formulate the corridor MIP from `CaseData`: the sets, the variables, every constraint family of the
+registry (`corridor.formulation.families.FAMILIES`, in its order), then the cost lines.
 
-`formulate(data)` decides the build order: sets, variables, then one function per constraint family
-(`families_flow.py`, `families_rules.py`), then the cost lines.  The families write rows into a
-`LinearSpec` (plain arrays, see `spec.py`), which `build_model` turns into a ConcreteModel and
-`highs_direct` hands to HiGHS in one call.  Every set is a sparse list of tuples that exist in the data;
-coefficients are plain numbers computed in `data.py`.  The formulation is written out in
-`docs/formulation.md`.
+The families write rows into a `LinearSpec` (plain arrays, `corridor.formulation.spec`), which
+`corridor.solve.highs` hands to HiGHS in one call and `corridor.solve.pyomo.build_model` emits as a Pyomo
+ConcreteModel.  Every set is a sparse list of tuples that exist in the data; coefficients are plain numbers
+computed in `corridor.formulation.case_data`.  With disruption scenarios the model is two-stage: the
+first-stage columns (`FIRST_STAGE`) once, a `DisruptionView` per scenario for the rest.  The formulation is
+written out in docs/formulation.md.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
+import dataclasses
 
 from corridor.formulation.case_data import CaseData, prepare, routes_into
 from corridor.formulation.disruptions import BASE, disruptions
-from corridor.formulation.families import flow, rules
+from corridor.formulation.families import FAMILIES
 from corridor.formulation.provenance import untag
 from corridor.formulation.spec import INF, LinearSpec
 from corridor.perf import paused_gc
@@ -41,14 +42,16 @@ class Formulation:
         self.probability = 1.0
         self.views = {BASE: self}
         self.closed_candidates = None
-        self.scenario_data = None  # [Scenario] when built from disruption scenarios
+        self.disruption_list = None  # [Scenario] when built from disruption scenarios
         self.base_inputs = None  # the validated inputs it was formulated from, before any disruption
 
     @property
-    def scenario_mode(self):
+    def two_stage(self):
+        """True when the formulation is two-stage (disruption scenarios), False for the core model."""
         return self.views.get(BASE) is not self
 
     def col(self, name):
+        """{key: column} of variable block ``name``."""
         return self.spec.col[name]
 
     def expr(self, name):
@@ -56,6 +59,7 @@ class Formulation:
         return self.spec.exprs.get(name, {})
 
     def close_candidates(self, sites):
+        """Fix the Open column of each candidate site in ``sites`` to 0 (nothing can reach it)."""
         for s in sites:
             self.spec.ub[self.spec.col["Open"][s]] = 0.0
 
@@ -77,10 +81,13 @@ class DisruptionView(Formulation):
         self._exprs = {}
 
     def col(self, name):
+        """{key: column} of variable block ``name`` in this scenario: its own second-stage columns, else the
+        parent's first-stage ones."""
         got = self.cols.get(name)
         return got if got is not None else self.parent.spec.col[name]
 
     def expr(self, name):
+        """Indexed expression ``name`` of this scenario: {key without the scenario: (cols, coefs, constant)}."""
         if name not in self._exprs:
             s = self.name
             self._exprs[name] = {key[1:] if len(key) > 2 else key[1]: v
@@ -88,10 +95,12 @@ class DisruptionView(Formulation):
         return self._exprs[name]
 
     def close_candidates(self, sites):
+        """Close candidates that this scenario cannot reach; a site is closed only when no scenario reaches it."""
         self.parent.closed_candidates = (set(sites) if self.parent.closed_candidates is None
                                          else self.parent.closed_candidates & set(sites))
 
     def cost_lines(self):
+        """Cost line -> (columns, coefficients, constant) of this scenario's plan (unweighted)."""
         return self.recorded
 
 
@@ -122,10 +131,6 @@ class _DisruptionSpec:
         return getattr(self._spec, name)
 
 
-SECOND_STAGE_FAMILIES = (flow.supply_limits, flow.site_processing, flow.route_volumes, flow.leg_capacity,
-                         flow.node_balance, flow.storage_limits, flow.demand_limits)
-
-
 def formulate(data) -> Formulation:
     """Build the whole formulation (see the module docstring for the order).
 
@@ -137,7 +142,7 @@ def formulate(data) -> Formulation:
     pairs = data if isinstance(data, list) else prepare_disruptions(data)
     if len(pairs) == 1 and pairs[0][0].name == BASE:
         f = _formulate_single(pairs[0][1])
-        f.scenario_data = [pairs[0][0]]
+        f.disruption_list = [pairs[0][0]]
     else:
         f = _formulate_two_stage(pairs)
     if not isinstance(data, list):
@@ -160,9 +165,9 @@ def _formulate_single(d) -> Formulation:
         f = Formulation(d)
         add_sets(f, d)
         add_variables(f, d)
-        for family in SECOND_STAGE_FAMILIES + (rules.licence_holding, rules.licence_gating, rules.policy_shares,
-                                               rules.policy_active_routes):
-            family(f, d)
+        for family in FAMILIES:
+            if family.build is not None:
+                family.build(f, d)
         add_costs(f, d)
     return f
 
@@ -173,7 +178,7 @@ def _formulate_two_stage(pairs) -> Formulation:
     with paused_gc():
         f = Formulation(pairs[0][1])
         f.views = {}
-        f.scenario_data = [sc for sc, _d in pairs]
+        f.disruption_list = [sc for sc, _d in pairs]
         views = []
         for sc, d in pairs:
             v = DisruptionView(f, sc.name, sc.probability, d)
@@ -196,21 +201,21 @@ def _formulate_two_stage(pairs) -> Formulation:
                 v.cols[name] = {k: cols[_key(v.name, k)] for k in blocks[i][1]}
         for v in views:
             _ship_cols(v)
-        for family in SECOND_STAGE_FAMILIES:
-            for v in views:
-                family(v, v.d)
-        if f.closed_candidates:
-            Formulation.close_candidates(f, sorted(f.closed_candidates))
-        covers = {}
+        covers = {}  # the once-families see every scenario's licence windows
         for v in views:
             for key, apps in v.d.covers.items():
                 covers.setdefault(key, apps)
-        rules.licence_holding(f, SimpleNamespace(covers=covers))
-        for v in views:
-            rules.licence_gating(v, v.d)
-        for v in views:
-            rules.policy_shares(v, v.d)
-        rules.policy_active_routes(f, views[0].d)
+        once = dataclasses.replace(views[0].d, covers=covers)
+        for family in FAMILIES:
+            if family.build is None:
+                continue
+            if family.once:
+                family.build(f, once)
+            else:
+                for v in views:
+                    family.build(v, v.d)
+        if f.closed_candidates:
+            Formulation.close_candidates(f, sorted(f.closed_candidates))
         for i, v in enumerate(views):
             add_costs(v, v.d, weight=v.probability, first_stage=i == 0)
     return f

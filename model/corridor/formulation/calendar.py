@@ -83,11 +83,13 @@ class Seasons:
                 self.cost[key + (p,)] *= r["cost_factor"]
 
     def cap_factor(self, ttype, target, p):
+        """The capacity factor of ``target`` (of ``ttype``) in period ``p`` (1 when no row names it)."""
         if (ttype, target) not in self.targets:
             return 1.0
         return self.cap[(ttype, target, p)]
 
     def cost_factor(self, ttype, target, p):
+        """The cost factor of ``target`` (of ``ttype``) in period ``p`` (1 when no row names it)."""
         if (ttype, target) not in self.targets:
             return 1.0
         return self.cost[(ttype, target, p)]

@@ -21,6 +21,9 @@ INF = math.inf
 
 @dataclass
 class Route:
+    """A route with what the formulation needs of it: legs in order, days before each leg, total transit days,
+    cost and volume limits, and its ends' countries."""
+
     id: str
     origin: str
     destination: str
@@ -39,6 +42,7 @@ class Route:
 
     @property
     def transit_countries(self):
+        """Countries of its legs that are neither the origin's nor the destination's country."""
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
 
 
@@ -96,6 +100,7 @@ class CaseData:
 
     @property
     def periods(self):
+        """The period ids in time order."""
         return self.cal.periods
 
 

@@ -25,6 +25,9 @@ BASE = "base"
 
 @dataclass
 class Disruption:
+    """One disruption scenario of the ``disruptions`` sheet: its name, probability, the inputs with its rows
+    applied, the (licence, period) pairs it revokes, and its rows."""
+
     name: str
     probability: float
     inputs: object  # validated Inputs with the scenario's disruptions applied

@@ -33,6 +33,7 @@ ANY_USE = "*"
 
 
 def tag(c, cc=NONE, pc=NONE, eu=ANY_USE, tc=NONE) -> str:
+    """The tag text of commodity ``c`` with its technology origin, processing country, end use and transit."""
     return f"{c}|{cc}|{pc}|{eu}|{tc}"
 
 
@@ -42,6 +43,7 @@ def untag(k: str):
 
 
 def transited(k: str) -> set:
+    """The countries the tonnes of tag ``k`` (or the ore they were made from) crossed in transit."""
     tc = untag(k)[4]
     return set() if tc == NONE else set(tc.split("+"))
 
@@ -124,6 +126,7 @@ class Tagging:
         self.provs = provs
 
     def uses(self, c):
+        """The end-use earmarks tonnes of ``c`` can carry (the rules' labels and ``*``, or ``*`` alone)."""
         return self.use_labels + [ANY_USE] if c in self.use_tagged else [ANY_USE]
 
     def source_tags(self, c):
@@ -131,6 +134,7 @@ class Tagging:
         return [tag(c, NONE, NONE, eu) for eu in self.uses(c)]
 
     def site_outputs(self, s, k_in):
+        """The output tags that processing input of tag ``k_in`` at site ``s`` makes."""
         rec = self.d.sites[s]
         c_in, c_out = rec["input_commodity"], rec["output_commodity"]
         cc, pc = self.site_prov[s]
@@ -150,6 +154,7 @@ class Tagging:
         return tag(c, cc, pc, eu, "+".join(sorted(transited(k) | add)))
 
     def demand_class(self, c, end_use):
+        """The earmark class of demand for ``c`` with end use ``end_use``."""
         if c in self.use_tagged and end_use in self.use_labels:
             return end_use
         return ANY_USE

@@ -20,6 +20,8 @@ INF = float("inf")
 
 @dataclass
 class VarBlock:
+    """A named block of columns: its sparse keys in column order from ``start``, integer or continuous."""
+
     name: str
     keys: list
     start: int
@@ -72,18 +74,22 @@ class LinearSpec:
     # -- columns -----------------------------------------------------------------------------------
     @property
     def n_cols(self):
+        """Number of columns."""
         return len(self.lb)
 
     @property
     def n_rows(self):
+        """Number of rows."""
         return len(self.row_lo)
 
     @property
     def n_nonzeros(self):
+        """Number of nonzero matrix coefficients."""
         return len(self.data)
 
     @property
     def n_integer(self):
+        """Number of integer columns."""
         return sum(self.integer)
 
     def add_vars(self, name, keys, lb=0.0, ub=None, integer=False, doc=""):
@@ -108,6 +114,7 @@ class LinearSpec:
 
     # -- rows --------------------------------------------------------------------------------------
     def block(self, name, doc=""):
+        """The row block ``name`` (created on first use)."""
         if name not in self.row_blocks:
             self.row_blocks[name] = RowBlock(name, [], self.n_rows, doc)
         return self.row_blocks[name]
@@ -137,6 +144,7 @@ class LinearSpec:
         self.exprs.setdefault(name, {})[key] = (list(cols), list(coefs), constant)
 
     def eval_expr(self, name, key, x):
+        """The value of entry ``key`` of expression ``name`` for column values ``x``."""
         cols, coefs, constant = self.exprs[name][key]
         return constant + sum(a * x[j] for j, a in zip(cols, coefs))
 
@@ -172,6 +180,7 @@ class LinearSpec:
         self.cost_constants[line] = self.cost_constants.get(line, 0.0) + constant
 
     def cost_value(self, line, x) -> float:
+        """The amount of cost line ``line`` for column values ``x``."""
         cols, coefs = self.costs[line]
         return self.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in zip(cols, coefs))
 
@@ -183,6 +192,7 @@ class LinearSpec:
                 if ip[i] == ip[i + 1] and (lo > 1e-9 or hi < -1e-9)]
 
     def stats(self) -> dict:
+        """Rows, columns, nonzeros and binaries of the model."""
         return {"rows": self.n_rows, "columns": self.n_cols, "nonzeros": self.n_nonzeros,
                 "binaries": int(self.n_integer)}
 

@@ -19,8 +19,6 @@ from corridor.io.schema import SHEET
 def write_sheets(path, book: dict, stream=False, empty_header=None) -> Path:
     """Write ``book`` to ``path``; ``stream`` uses openpyxl's write-only mode (fast for large books).
     ``empty_header(sheet)`` gives the header of a sheet that has no rows (default: the schema's columns)."""
-
-
     wb = Workbook(write_only=stream)
     if not stream:
         wb.remove(wb.active)

@@ -32,7 +32,6 @@ def write_block(ws, row, title, header, rows, fmt=None, first_formatted=2):
     """Write a titled data block at ``row`` (title, header, rows; number format ``fmt`` on the columns from
     ``first_formatted`` on); return the next free row (one blank row after) and ``(header row, first data
     row, last data row, number of columns)``."""
-
     title_cell = ws.cell(row=row, column=1, value=title)
     title_cell.font = Font(bold=True)
     as_text(title_cell)
@@ -52,7 +51,6 @@ def write_block(ws, row, title, header, rows, fmt=None, first_formatted=2):
 def column_chart(ws, title, block, grouping, y_title):
     """A stacked (``stacked`` / ``percentStacked``) column chart of a block on ``ws`` (`write_block`): one
     series per value column, the first column as categories."""
-
     header_row, first, last, n_cols = block
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "col", grouping, 100
@@ -70,7 +68,6 @@ def column_chart(ws, title, block, grouping, y_title):
 def scatter_chart(ws, title, block, x_title, y_title):
     """A scatter chart with straight lines and markers of a block on ``ws``: column 2 of the block is x,
     each later column a series."""
-
     header_row, first, last, n_cols = block
     chart = ScatterChart()
     chart.title, chart.scatterStyle = title, "lineMarker"

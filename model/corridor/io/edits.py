@@ -63,6 +63,7 @@ class Change:
     amount: object
 
     def label(self):
+        """The change as a planner writes it (``x1.2``, ``+100``, ``-30%``, or the value)."""
         return {"mul": f"x{self.amount:g}", "add": f"{self.amount:+g}", "pct": f"{self.amount:+g}%"}.get(
             self.kind, _text(self.amount))
 

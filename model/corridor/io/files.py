@@ -19,10 +19,13 @@ from pathlib import Path
 
 
 class OutputError(Exception):
+    """An output cannot be written (it is the input, another run holds it, the folder cannot be made ...)."""
+
     pass
 
 
 def same_file(a, b) -> bool:
+    """True when ``a`` and ``b`` name the same file (after resolving links), so one may not overwrite the other."""
     try:
         return Path(a).resolve() == Path(b).resolve() or (Path(b).exists() and os.path.samefile(a, b))
     except OSError:
@@ -153,7 +156,7 @@ def path_in(folder, name, suffix="") -> Path:
 
 
 def safe_sheet_title(text, taken=()) -> str:
-    """A valid, unique worksheet title from user text: no ``[]:*?/\\``, no leading/trailing apostrophe, at
+    r"""A valid, unique worksheet title from user text: no ``[]:*?/\\``, no leading/trailing apostrophe, at
     most 31 characters, not one of ``taken`` (case-insensitive: Excel's rule)."""
     title = re.sub(r"[\[\]:*?/\\]", "_", str(text)).strip("'") or "sheet"
     title = title[:31]

@@ -219,7 +219,6 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetMarks:
     The part's bytes are searched with regular expressions (fast: no XML tree is built); the cell-by-cell
     scan runs only when a formula without a value is present at all.
     """
-
     data = zf.read(part)
     marks = SheetMarks()
     if b"mergeCell" in data:

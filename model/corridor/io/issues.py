@@ -35,6 +35,7 @@ class InputError(Exception):
 
 
 def short(v, limit=60) -> str:
+    """``v`` as text of at most ``limit`` characters (longer text is cut and its length shown)."""
     s = str(v)
     return s if len(s) <= limit else s[:limit] + f"... ({len(s):,} characters)"
 

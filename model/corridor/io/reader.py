@@ -5,8 +5,6 @@ column) become `Issue`s, like every other input error, so that the user sees the
 """
 from __future__ import annotations
 
-from corridor.io.issues import InputError, Issue, short
-
 import hashlib
 import warnings
 import zipfile
@@ -17,6 +15,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from corridor.io.guard import PackageError, SheetMarks, inspect_package, scan_sheet
+from corridor.io.issues import InputError, Issue, short
 from corridor.io.schema import FREE, SHEET, SHEETS
 
 
@@ -32,6 +31,7 @@ class RawWorkbook:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file's bytes (recorded on the solution's summary sheet)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -74,8 +74,6 @@ def read_workbook(path) -> RawWorkbook:
     The zip package is inspected first (`xlsx_guard.inspect_package`: not a workbook, damaged, zip bomb,
     DTDs); merged cells and formulas without a saved value are found in the sheets' XML and reported.
     """
-
-
     path = Path(path)
     if not path.exists():
         raise InputError([Issue("", None, "", f"file not found: {path}")])
@@ -142,7 +140,6 @@ def _read_sheets(wb, zf, raw):
 
 def _marks(zf, ws):
     """Merged ranges and formulas without a saved value of worksheet ``ws`` (empty if its part is unknown)."""
-
     part = getattr(ws, "_worksheet_path", None)
     if not part or part not in zf.NameToInfo:
         return SheetMarks()

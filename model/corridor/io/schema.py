@@ -49,6 +49,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Sheet:
+    """One sheet of the contract: its columns, whether it is required, its key and id columns."""
+
     name: str
     desc: str
     columns: tuple
@@ -59,6 +61,7 @@ class Sheet:
     extra: dict = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
+        """The column ``name`` of this sheet (KeyError when it has none)."""
         for c in self.columns:
             if c.name == name:
                 return c

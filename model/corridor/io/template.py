@@ -43,6 +43,8 @@ def _allowed_text(c):
 
 
 def readme_rows():
+    """The rows of the template's README sheet: every sheet and column with unit, default, allowed values and
+    meaning, then every setting."""
     rows = [("sheet", "column", "required", "unit", "default", "allowed", "meaning")]
     for s in SHEETS:
         rows.append((s.name, "", "sheet required" if s.required else "optional sheet", "", "", "", s.desc))
@@ -58,8 +60,6 @@ def readme_rows():
 def write_template(path, from_inputs=None) -> Path:
     """Write an empty input workbook to ``path`` (atomically).  With ``from_inputs`` (validated `Inputs`),
     id columns get dropdowns restricted to the ids declared there."""
-
-
     wb = Workbook()
     readme = wb.active
     readme.title = "README"

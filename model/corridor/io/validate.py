@@ -5,8 +5,6 @@ built; `validate` raises `InputError` with all of them, or returns typed `Inputs
 """
 from __future__ import annotations
 
-from corridor.io.issues import suggest
-
 import datetime as _dt
 import functools
 import math
@@ -15,7 +13,7 @@ from pathlib import Path
 
 from corridor.io.cross_sheet import check_semantics
 from corridor.io.edits import check_study_scenarios
-from corridor.io.issues import InputError, Issue, short
+from corridor.io.issues import InputError, Issue, short, suggest
 from corridor.io.reader import REPORTED, RawWorkbook, read_workbook
 from corridor.io.schema import FREE, SETTINGS, SHEET, SHEETS, STAR, Column
 
@@ -304,6 +302,7 @@ def incomplete_sheets(tables, raw) -> set:
 
 
 def declared_ids(tables) -> dict:
+    """{sheet: the ids it declares} for every sheet with an id column."""
     return {sheet.name: {r[sheet.id_column] for r in tables.get(sheet.name, []) if r.get(sheet.id_column)}
             for sheet in SHEETS if sheet.id_column}
 

@@ -24,6 +24,7 @@ class Plan:
             yield key, (0.0 if v is None or abs(v) < EPS else float(v))
 
     def value(self, block, key, default=0.0):
+        """The value of column ``key`` of ``block`` (``default`` when the block has no such column)."""
         j = self.f.col(block).get(key)
         if j is None:
             return default
@@ -102,8 +103,8 @@ def _route_flows(m, d):
                      "cost": t * (info.freight + info.handling),
                      "licences_needed": ", ".join(d.gating.get((r, k), ()))})
     cols = ["route", "corridor", "commodity", "origin", "destination", "tech_origin_tag", "processing_country_tag",
-            "earmarked_end_use", "transited_tag", "dispatch_period", "arrival_period", "transit_days", "tonnes", "freight_cost",
-            "handling_cost", "cost", "licences_needed"]
+            "earmarked_end_use", "transited_tag", "dispatch_period", "arrival_period", "transit_days", "tonnes",
+            "freight_cost", "handling_cost", "cost", "licences_needed"]
     df = pd.DataFrame(rows, columns=cols)
     order = {p: i for i, p in enumerate(d.periods)}
     return df.sort_values(["route", "dispatch_period"], key=lambda s: s.map(order) if s.name == "dispatch_period"

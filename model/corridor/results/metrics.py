@@ -168,7 +168,7 @@ def security_tables(f, x, settings, n1=None) -> dict:
     srows = []
     markets = sorted(per_market)
     for v, o in zip(views, outs):
-        sc = next((s for s in (f.scenario_data or []) if s.name == v.name), None)
+        sc = next((s for s in (f.disruption_list or []) if s.name == v.name), None)
         what = "; ".join(dict.fromkeys(f"{r['target_type']} {r['target']}" for r in (sc.rows if sc else [])))
         row = {"scenario": v.name, "probability": o["probability"], "disruptions": what or "none",
                "total_cost": o["cost"], "delivered_t": sum(o["delivered"].values()),
@@ -182,8 +182,6 @@ def security_tables(f, x, settings, n1=None) -> dict:
 def corridor_n1(f, x, settings) -> dict:
     """{corridor: share of demand still deliverable}: for each corridor closed alone in the base scenario,
     the most tonnes deliverable with the plan's first-stage decisions fixed (an operations-only re-solve)."""
-
-
     base = f.base_inputs or f.d.inputs
     corridors = sorted({r["corridor"] for r in base.tables["routes"]})
     D, _ = demand_tonnes(f.d)

@@ -3,17 +3,15 @@
 plan's column values in ``x``."""
 from __future__ import annotations
 
-from corridor.solve.pyomo import solve_pyomo
-
 from corridor.formulation.build import Formulation
 from corridor.solve.highs import solve_spec
+from corridor.solve.pyomo import solve_pyomo
 from corridor.solve.result import SolveResult
 
 
 def solve(target, settings=None, tee=False) -> SolveResult:
     """Solve a `Formulation` (HiGHS through its own fast hand-over) or a ConcreteModel (HiGHS through Pyomo's
     persistent ``highs`` interface).  Either way the result carries the plan's column values in ``x``."""
-
     if isinstance(target, Formulation):
         return solve_spec(target.spec, settings if settings is not None else target.d.settings, tee)
     res = solve_pyomo(target, settings, tee)

@@ -6,8 +6,6 @@ available for scenario re-solves and Pyomo tooling; both give the same plan.
 """
 from __future__ import annotations
 
-from corridor.perf import RELEASE_AT_NONZEROS, release_memory
-
 import re
 import time
 
@@ -15,6 +13,7 @@ import highspy
 import numpy as np
 
 from corridor.formulation.spec import INF, LinearSpec
+from corridor.perf import RELEASE_AT_NONZEROS, release_memory
 from corridor.solve import runtime
 from corridor.solve.result import SolveResult, outcome
 
@@ -49,7 +48,8 @@ def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
 
 def numbers(spec: LinearSpec) -> dict:
     """The numeric part of ``spec`` as HiGHS sees it: dense costs, offset, column and row bounds clipped to
-    ``kHighsInf`` (what `to_highs` passes; `resolve` compares them to re-solve in place) and the matrix values (copies, safe to keep)."""
+    ``kHighsInf`` (what `to_highs` passes; `corridor.solve.persistent` compares them to re-solve in place) and
+    the matrix values (copies, safe to keep)."""
     inf = highspy.kHighsInf
     c = np.zeros(spec.n_cols)
     for cols, coefs in spec.costs.values():
@@ -66,7 +66,6 @@ def numbers(spec: LinearSpec) -> dict:
 
 def run_highs(h, spec: LinearSpec):
     """Run HiGHS and return (SolveResult, column values or None)."""
-
     t0 = time.perf_counter()
     if spec.n_cols == 0:
         if spec.unmet_empty_rows():  # e.g. 0 >= a must-meet demand

@@ -23,7 +23,6 @@ from corridor.solve.runtime import on_fresh_thread, thread_option
 def to_pyomo(spec: LinearSpec, name="corridor"):
     """Emit ``spec`` as a Pyomo ConcreteModel: Var per variable block, Constraint per row block, Expression
     per cost line (named ``<Line>Cost`` as in the docs), ``TotalCost`` and ``Total_Cost_Objective``."""
-
     m = pyo.ConcreteModel(name=name)
     columns = [None] * spec.n_cols
     lb, ub = spec.lb, spec.ub
@@ -109,7 +108,6 @@ def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
     The returned status is never a silent "optimal": it says whether optimality was proven, or the time
     limit stopped the search with or without a plan, or the model is infeasible / unbounded.
     """
-
     settings = settings if settings is not None else m._formulation.d.settings
     if next(m.component_data_objects(pyo.Var, active=True, descend_into=True), None) is None:
         for c in m.component_data_objects(pyo.Constraint, active=True):

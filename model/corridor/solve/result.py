@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class SolveResult:
+    """What a solve proved: status, the solver's own termination, whether there is a plan and whether it is
+    proven optimal, objective, bound, gap, seconds, message, statistics and the plan's column values."""
+
     status: str  # optimal | time_limit_with_plan | time_limit_no_plan | infeasible | unbounded | error
     termination: str  # the solver's own termination condition
     has_plan: bool

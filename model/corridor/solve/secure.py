@@ -39,7 +39,6 @@ class SecureSolver:
     def run(self, objective="cost", budget=None, cap=None):
         """Minimise ``objective`` (cost or metric) with expected cost <= budget and metric <= cap (None: no
         bound).  Returns (SolveResult, x)."""
-
         h, spec, rows = self.h, self.f.spec, self.rows
         if objective == "cost":
             c, off = self.c_cost, self.cost_offset
@@ -65,13 +64,17 @@ class SecureSolver:
         return res, x
 
     def cost_of(self, x):
+        """Expected total cost of the plan ``x``."""
         return float(self.cost_offset + np.dot(self.c_cost, x))
 
     def metric_of(self, x):
+        """The security metric's value for the plan ``x`` (a share of demand)."""
         return float(self.rows.metric_constant + np.dot(self.c_metric, x))
 
 
 def budget_of(settings, min_cost):
+    """The cost budget of max_security: ``cost_budget``, else the min-cost optimum plus ``cost_budget_pct`` %
+    (10 by default)."""
     if settings.get("cost_budget") is not None:
         return float(settings["cost_budget"])
     pct = settings.get("cost_budget_pct")

@@ -16,16 +16,21 @@ formula; the file is written to a temporary file beside ``path`` and moved into 
 """
 from __future__ import annotations
 
-from corridor.io.charts import column_chart, money_axis, scatter_chart, write_block
-from corridor.io.files import cell_value, is_number
-
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from corridor.io.files import OutputError, as_text, atomic_save, safe_sheet_title
+from corridor.io.charts import column_chart, money_axis, scatter_chart, write_block
+from corridor.io.files import (
+    OutputError,
+    as_text,
+    atomic_save,
+    cell_value,
+    is_number,
+    safe_sheet_title,
+)
 
 MONEY, SHARE, TONNES, COUNT, SECONDS = "#,##0", "0.0%", "#,##0.0", "0", "0.0"
 DAYS_PER_YEAR = 365.0
@@ -41,7 +46,6 @@ def write_comparison(results, path, *, base_name="base", sweep=None, currency="U
     the money figures.  Returns the path written; raises `OutputError` when the file cannot be written
     (nothing is left behind).
     """
-
     results = list(results)
     base = base_result(results, base_name)
     keys = kpi_keys(results)
@@ -144,7 +148,6 @@ def verdict(result, base, per_year, currency) -> str:
 def write_table(ws, header, rows, formats=None, widths=None):
     """A plain table on ``ws``: bold header in row 1, the rows below, every string kept text, number
     formats per column (``{column index: format}``, 0-based), widths, frozen header and an autofilter."""
-
     ws.append(list(header))
     for row in rows:
         ws.append([cell_value(v) for v in row])
@@ -266,7 +269,6 @@ def sweep_title(sweep) -> str:
 def write_charts(wb, results, keys, sweep, currency):
     """The ``charts`` sheet: data blocks on the left, native charts on the right; only scenarios with a
     plan are charted."""
-
     ws = wb.create_sheet(safe_sheet_title("charts", wb.sheetnames))
     planned = [r for r in results if r.has_plan]
     if not planned:

@@ -41,7 +41,6 @@ def design(f, x) -> dict:
 
 def frontier(inputs, points=5, metric=None, tee=False):
     """(table of the frontier's points, formulation, settings): see `security.pareto`."""
-
     settings = {**inputs.settings, "objective": "max_security"}
     if metric:
         settings["security_metric"] = metric
@@ -64,8 +63,6 @@ def frontier(inputs, points=5, metric=None, tee=False):
 
 def write_pareto(table, path, settings, solves, input_path=None) -> list:
     """Write the frontier workbook (``pareto`` sheet + chart, ``summary``) and a PNG beside it; return paths."""
-
-
     path = Path(path)
     if input_path is not None and same_file(input_path, path):
         raise OutputError(f"refusing to write the frontier over the input workbook {path}")

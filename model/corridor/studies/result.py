@@ -58,9 +58,11 @@ class RunResult:
 
     @property
     def has_plan(self) -> bool:
+        """True when the run has a plan (and so figures to compare)."""
         return self.status in WITH_PLAN and self.objective is not None
 
     def kpi(self, group, name, default=None):
+        """The value of KPI (``group``, ``name``), or ``default`` when the run has none."""
         for k in self.kpis:
             if k.group == group and k.name == name:
                 return k.value

@@ -109,7 +109,6 @@ def _solve_with(task: RunTask, spec, settings, used: dict):
     """Solve ``spec`` on one of this worker thread's live models: the one with the same structure (only numbers
     differ) is changed in place and re-run; a new structure gets a new live model (the oldest is dropped).  The
     base plan is offered as a MIP start."""
-
     if not task.reuse:
         return solve_spec(spec, settings)
     live = _WORKER.__dict__.setdefault("models", [])
@@ -136,6 +135,9 @@ def _solve_with(task: RunTask, spec, settings, used: dict):
 
 @dataclass
 class StudyReport:
+    """What a study did: each run's result in display order, the comparison workbook, the folder, seconds and
+    the number of workers."""
+
     results: list
     comparison: Path | None
     out_dir: Path
@@ -156,7 +158,6 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
     terminal.  Raises `InputError` (nothing run) for an invalid base workbook or an unknown scenario name, and
     `writer.OutputError` when the folder cannot be written or another study holds it.
     """
-
     t0 = time.perf_counter()
     input_path = Path(input_path)
     raw = read_workbook(input_path)
@@ -247,7 +248,6 @@ def _run_local(tasks, workers, results, bar, log, fn=solve_run):
 def _schedule(pool, queue, slots, results, bar, log, fn=solve_run):
     """Keep ``slots`` tasks of ``queue`` in flight on ``pool`` until it is empty; the base goes first and the
     tasks submitted after it carry its plan.  Returns the tasks in flight when the pool broke (else [])."""
-
     base = results.get(BASE_NAME)
     running, start = {}, base.x if base is not None and base.status == "optimal" else None
     while queue or running:

@@ -6,7 +6,8 @@ Q_s - sum Deliver[s,.] the scenario's shortfall (t); L_s = shortfall / D its sha
 
 - expected_shortfall:    sum_s pi_s L_s
 - worst_case_shortfall:  WorstShortfall, with  Worst_Shortfall[s]:  L_s <= WorstShortfall
-- cvar_shortfall:        CvarEta + 1/(1-alpha) sum_s pi_s CvarExcess[s],  Cvar_Excess[s]:  L_s - CvarEta <= CvarExcess[s]
+- cvar_shortfall:        CvarEta + 1/(1-alpha) sum_s pi_s CvarExcess[s],
+                         Cvar_Excess[s]:  L_s - CvarEta <= CvarExcess[s]
                          (Rockafellar-Uryasev; at the optimum it is the mean of the worst (1-alpha) tail of L)
 - max_dependence:        MaxDependence, with
                          Dependence_Cap[m,x]:  1 - sum_s pi_s (Delivered[s,m] - T[s,m,x]) / D_m <= MaxDependence
@@ -36,6 +37,7 @@ def demand_tonnes(d):
 
 
 def supply_countries(d):
+    """The countries the supply comes from (dependence on them is not a risk to measure)."""
     return {d.country[n] for (n, _c, _p) in d.supply}
 
 
@@ -50,6 +52,9 @@ def tokens(k) -> set:
 
 @dataclass
 class SecurityRows:
+    """Where the security rows sit in the spec: the metric's columns and constant, the Cost_Budget and
+    Security_Cap row indices and the scales they are written in."""
+
     metric: str
     metric_cols: dict  # column -> coefficient of the metric (a share of demand, 0..1)
     metric_constant: float

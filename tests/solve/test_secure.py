@@ -8,21 +8,13 @@ The two-corridor case: mine M (KZ) -> market K (JP), 100 t ore a period demanded
   only B:  600 + 200                            = 800
 """
 import pytest
-from tiny import Net
 
+from builders import Net, two_corridors
 from corridor.cli import EXIT_INPUT, EXIT_NO_PLAN, main
-from corridor.results.metrics import cvar
-from corridor.pipeline import run
 from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
-
-
-def two_corridors(p=0.1, **settings):
-    n = (Net(periods=1, **settings).node("M", "mine").node("K", "market", "JP").supply("M", 1000)
-         .link("A", "M", "K", cost=1, corridor="East", country="CN", fixed_cost=10)
-         .link("B", "M", "K", cost=2, corridor="West", country="GE", fixed_cost=600)
-         .demand("K", 100, commodity="ore", penalty=50))
-    return n.disruption("east-closed", p, "corridor", "East")
+from corridor.pipeline import run
+from corridor.results.metrics import cvar
 
 
 def total(rep, metric):

@@ -1,69 +1,26 @@
 """The solution checker (`corridor check`, model/checker.py): solved plans pass, hand-edited plans fail with the
 exact violation and the rows involved.
 
-Each case is a small workbook written here (own builder), solved through the full workbook path, then the
-solution workbook is edited with openpyxl as a planner would edit it in Excel.
+Each case is a small workbook (`Book`: the tests' one builder with this module's defaults: a cyclic horizon,
+gap 0, one thread), solved through the full workbook path, then the solution workbook is edited with
+openpyxl as a planner would edit it in Excel.
 """
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import openpyxl
 import pytest
 
+from builders import Net
 from corridor.check.checker import check, format_report
 from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, main
 from corridor.pipeline import DEFAULT_INPUT, run
 
 
-# -- a tiny workbook builder (this module's own) ---------------------------------------------------------------
-class Book:
-    """``Book(periods=2)`` then nodes, legs, routes, demand ...; ``write(path)`` writes an .xlsx."""
-
-    def __init__(self, periods=1, horizon="cyclic", days=30, months=None, **settings):
-        months = months or [i % 12 + 1 for i in range(periods)]
-        self.sheets = {"settings": {"horizon": horizon, "mip_rel_gap": 0, "threads": 1, **settings},
-                       "periods": [{"period": f"P{i + 1}", "month": months[i], "days": days} for i in range(periods)],
-                       "commodities": [{"commodity": "ore"}, {"commodity": "reo"}]}
-        self.country = {}
-
-    def add(self, sheet, **row):
-        self.sheets.setdefault(sheet, []).append(row)
-        return self
-
-    def node(self, node, kind="hub", country="KZ"):
-        self.country[node] = country
-        return self.add("nodes", node=node, kind=kind, country=country)
-
-    def leg(self, leg, a, b, cost=0.0, days=0, cap=None, country=None):
-        return self.add("legs", leg=leg, from_node=a, to_node=b, mode="rail", country=country or self.country[a],
-                        cost_per_t=cost, transit_days=days, capacity_t=cap)
-
-    def route(self, route, legs, commodity="ore", corridor="C", **kw):
-        by = {x["leg"]: x for x in self.sheets["legs"]}
-        self.add("routes", route=route, origin=by[legs[0]]["from_node"], destination=by[legs[-1]]["to_node"],
-                 commodity=commodity, corridor=corridor, **kw)
-        for i, leg in enumerate(legs, start=1):
-            self.add("route_legs", route=route, seq=i, leg=leg)
-        return self
-
-    def link(self, route, a, b, cost=0.0, days=0, cap=None, commodity="ore", corridor="C", country=None, **kw):
-        return self.leg(route, a, b, cost, days, cap, country).route(route, [route], commodity, corridor, **kw)
-
-    def write(self, path):
-        wb = openpyxl.Workbook()
-        wb.remove(wb.active)
-        for name, rows in self.sheets.items():
-            if name == "settings":
-                rows = [{"key": k, "value": v} for k, v in rows.items()]
-            ws = wb.create_sheet(name)
-            cols = list(dict.fromkeys(k for r in rows for k in r))
-            ws.append(cols)
-            for r in rows:
-                ws.append([r.get(c) for c in cols])
-        wb.save(path)
-        return Path(path)
+def Book(periods=1, horizon="cyclic", days=30, months=None, **settings):  # noqa: N802 - reads as the builder it was
+    """The tests' builder (`builders.Net`) with this module's defaults: cyclic horizon, gap 0, one thread."""
+    return Net(periods, horizon, days, months, **{"mip_rel_gap": 0, "threads": 1, **settings})
 
 
 def solve(book, tmp_path, name="case"):
@@ -231,7 +188,7 @@ def test_quota_exceeded(tmp_path):
 
 
 def test_policy_share_broken(tmp_path):
-    """max 50% of K's tonnes by the China corridor: 10 t by G, 10 t by A; moving A's to G makes it 100%."""
+    """Max 50% of K's tonnes by the China corridor: 10 t by G, 10 t by A; moving A's to G makes it 100%."""
     b = transit_case(periods=1, rule="required", granted="yes")
     b.sheets["licences"] = []
     b.sheets["demand"][0]["quantity_t"] = 20
@@ -291,7 +248,8 @@ def test_open_horizon_dispatch_after_the_end_and_supply_capacity(tmp_path):
                          "horizon, and are never delivered")
     assert v.solution == (("route_flows", row),) and ("routes", 2) in v.inputs
     v = only(rep, "supply")
-    assert v.message.startswith("node M, ore, P3: the balance needs ") and "above the supply capacity 100 t" in v.message
+    assert v.message.startswith("node M, ore, P3: the balance needs ")
+    assert "above the supply capacity 100 t" in v.message
     assert ("supply", 2) in v.inputs and ("route_flows", row) in v.solution
 
 
@@ -342,8 +300,8 @@ def test_candidate_site_used_while_not_opened(tmp_path):
     assert sites[0].inputs == (("sites", 2),)
     assert sites[0].solution == (("processing", find_row(out, "processing", period="P1")), ("decisions", dec))
     assert families(rep) == ["cost", "site"]
-    assert any(v.family == "cost" and v.message.startswith("cost line site_fixed: recomputed 0 from the plan, but "
-                                                           "the solution's costs sheet says 10") for v in rep.violations)
+    said = "cost line site_fixed: recomputed 0 from the plan, but the solution's costs sheet says 10"
+    assert any(v.family == "cost" and v.message.startswith(said) for v in rep.violations)
 
 
 def test_site_capacity_and_available_from(tmp_path):

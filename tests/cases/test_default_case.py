@@ -142,8 +142,9 @@ def test_independence_moves_the_plan_west(base, independent):
 
 
 def test_caspian_winter_forces_stock_before_november(independent_2027):
-    """Without the Kazakh plant (2027), the ferry binds in its 50% months (Nov, Dec); the Middle Corridor ships more than its steady level in
-    October, ahead of the closure, and that ore sits in stock at the western-fed sites through the winter."""
+    """Without the Kazakh plant (2027), the ferry binds in its 50% months (Nov, Dec); the Middle Corridor ships
+    more than its steady level in October, ahead of the closure, and that ore sits in stock at the western-fed
+    sites through the winter."""
     independent = independent_2027
     use = independent.tables["leg_use"].set_index(["leg", "period"])
     for p in ("2027-11", "2027-12"):

@@ -4,10 +4,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from corridor.formulation.build import formulate
 from corridor.cli import EXIT_OK, main
-from corridor.pipeline import DEFAULT_INPUT, run
+from corridor.formulation.build import formulate
 from corridor.io.validate import read_inputs
+from corridor.pipeline import DEFAULT_INPUT, run
 
 
 def variant(tmp_path, name, delete_disruptions=False, **settings):
@@ -68,7 +68,7 @@ def test_without_a_disruptions_sheet_the_model_is_the_core_model(tmp_path):
     inputs = read_inputs(path)
     assert not inputs.tables["disruptions"]
     f = formulate(inputs)
-    assert not f.scenario_mode and list(f.views) == ["base"]
+    assert not f.two_stage and list(f.views) == ["base"]
     assert all(not isinstance(k, tuple) or k[0] != "base" for k in f.spec.col["Ship"])
     rep = run(path, tmp_path / "core-solution.xlsx")
     assert rep.result.objective == pytest.approx(317_635_044.55, rel=1e-6)

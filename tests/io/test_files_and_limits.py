@@ -10,15 +10,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings, strategies as st
-from tiny import Net
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from corridor.cli import EXIT_NOT_PROVEN, EXIT_OK, EXIT_OUTPUT, EXIT_STOPPED_NO_PLAN, main
-from corridor.pipeline import DEFAULT_INPUT
+from builders import Net
+from corridor.cli import (
+    EXIT_NOT_PROVEN,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_STOPPED_NO_PLAN,
+    main,
+)
 from corridor.io.files import output_lock, path_in, safe_filename, safe_sheet_title
 from corridor.io.writer import write_solution
+from corridor.pipeline import DEFAULT_INPUT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sha(path):

@@ -6,13 +6,19 @@ from array import array
 
 import pytest
 
-from corridor.formulation.build import formulate
 from corridor.bench.generator import generate_inputs
-from corridor.solve.highs import run_highs, to_highs
-from corridor.pipeline import DEFAULT_INPUT
-from corridor.solve.persistent import PersistentModel, apply_options, same_structure, scaled, start_violation
+from corridor.formulation.build import formulate
 from corridor.formulation.spec import INF, LinearSpec
 from corridor.io.validate import read_inputs
+from corridor.pipeline import DEFAULT_INPUT
+from corridor.solve.highs import run_highs, to_highs
+from corridor.solve.persistent import (
+    PersistentModel,
+    apply_options,
+    same_structure,
+    scaled,
+    start_violation,
+)
 
 REL = 1e-6
 

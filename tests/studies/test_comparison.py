@@ -13,9 +13,9 @@ from collections import defaultdict
 import openpyxl
 import pytest
 
+from corridor.io.files import OutputError
 from corridor.studies.comparison import write_comparison
 from corridor.studies.result import Kpi, RunResult
-from corridor.io.files import OutputError
 
 SWEEP = {"sheet": "sites", "key": "CN-BAOTOU", "column": "capacity_t", "values": ["0.5x", "1x", "2x"]}
 
@@ -86,7 +86,8 @@ def test_overview_deltas_per_year_and_verdict(study):
     assert dear["reused"] == "yes" and dear["description"] == "avoid CN"
     assert slow["delta_per_year"] == pytest.approx(65e6)  # 130e6 over two years
     assert slow["delta_per_year_minus_compare"] == pytest.approx(-55e6)
-    assert slow["verdict"] == "costs 65.0 M USD/yr more than the base: 55.0 M USD/yr below the reference (120.0 M USD/yr)"
+    assert slow["verdict"] == ("costs 65.0 M USD/yr more than the base: 55.0 M USD/yr below the reference "
+                               "(120.0 M USD/yr)")
     assert rows["=1+1"]["verdict"] == "costs 10.0 M USD/yr less than the base"
     fmt = {c.value: ws.cell(row=3, column=c.column).number_format for c in ws[1]}
     assert fmt["objective"] == "#,##0" and fmt["delta_vs_base_pct"] == "0.0%"
@@ -181,9 +182,9 @@ def test_a_failed_write_leaves_no_file(tmp_path):
 
 def test_kpis_of_a_real_run_add_up(tmp_path):
     from corridor.bench.generator import write_instance
-    from corridor.studies.kpis import horizon_days, kpis
-    from corridor.pipeline import run
     from corridor.io.validate import read_inputs
+    from corridor.pipeline import run
+    from corridor.studies.kpis import horizon_days, kpis
 
     path = write_instance("xs", 1, tmp_path / "xs.xlsx")
     report = run(path, write=False)

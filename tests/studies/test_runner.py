@@ -10,13 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tiny import Net
 
+from builders import Net
 from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_SCENARIO_FAILED, main
-from corridor.studies.runner import RunTask, _Progress, _run_local, run_study
 from corridor.studies.result import RunResult
+from corridor.studies.runner import RunTask, _Progress, _run_local, run_study
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
 
 

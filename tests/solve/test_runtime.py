@@ -9,13 +9,13 @@ import threading
 
 import openpyxl
 import pytest
-from test_security import two_corridors
 
-from corridor.solve import runtime
+from builders import two_corridors
 from corridor.formulation.build import formulate
-from corridor.pipeline import run
-from corridor.solve.persistent import PersistentModel
 from corridor.io.validate import read_inputs
+from corridor.pipeline import run
+from corridor.solve import runtime
+from corridor.solve.persistent import PersistentModel
 
 SEQUENCE = [None, 1, 2, None, 3, 1, 2]
 

@@ -16,13 +16,33 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from bad_books import (LAUGHS, _copy_sheet, _limit, _merge, _set, _write_zip, add, base, bomb, corrupted, edit,
-                       empty_workbook, net, put, raw, repacked, ten_times_default, truncated, xml_prefix, zipped)
 
-from corridor.io import guard
+from bad_books import (
+    LAUGHS,
+    _copy_sheet,
+    _limit,
+    _merge,
+    _set,
+    _write_zip,
+    add,
+    base,
+    bomb,
+    corrupted,
+    edit,
+    empty_workbook,
+    net,
+    put,
+    raw,
+    repacked,
+    ten_times_default,
+    truncated,
+    xml_prefix,
+    zipped,
+)
 from corridor.cli import EXIT_INPUT, EXIT_OK, main
+from corridor.io import guard
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- the catalogue -------------------------------------------------------------------------------------------
@@ -326,7 +346,7 @@ def test_routes_into_a_use_are_accepted(tmp_path, change):
 
 
 def test_openpyxl_parses_with_defusedxml():
-    """defusedxml is a dependency: with it installed openpyxl expands no entity and resolves no external one."""
+    """Defusedxml is a dependency: with it installed openpyxl expands no entity and resolves no external one."""
     from openpyxl.xml import DEFUSEDXML
     assert DEFUSEDXML
 

@@ -1,4 +1,6 @@
-"""Build tiny input workbooks in tests: a small fluent builder that writes real .xlsx files."""
+"""The tests' one workbook builder: ``Net`` (a small fluent builder of networks) and ``write_book`` (any
+``{sheet: [row dict]}``), both writing real .xlsx files through `corridor.io.books.write_sheets`; and the
+small cases several test modules share (`two_corridors`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -97,5 +99,25 @@ class Net:
                                            "period": period, "capacity_factor": cap, **kw})
         return self
 
+    def add(self, sheet, **row):
+        """Append a row to any sheet (for columns the typed methods do not take)."""
+        self.sheets.setdefault(sheet, []).append(row)
+        return self
+
     def write(self, path):
         return write_book(path, self.sheets)
+
+
+def two_corridors(p=0.1, **settings):
+    """Mine M (KZ) -> market K (JP), 100 t ore a period demanded at a shortfall penalty of 50/t.  Route A
+    (corridor East, through CN) costs 1/t and 10 to contract; route B (West, through GE) 2/t and 600.
+    Disruption east-closed (probability ``p``) closes East.  With p = 0.1:
+      only A:  10 + 0.9*100*1 + 0.1*100*50        = 600   expected shortfall 0.1*100 = 10 t (share 0.1)
+      A and B: 10 + 600 + 0.9*100*1 + 0.1*100*2   = 720   expected shortfall 0
+      only B:  600 + 200                          = 800
+    """
+    n = (Net(periods=1, **settings).node("M", "mine").node("K", "market", "JP").supply("M", 1000)
+         .link("A", "M", "K", cost=1, corridor="East", country="CN", fixed_cost=10)
+         .link("B", "M", "K", cost=2, corridor="West", country="GE", fixed_cost=600)
+         .demand("K", 100, commodity="ore", penalty=50))
+    return n.disruption("east-closed", p, "corridor", "East")

@@ -7,6 +7,7 @@ database): a failure here is reproducible.  The long random exploration with man
 ``python benchmarks/explore_checker.py --examples 2000``.
 """
 from hypothesis import HealthCheck, given, settings
+
 from property_books import check_one, workbooks
 
 SUITE_EXAMPLES = 60

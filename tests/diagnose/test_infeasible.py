@@ -5,15 +5,15 @@ Every workbook is small enough to reason about by hand; the conflicting cells ar
 (sheet, Excel row, column).  Net rows start at Excel row 2 in the order they are added.
 """
 import pytest
-from conftest import flows
-from tiny import Net
 
-from corridor.formulation.build import formulate
+from builders import Net
+from conftest import flows
 from corridor.cli import EXIT_NO_PLAN, main
 from corridor.diagnose.explain import explain_infeasible
 from corridor.diagnose.numerics import numeric_warnings
-from corridor.pipeline import DEFAULT_INPUT, run
+from corridor.formulation.build import formulate
 from corridor.io.validate import read_inputs
+from corridor.pipeline import DEFAULT_INPUT, run
 
 
 def mine_market(cap=100):
@@ -219,8 +219,8 @@ def test_a_must_meet_demand_no_flow_can_reach(tmp_path, capsys):
     """The only leg into K is closed all year (seasonality row 2): no column at all is left, and the must-meet
     row 0 >= 5 cannot hold by itself.  Both solver paths report it infeasible (never an empty 'optimal' plan)
     and the explanation names the demand row and the closure."""
-    from corridor.solve.pyomo import build_model
     from corridor.solve.dispatch import solve
+    from corridor.solve.pyomo import build_model
     n = (mine_market(5).link("R", "M", "K").demand("K", 5, commodity="ore", must_meet="yes")
          .season("leg", "R", cap=0, month="*"))
     inputs = read_inputs(n.write(tmp_path / "closed.xlsx"))

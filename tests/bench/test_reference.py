@@ -2,11 +2,16 @@
 import hashlib
 
 import pytest
-from conftest import DATA, SHARED
 
-from corridor.pipeline import run
-from corridor.bench.reference import orlib_cap_workbook, orlib_optima, parse_orlib_cap, transport_workbook
+from conftest import DATA, SHARED
+from corridor.bench.reference import (
+    orlib_cap_workbook,
+    orlib_optima,
+    parse_orlib_cap,
+    transport_workbook,
+)
 from corridor.io.validate import read_inputs
+from corridor.pipeline import run
 
 EXT = DATA
 

@@ -17,7 +17,7 @@ import pytest
 from corridor.pipeline import run
 from corridor.studies.runner import run_study
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
 EXPECTED = {
     "base": 396_337_133.06, "cn-transit-granted": 395_998_430.00, "jp-us-no-cn": 443_569_015.30,

@@ -1,7 +1,8 @@
 """Hand-solvable cases for licences and policies; optimum and decisive flows asserted."""
 import pytest
+
+from builders import Net
 from conftest import flows
-from tiny import Net
 
 
 def two_sites(periods=1, horizon="cyclic", cn_cost=1.0, my_cost=5.0, cn_tech=None):

@@ -4,8 +4,8 @@ import shutil
 
 import openpyxl
 import pytest
-from tiny import Net, write_book
 
+from builders import Net, write_book
 from corridor import InputError, read_inputs
 from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, main
 from corridor.pipeline import DEFAULT_INPUT, default_output
@@ -173,7 +173,7 @@ def test_docs_match_the_schema(tmp_path):
     from pathlib import Path
 
     from corridor.io.template import inputs_markdown
-    doc = Path(__file__).resolve().parent.parent / "docs" / "inputs.md"
+    doc = Path(__file__).resolve().parents[2] / "docs" / "inputs.md"
     assert doc.read_text() == inputs_markdown(), "docs/inputs.md is stale: run `corridor docs -o docs/inputs.md`"
 
 

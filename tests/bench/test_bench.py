@@ -1,15 +1,19 @@
 """Benchmarking: reference problems through the workbook path, the generator, the harness, the export."""
 import openpyxl
 import pytest
-from conftest import DATA
 
-from corridor.solve.pyomo import build_model
-from corridor.formulation.build import formulate
-from corridor.cli import EXIT_OK, main
+from conftest import DATA
 from corridor.bench.generator import SIZES, generate, generate_inputs, write_instance
-from corridor.pipeline import DEFAULT_INPUT, run
-from corridor.bench.reference import cannery_workbook, reference_instances, transport_workbook
+from corridor.bench.reference import (
+    cannery_workbook,
+    reference_instances,
+    transport_workbook,
+)
+from corridor.cli import EXIT_OK, main
+from corridor.formulation.build import formulate
 from corridor.io.validate import read_inputs
+from corridor.pipeline import DEFAULT_INPUT, run
+from corridor.solve.pyomo import build_model
 
 EXT = DATA
 CI_CAP = ["cap41", "cap42", "cap43", "cap44", "cap51", "cap61", "cap62", "cap63", "cap64", "cap71", "cap72",

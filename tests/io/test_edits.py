@@ -5,18 +5,18 @@ A (East, 10 USD/t, 60 t/period) and B (West, 20 USD/t, unlimited).  Base optimum
 cost 60*10 + 20*20 + 80*1 = 1,080.
 """
 import pytest
-from tiny import Net
 
+from builders import Net
 from corridor.io.edits import (
     check_study_scenarios,
     parse_change,
     parse_study,
 )
-from corridor.pipeline import solve_inputs
-from corridor.studies.scenario import study_scenario_inputs
 from corridor.io.issues import InputError
 from corridor.io.reader import read_workbook
 from corridor.io.validate import validate
+from corridor.pipeline import solve_inputs
+from corridor.studies.scenario import study_scenario_inputs
 
 
 def net(scenarios):
@@ -150,7 +150,8 @@ def test_change_parser():
     ([("s", "demand", "K,ore,civil,*,extra", "quantity_t", 1)], 2, "key", "has 5 parts"),
     ([("s", "settings", "time_limit", None, 1)], 2, "key", "'time_limit' is not a setting"),
     ([("s", "include", None, None, "t")], 2, "value", "includes 't', which is not a scenario"),
-    ([("s", "include", None, None, "u"), ("u", "include", None, None, "s")], 3, "value", "circular include: s -> u -> s"),
+    ([("s", "include", None, None, "u"), ("u", "include", None, None, "s")], 3, "value",
+     "circular include: s -> u -> s"),
     ([("Base", "legs", "A", "capacity_t", 1)], 2, "scenario", "'Base' is reserved"),
 ])
 def test_structural_mistakes_name_the_scenarios_row(tmp_path, rows, row, column, text):

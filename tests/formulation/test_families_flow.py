@@ -3,8 +3,9 @@
 The hand computation of each optimum is in the test's docstring.
 """
 import pytest
+
+from builders import Net
 from conftest import flows
-from tiny import Net
 
 
 def mine_market(periods=1, horizon="open", **kw):
@@ -221,7 +222,7 @@ def test_a_period_row_overrides_a_star_row(solve_net, order):
 
 
 def test_site_must_turn_one_commodity_into_another(tmp_path):
-    """ore -> ore at a yield above 1 would make tonnes from nothing inside one balance row: refused."""
+    """Ore -> ore at a yield above 1 would make tonnes from nothing inside one balance row: refused."""
     from corridor import InputError, read_inputs
     n = (mine_market().node("S", "site").supply("M", 1000).site("S", 100, yield_=2, out="ore")
          .link("IN", "M", "S").link("OUT", "S", "K").demand("K", 10, commodity="ore"))

@@ -1,0 +1,95 @@
+"""The tiny cases behind the golden LP files (tests/formulation/lp/) and the canonical LP text they are
+compared in.
+
+`lp_text(spec, blocks)` writes the rows of the given row blocks in CPLEX LP form with the names of the
+docs (``Site_Capacity(S,P1): +1 Process(...) -60 Open(S) <= 0``), followed by the bounds and integrality
+of the columns those rows use; rows, terms and bounds are sorted by name and numbers printed to 12
+significant digits, so the text depends on what the family writes, not on the order it writes it in or on
+the solver's own LP writer.  ``CORRIDOR_UPDATE_GOLDEN=1 python -m pytest tests/formulation`` rewrites the
+files after an intended change; the diff then shows what changed.
+"""
+from __future__ import annotations
+
+from builders import Net, two_corridors
+
+INF = float("inf")
+
+
+def rich_case() -> Net:
+    """Two periods, open horizon: a mine, a candidate site (CN technology, minimum throughput), two markets,
+    ore routes with a minimum volume, a fixed cost and a leg capacity, oxide routes sharing a capacitated
+    leg through CN, stock with an initial amount, civil and must-meet defense demand, licences (an end-use
+    rule on ore, controlled content with an application cost, a military rule prohibited towards the US, a transit rule
+    with a quota) and policies (max share, min share, single sourcing): every constraint family of the
+    registry writes rows here."""
+    n = Net(periods=2, horizon="open")
+    n.node("M", "mine").node("S", "site", "MY").node("H", "hub", "CN").node("K", "market", "JP")
+    n.node("U", "market", "US")
+    n.supply("M", 100, cost=1)
+    n.site("S", 60, cost=2, yield_=0.5, status="candidate", fixed=30, min_throughput_t=5, tech_origin="CN")
+    n.link("MS", "M", "S", cost=1, cap=80, min_volume_t=4, fixed_cost=3)
+    n.link("MS2", "M", "S", cost=2, corridor="D", fixed_cost=7)
+    n.leg("SH", "S", "H", cost=1, cap=15).leg("HK", "H", "K", cost=1).leg("HU", "H", "U", cost=1)
+    n.route("SHK", ["SH", "HK"], commodity="reo", corridor="East")
+    n.route("SHU", ["SH", "HU"], commodity="reo", corridor="East")
+    n.link("SK", "S", "K", cost=3, commodity="reo", corridor="Sea")
+    n.storage("S", cap=12, hold=1, initial=3)
+    n.demand("K", 10).demand("K", 2, end_use="defense", must_meet="yes").demand("U", 4)
+    n.licence("ORE-DEF", "export", "KZ", commodity="ore", end_use="defense", validity_periods=2)
+    n.licence("CC", "controlled_content", "CN", commodity="reo", application_cost=5, validity_periods=1)
+    n.licence("MIL", "controlled_content", "CN", end_use="defense", destination_country="US", rule="prohibited")
+    n.licence("TR", "transit", "CN", destination_country="US", quota_t=3, validity_periods=2)
+    n.policy("P1", "K", "corridor", "Sea", max_share=0.8).policy("P2", "K", "corridor", "East", min_share=0.1)
+    n.policy("P3", "U", "max_active_routes", max_count=1)
+    return n
+
+
+def security_case(metric: str) -> Net:
+    """The two-corridor case (builders.two_corridors) with ``objective = max_security`` and ``metric``."""
+    return two_corridors(objective="max_security", security_metric=metric, cost_budget=800)
+
+
+def _num(x: float) -> str:
+    return f"{x:+.12g}"
+
+
+def lp_text(spec, blocks, title: str) -> str:
+    """The canonical LP text of the rows of ``blocks`` in ``spec`` (see the module docstring)."""
+    names = {}
+    for vb in spec.var_blocks.values():
+        for i, key in enumerate(vb.keys):
+            names[vb.start + i] = f"{vb.name}({_key(key)})"
+    rows, used = [], set()
+    for name in blocks:
+        rb = spec.row_blocks.get(name)
+        for r, key in zip(rb.rows() if rb else (), rb.keys if rb else ()):
+            a, b = spec.indptr[r], spec.indptr[r + 1]
+            terms = sorted((names[spec.indices[t]], spec.data[t]) for t in range(a, b))
+            used.update(n for n, _v in terms)
+            body = " ".join(f"{_num(v)} {n}" for n, v in terms) or "0"
+            lo, hi = spec.row_lo[r], spec.row_hi[r]
+            label = f" {name}({_key(key)}):"
+            if lo == hi:
+                rows.append(f"{label} {body} = {lo:.12g}")
+            elif lo > -INF and hi < INF:
+                rows.append(f"{label} {lo:.12g} <= {body} <= {hi:.12g}")
+            elif lo > -INF:
+                rows.append(f"{label} {body} >= {lo:.12g}")
+            elif hi < INF:
+                rows.append(f"{label} {body} <= {hi:.12g}")
+            else:
+                rows.append(f"{label} {body} free")
+    bounds, integer = [], []
+    for j, n in names.items():
+        if n not in used:
+            continue
+        lo, hi = spec.lb[j], spec.ub[j]
+        bounds.append(f" {lo:.12g} <= {n}" + (f" <= {hi:.12g}" if hi < INF else ""))
+        if spec.integer[j]:
+            integer.append(f" {n}")
+    return "\n".join([f"\\ corridor golden model: {title}", "subject to", *sorted(rows), "bounds", *sorted(bounds),
+                      "binary", *sorted(integer), "end"]) + "\n"
+
+
+def _key(key) -> str:
+    return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)

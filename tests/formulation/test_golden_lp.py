@@ -1,0 +1,58 @@
+"""One golden LP file per constraint family (tests/formulation/lp/<family>.lp): the rows the family writes
+on a tiny case (`golden.rich_case`; the security families on the two-corridor case), in canonical LP text,
+so that a change in a family's rows shows as a diff, not only through an optimum.  After an intended change:
+``CORRIDOR_UPDATE_GOLDEN=1 python -m pytest tests/formulation/test_golden_lp.py`` and review the diff."""
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+from golden import lp_text, rich_case, security_case
+
+from corridor.formulation import families
+from corridor.formulation.build import formulate
+from corridor.io.validate import read_inputs
+from corridor.solve.secure import SecureSolver
+
+LP = Path(__file__).resolve().parent / "lp"
+UPDATE = os.environ.get("CORRIDOR_UPDATE_GOLDEN") == "1"
+SECURITY = {"security_metric": ["worst_case_shortfall", "cvar_shortfall", "max_dependence"],
+            "security_budget": ["expected_shortfall"]}
+
+
+@pytest.fixture(scope="module")
+def rich_spec(tmp_path_factory):
+    return formulate(read_inputs(rich_case().write(tmp_path_factory.mktemp("golden") / "rich.xlsx"))).spec
+
+
+def _compare(name, text):
+    path = LP / f"{name}.lp"
+    if UPDATE or not path.exists():
+        LP.mkdir(exist_ok=True)
+        path.write_text(text)
+        if not UPDATE:
+            pytest.fail(f"{path} did not exist: written now; review it and commit it")
+    expected = path.read_text()
+    if text != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), str(path), "now"))
+        pytest.fail(f"the rows of {name} changed:\n{diff}")
+
+
+@pytest.mark.parametrize("family", [f for f in families.FAMILIES if f.build is not None], ids=lambda f: f.name)
+def test_family_rows_equal_their_golden_lp(rich_spec, family):
+    blocks = [b.name for b in family.blocks]
+    assert any(rich_spec.row_blocks[b].keys for b in blocks), f"the rich case writes no row of {family.name}"
+    _compare(family.name, lp_text(rich_spec, blocks, f"family {family.name} on tests/formulation/golden.py "
+                                                       "rich_case"))
+
+
+@pytest.mark.parametrize("family", sorted(SECURITY))
+def test_security_rows_equal_their_golden_lp(tmp_path, family):
+    blocks = [b.name for b in next(f for f in families.FAMILIES if f.name == family).blocks]
+    parts = []
+    for metric in SECURITY[family]:
+        inputs = read_inputs(security_case(metric).write(tmp_path / f"{metric}.xlsx"))
+        f = formulate(inputs)
+        SecureSolver(f, inputs.settings)
+        parts.append(lp_text(f.spec, blocks, f"family {family}, security_metric {metric}, on the two-corridor case"))
+    _compare(family, "".join(parts))
