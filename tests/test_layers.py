@@ -38,13 +38,26 @@ def modules() -> dict:
 MODULES = modules()
 
 
-def imports_of(name: str, path: Path) -> list:
-    """``(line, imported corridor module, names imported from it, inside a function)`` of one module."""
+def _type_only(tree) -> set:
+    """Ids of the import statements under ``if TYPE_CHECKING:`` (never executed: exempt from the circle test)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out |= {id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    return out
+
+
+def imports_of(name: str, path: Path, type_only: bool = True) -> list:
+    """``(line, imported corridor module, names imported from it, inside a function)`` of one module; with
+    ``type_only`` False the imports under ``if TYPE_CHECKING:`` are left out."""
     tree = ast.parse(path.read_text())
     nested = {id(n) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
               for n in ast.walk(fn) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    skip = set() if type_only else _type_only(tree)
     out = []
     for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolved against this module's package
                 base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
@@ -68,6 +81,7 @@ def imports_of(name: str, path: Path) -> list:
 
 
 IMPORTS = {name: imports_of(name, path) for name, path in MODULES.items()}
+RUNTIME_IMPORTS = {name: imports_of(name, path, type_only=False) for name, path in MODULES.items()}
 
 
 def part(module: str) -> str:
@@ -112,8 +126,9 @@ def test_the_checker_imports_only_the_input_layer():
 
 
 def test_no_import_circle_counting_imports_inside_functions():
+    """Imports that run (inside functions too) form no circle; ``if TYPE_CHECKING:`` imports never run."""
     graph = defaultdict(set)
-    for name, found in IMPORTS.items():
+    for name, found in RUNTIME_IMPORTS.items():
         for _line, target, _names, _nested in found:
             if target in MODULES and target != name and target != "corridor":
                 graph[name].add(target)
@@ -164,6 +179,31 @@ def test_imports_sit_at_the_top_except_the_commands_of_the_cli():
     wrong = [f"{name}:{line} imports {target} inside a function" for name, found in IMPORTS.items()
              if name != "corridor.cli" for line, target, _n, nested in found if nested]
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_public_function_is_annotated():
+    """Type annotations on every argument and the return of every public function and method (ruff checks
+    the return types too, but cannot tell a public function's arguments from a private one's)."""
+    missing = []
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+
+        def visit(node, private):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.ClassDef):
+                    visit(child, private or child.name.startswith("_"))
+                elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if private or (child.name.startswith("_") and child.name != "__init__"):
+                        continue
+                    args = child.args.posonlyargs + child.args.args + child.args.kwonlyargs
+                    args += [a for a in (child.args.vararg, child.args.kwarg) if a is not None]
+                    bare = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
+                    if bare or (child.returns is None and child.name != "__init__"):
+                        missing.append(f"{name}.{child.name}: " + (f"arguments {bare}" if bare else "")
+                                       + (" return" if child.returns is None and child.name != "__init__" else ""))
+
+        visit(tree, False)
+    assert not missing, f"{len(missing)} public functions lack annotations:\n" + "\n".join(missing)
 
 
 def test_no_module_is_over_500_lines():

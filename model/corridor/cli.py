@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _money(x):
     return f"{x:,.0f}"
 
 
-def cmd_solve(args) -> int:
+def cmd_solve(args: argparse.Namespace) -> int:
     """``corridor solve``: validate, build, solve and write the solution workbook; print what was found."""
     from corridor.io.files import OutputError
     from corridor.pipeline import run
@@ -114,7 +115,7 @@ def _read_valid(path):
         return None
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
     """``corridor validate``: every input error at once, or the sheets' row counts when the workbook is valid."""
     inputs = _read_valid(args.input)
     if inputs is None:
@@ -126,7 +127,7 @@ def cmd_validate(args) -> int:
     return EXIT_OK
 
 
-def cmd_template(args) -> int:
+def cmd_template(args: argparse.Namespace) -> int:
     """``corridor template``: an empty input workbook generated from the schema (dropdowns from ``--from``)."""
     from corridor.io.files import same_file
     from corridor.io.template import write_template
@@ -145,7 +146,7 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     """``corridor export``: the model as MPS or LP, with readable names, for any solver."""
     from corridor.formulation.build import formulate
     from corridor.io.files import same_file
@@ -174,7 +175,7 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-def cmd_bench(args) -> int:
+def cmd_bench(args: argparse.Namespace) -> int:
     """``corridor bench``: the benchmark of reference problems and scaled instances."""
     from corridor.bench.reference import default_external
     from corridor.bench.report import write_outputs
@@ -217,7 +218,7 @@ def cmd_bench(args) -> int:
     return 1 if bad else EXIT_OK
 
 
-def cmd_pareto(args) -> int:
+def cmd_pareto(args: argparse.Namespace) -> int:
     """``corridor pareto``: the cost-security frontier, as a workbook with a native chart and a PNG."""
     from corridor.io.files import OutputError, output_lock
     from corridor.pipeline import output_dir
@@ -246,8 +247,8 @@ def cmd_pareto(args) -> int:
     return EXIT_OK
 
 
-def cmd_check(args) -> int:
-    """Verify a solution workbook against its input (model/checker.py); the solution is never written."""
+def cmd_check(args: argparse.Namespace) -> int:
+    """Verify a solution workbook against its input (corridor/check/checker.py); the solution is never written."""
     from corridor.check.checker import SolutionError, check, format_report
 
 
@@ -263,7 +264,7 @@ def cmd_check(args) -> int:
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
-def cmd_study(args) -> int:
+def cmd_study(args: argparse.Namespace) -> int:
     """Corridor study / corridor sweep: the base and each scenario solved in worker processes."""
     from corridor.io.files import OutputError
     from corridor.studies.runner import run_study
@@ -317,7 +318,7 @@ def _study_options(parser):
                                                                "re-solve; for measuring)")
 
 
-def cmd_docs(args) -> int:
+def cmd_docs(args: argparse.Namespace) -> int:
     """Print or write the input reference (from the schema), or refresh the family table of a formulation
     document (``--formulation``, from the family registry) in place."""
     from corridor.io.template import inputs_markdown
@@ -385,7 +386,7 @@ def version_text() -> str:
     return f"corridor {__version__} (Python {platform.python_version()}; {', '.join(parts)})"
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: the process's arguments); return the exit code."""
     p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
     p.add_argument("--version", action=_Version, help="show the versions of corridor, Python and its solvers")

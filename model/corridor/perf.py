@@ -6,11 +6,12 @@ import ctypes
 import gc
 import resource
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 
 @contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     """Construction allocates millions of small objects; collection cycles would only slow it down."""
     enabled = gc.isenabled()
     gc.disable()
@@ -24,7 +25,7 @@ def paused_gc():
 RELEASE_AT_NONZEROS = 200_000  # below this the build's garbage is too small to be worth a collection
 
 
-def release_memory():
+def release_memory() -> None:
     """Hand the memory freed while building back to the OS before the solver allocates its own (glibc
     keeps freed heap otherwise); a no-op where the C library has no ``malloc_trim``."""
     gc.collect()
@@ -38,10 +39,10 @@ class StageClock:
     """Times named stages: ``with clock.stage("build"): ...`` records ``seconds[name]``; with ``memory``
     set it also records the process's peak resident memory (MB) reached by the end of each stage."""
 
-    def __init__(self, memory=False):
+    def __init__(self, memory: bool = False):
         self.seconds, self.peak_mb, self.memory = {}, {}, memory
 
-    def stage(self, name):
+    def stage(self, name: str) -> AbstractContextManager:
         """A context manager that times (and with ``memory`` measures) the stage ``name``."""
         clock = self
 

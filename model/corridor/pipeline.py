@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.diagnose.explain import explain_infeasible
 from corridor.diagnose.numerics import numeric_warnings
-from corridor.formulation.build import formulate
+from corridor.formulation.build import Formulation, formulate
 from corridor.io.files import OutputError, output_lock, same_file
 from corridor.io.issues import Issue
 from corridor.io.reader import read_workbook
-from corridor.io.validate import validate
+from corridor.io.validate import Inputs, validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock
 from corridor.results.extract import cost_breakdown, extract
@@ -19,6 +21,10 @@ from corridor.results.metrics import corridor_n1, security_tables
 from corridor.solve.dispatch import solve
 from corridor.solve.pyomo import build_model
 from corridor.solve.secure import solve_secure
+
+if TYPE_CHECKING:
+    from corridor.formulation.spec import LinearSpec
+    from corridor.solve.result import SolveResult
 
 CASES = Path(__file__).resolve().parent / "cases"  # the embedded cases, package data
 DEFAULT_INPUT = CASES / "kazakhstan_rare_earths.xlsx"  # the default case (a copy of inputs/ in the repository)
@@ -30,7 +36,7 @@ def output_dir() -> Path:
     return Path.cwd() / "outputs"
 
 
-def default_output(input_path) -> Path:
+def default_output(input_path: str | Path) -> Path:
     """The default solution path of ``input_path``: ``./outputs/<input stem>-solution.xlsx``."""
     return output_dir() / f"{Path(input_path).stem}-solution.xlsx"
 
@@ -53,11 +59,12 @@ class RunReport:
 
 
 
-def run(input_path=None, output_path=None, write=True, tee=False, via="direct", security=True) -> RunReport:
+def run(input_path: str | Path | None = None, output_path: str | Path | None = None, write: bool = True,
+        tee: bool = False, via: str = "direct", security: bool = True) -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
 
     Writing over the input is refused before anything is read; once the input is valid the output is
-    locked (`writer.output_lock`), so a second run on the same output is refused until this one ends.
+    locked (`files.output_lock`), so a second run on the same output is refused until this one ends.
     See `_run` for the stages and the arguments.
     """
     input_path = Path(input_path) if input_path else DEFAULT_INPUT
@@ -92,8 +99,9 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     return solve_inputs(inputs, input_path, output_path, write, tee, via, security, clock)
 
 
-def solve_inputs(inputs, input_path, output_path, write=True, tee=False, via="direct", security=True, clock=None,
-                 solve_spec=None) -> RunReport:
+def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, write: bool = True, tee: bool = False,
+                 via: str = "direct", security: bool = True, clock: StageClock | None = None,
+                 solve_spec: Callable[[LinearSpec, dict], SolveResult] | None = None) -> RunReport:
     """Build, solve, extract and (``write``) write the plan of validated ``inputs`` (the rest of `_run`; a
     planning study calls it for each scenario's edited inputs).  ``solve_spec(spec, settings)``: solves the
     formulation's `LinearSpec` instead of the default solver call (a study worker's persistent model); it is
@@ -144,7 +152,7 @@ def solve_inputs(inputs, input_path, output_path, write=True, tee=False, via="di
     return report
 
 
-def plan_view(f):
+def plan_view(f: Formulation) -> Formulation:
     """The scenario the plan sheets show: the base (no disruption) if it has any probability, else the most
     probable scenario."""
     if "base" in f.views:
@@ -152,7 +160,7 @@ def plan_view(f):
     return max(f.views.values(), key=lambda v: v.probability)
 
 
-def summary_rows(f, settings, info, view) -> list:
+def summary_rows(f: Formulation, settings: dict, info: dict, view: Formulation) -> list:
     """Rows of the summary sheet that describe the objective and the scenarios behind the plan sheets."""
     rows = [("objective_kind", settings["objective"]),
             ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]

@@ -30,7 +30,7 @@ import random
 from pathlib import Path
 
 from corridor.io.books import raw_workbook, write_sheets
-from corridor.io.validate import validate
+from corridor.io.validate import Inputs, validate
 
 SIZES = {"xs": 1, "s": 8, "m": 85, "l": 850}  # n per named size: about 1e3, 1e4, 1e5, 1e6 nonzeros
 SITE_COUNTRIES = ("CN", "MY", "EE", "US", "JP", "KR")
@@ -39,7 +39,7 @@ HUB_COUNTRIES = ("CN", "RU", "AZ", "TR", "IR")
 CORRIDOR = {"CN": "China", "RU": "Northern", "AZ": "Middle Corridor", "TR": "Middle Corridor", "IR": "Southern"}
 
 
-def size_n(size) -> int:
+def size_n(size: str | int) -> int:
     """The ``n`` of a named size (``xs``, ``s``, ``m``, ``l``) or of a given number; ValueError for an unknown name."""
     if isinstance(size, int):
         return size
@@ -48,7 +48,7 @@ def size_n(size) -> int:
     return SIZES[size]
 
 
-def generate(size="s", seed=1) -> dict:
+def generate(size: str | int = "s", seed: int = 1) -> dict:
     """Sheets (``{sheet: [row dict]}``, settings as ``{key: value}``) of a generated instance."""
     n = size_n(size)
     rnd = random.Random(f"corridor-{n}-{seed}")
@@ -175,11 +175,11 @@ def generate(size="s", seed=1) -> dict:
 
 
 
-def generate_inputs(size="s", seed=1):
+def generate_inputs(size: str | int = "s", seed: int = 1) -> Inputs:
     """Validated `Inputs` of a generated instance, built in memory (no workbook)."""
     return validate(raw_workbook(generate(size, seed)))
 
 
-def write_instance(size, seed, path) -> Path:
+def write_instance(size: str | int, seed: int, path: str | Path) -> Path:
     """Write a generated instance as an ordinary input workbook (streamed: fast for large sizes)."""
     return write_sheets(path, generate(size, seed), stream=True)

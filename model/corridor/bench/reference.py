@@ -52,7 +52,7 @@ def _transport_book(out_path, currency, plants, markets, arcs) -> Path:
     return write_sheets(out_path, book)
 
 
-def transport_workbook(json_path, out_path) -> Path:
+def transport_workbook(json_path: str | Path, out_path: str | Path) -> Path:
     """Write Dantzig's transport problem (``transport.json``) as an input workbook."""
     src = json.loads(Path(json_path).read_text())
     f = src["freight_f"]
@@ -61,7 +61,7 @@ def transport_workbook(json_path, out_path) -> Path:
     return _transport_book(out_path, "kUSD", src["plants"], src["markets"], arcs)
 
 
-def cannery_workbook(json_path, out_path) -> Path:
+def cannery_workbook(json_path: str | Path, out_path: str | Path) -> Path:
     """Write JuMP's cannery variant (``jump_cannery.json``: cost = distance) as an input workbook."""
     src = json.loads(Path(json_path).read_text())
     arcs = [tuple(x.strip() for x in pair.split("=>")) + (dist, None) for pair, dist in src["distances"].items()]
@@ -80,7 +80,7 @@ def default_external() -> Path | None:
     return None
 
 
-def reference_instances(external) -> list:
+def reference_instances(external: str | Path) -> list:
     """Every published reference problem under ``external`` with its optimum:
     [(name, converter, source path, optimum)] (OR-Library cap41..cap134, Dantzig transport, JuMP cannery)."""
     external = Path(external)
@@ -98,7 +98,7 @@ def reference_instances(external) -> list:
     return out
 
 
-def parse_orlib_cap(path, capacity=None):
+def parse_orlib_cap(path: str | Path, capacity: float | None = None) -> tuple[list, list, list, list]:
     """Parse an OR-Library cap file: (capacities, fixed costs, demands, cost[i][j] of all of j at i)."""
     tokens = Path(path).read_text().split()
     it = iter(tokens)
@@ -116,7 +116,7 @@ def parse_orlib_cap(path, capacity=None):
     return caps, fixed, demand, cost
 
 
-def orlib_cap_workbook(txt_path, out_path, capacity=None) -> Path:
+def orlib_cap_workbook(txt_path: str | Path, out_path: str | Path, capacity: float | None = None) -> Path:
     """Write an OR-Library capacitated warehouse location instance as an input workbook."""
     caps, fixed, demand, cost = parse_orlib_cap(txt_path, capacity)
     book = _single_period("cost")
@@ -146,7 +146,7 @@ def orlib_cap_workbook(txt_path, out_path, capacity=None) -> Path:
     return write_sheets(out_path, book)
 
 
-def orlib_optima(path) -> dict:
+def orlib_optima(path: str | Path) -> dict:
     """``capopt.txt`` -> {instance: optimum} (first value per line)."""
     out = {}
     for line in Path(path).read_text().splitlines()[1:]:

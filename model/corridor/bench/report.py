@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ STAGES = ("read", "validate", "build", "handover", "solve", "extract", "write")
 TARGETS = {"speedup_vs_stock": 4.0, "slope_max": 1.15, "kb_per_nnz_max": 1.5, "default_case_s_max": 10.0}
 
 
-def frame(records) -> pd.DataFrame:
+def frame(records: list[dict]) -> pd.DataFrame:
     """The benchmark records as one table, with the combined build + hand-over and total seconds and the peak
     memory per nonzero."""
     df = pd.DataFrame(records)
@@ -36,7 +37,7 @@ def _median(df, solver, kind=None):
     return sel.groupby("instance")[cols].median().sort_values("nonzeros")
 
 
-def slope(x, y):
+def slope(x: Iterable[float], y: Iterable[float]) -> float | None:
     """Least-squares slope of log(y) against log(x)."""
     pts = [(math.log(a), math.log(b)) for a, b in zip(x, y) if a > 0 and b > 0]
     if len(pts) < 2:
@@ -47,7 +48,7 @@ def slope(x, y):
     return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else None
 
 
-def targets(df) -> pd.DataFrame:
+def targets(df: pd.DataFrame) -> pd.DataFrame:
     """The issue's performance targets, measured on this run (missing data -> 'not measured')."""
     rows = []
     own, stock = _median(df, "highs", "scaled"), _median(df, "appsi_highs", "scaled")
@@ -81,7 +82,7 @@ def targets(df) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "instance", "measured", "required", "met"])
 
 
-def charts(df, out: Path) -> list:
+def charts(df: pd.DataFrame, out: Path) -> list:
     """PNG charts (log-log): seconds per stage vs nonzeros (product path); build + hand-over by solver."""
     try:
         import matplotlib
@@ -125,7 +126,7 @@ def charts(df, out: Path) -> list:
     return written
 
 
-def write_outputs(records, out: Path) -> dict:
+def write_outputs(records: list[dict], out: Path) -> dict:
     """results.xlsx (results, stages, reference, targets), results.csv and the charts in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     df = frame(records)

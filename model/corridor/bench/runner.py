@@ -12,7 +12,7 @@ and the root LP bound.  Solvers:
 - ``cbc``, ``glpk``, ``scip``: through Pyomo's file interfaces when the executable is present (skipped
   with a note otherwise).
 
-`bench_report.py` turns the records into the results workbook, the CSV, the charts and the targets.
+`bench/report.py` turns the records into the results workbook, the CSV, the charts and the targets.
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ import multiprocessing as mp
 import shutil
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import highspy  # noqa: F401 (loaded before any stage is timed, for every solver path alike)
 
@@ -40,11 +42,14 @@ from corridor.solve.pyomo import build_model
 from corridor.solve.result import outcome
 from corridor.solve.runtime import on_fresh_thread
 
+if TYPE_CHECKING:
+    from corridor.formulation.spec import LinearSpec
+
 SOLVERS = ("highs", "appsi_highs", "highs_mps", "cbc", "glpk", "scip")
 EXECUTABLES = {"cbc": "cbc", "glpk": "glpsol", "scip": "scip"}
 
 
-def available(solver) -> tuple[bool, str]:
+def available(solver: str) -> tuple[bool, str]:
     """(whether ``solver`` can run here, why not): the file solvers need their executable on the PATH."""
     if solver in EXECUTABLES:
         exe = EXECUTABLES[solver]
@@ -148,7 +153,7 @@ def _solve_appsi(m, settings, stage):
         opt.set_instance(m)
     with stage("solve"):
         t0 = time.perf_counter()
-        res = on_fresh_thread(lambda: opt.solve(m))  # HiGHS's thread pool: see highs_runtime
+        res = on_fresh_thread(lambda: opt.solve(m))  # HiGHS's thread pool: see solve/runtime
     ok = res.best_feasible_objective is not None
     if ok:
         res.solution_loader.load_vars()
@@ -185,7 +190,7 @@ def _solve_pyomo_file(m, solver, settings, stage):
     return r
 
 
-def root_lp_bound(spec):
+def root_lp_bound(spec: LinearSpec) -> float | None:
     """The LP relaxation's optimum (integrality dropped) - the root LP bound before any cut."""
     saved = spec.integer
     spec.integer = type(saved)("b", bytes(len(saved)))
@@ -197,7 +202,7 @@ def root_lp_bound(spec):
     return res.objective
 
 
-def run_jobs(jobs, progress=print) -> list:
+def run_jobs(jobs: Sequence[dict], progress: Callable[[str], object] = print) -> list:
     """Run every job in its own worker process; return the records in job order."""
     ctx = mp.get_context("spawn")
     out = []
@@ -220,8 +225,9 @@ def run_jobs(jobs, progress=print) -> list:
     return out
 
 
-def plan_jobs(out_dir: Path, sizes=(), reference=False, external=None, solvers=("highs",), repeat=1, seed=1,
-              time_limit=None, default_case=True, in_memory=False) -> list:
+def plan_jobs(out_dir: Path, sizes: Iterable[str | int] = (), reference: bool = False,
+              external: str | Path | None = None, solvers: Iterable[str] = ("highs",), repeat: int = 1, seed: int = 1,
+              time_limit: float | None = None, default_case: bool = True, in_memory: bool = False) -> list:
     """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``."""
     inst_dir = out_dir / "instances"
     inst_dir.mkdir(parents=True, exist_ok=True)

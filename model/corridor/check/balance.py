@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from corridor.check.common import fmt, slack
+from corridor.check.common import Ctx, fmt, slack
 from corridor.check.tags import Tracking, dead_initial_stock
 
 _IN = ("arrivals", "produced", "stock from the previous period")
 _OUT = ("departures", "processed", "delivered", "stock kept")
 
 
-def check_balances(ctx):
+def check_balances(ctx: Ctx) -> None:
     """``balance`` and ``supply``, per (node, commodity, period) [t]:
 
         arrivals + supplied + produced + stock from the previous period

@@ -1,8 +1,8 @@
 """The solution checker's own reading of an input workbook: effective data re-derived from the contract.
 
 Written from `shared/spec/workbook.md` and the project's documented interpretations (docs/formulation.md,
-docs/security.md), independently of the model's code (no `data`, `calendar`, `provenance`, `scenarios`
-import).  Only reading and validating the workbook (`model.validate.read_inputs`) is shared.
+docs/security.md), independently of the model's code (no `case_data`, `calendar`, `provenance`, `disruptions`
+import).  Only reading and validating the workbook (`corridor.io.validate.read_inputs`) is shared.
 
 Everything here is plain data about the input; nothing looks at a plan.  Each figure keeps the Excel rows
 it came from, so that a violation can name them (``refs``: tuples ``(sheet, row)`` of the input).
@@ -10,9 +10,14 @@ it came from, so that a violation can name them (``refs``: tuples ``(sheet, row)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from corridor.check.common import BASE, INF, STAR
+
+if TYPE_CHECKING:
+    from corridor.io.validate import Inputs
 
 
 class Calendar:
@@ -23,7 +28,7 @@ class Calendar:
     year; open: a day at or past the end is in no period (None).
     """
 
-    def __init__(self, rows, cyclic):
+    def __init__(self, rows: Sequence[dict], cyclic: bool):
         self.periods = [r["period"] for r in rows]
         self.index = {p: i for i, p in enumerate(self.periods)}
         self.month = {r["period"]: r.get("month") for r in rows}
@@ -35,7 +40,7 @@ class Calendar:
             acc += self.days[p]
         self.total = acc
 
-    def shift(self, p, days):
+    def shift(self, p: str, days: float) -> str | None:
         """Period reached ``days`` after the start of ``p`` (None past the end of an open horizon)."""
         eps = 1e-9 * max(1.0, self.total)
         t = self.starts[self.index[p]] + days
@@ -49,14 +54,14 @@ class Calendar:
                 i = j
         return self.periods[i]
 
-    def prev(self, p):
+    def prev(self, p: str) -> str | None:
         """The period before ``p`` (the last one for the first period of a cyclic horizon, else None)."""
         i = self.index[p]
         if i > 0:
             return self.periods[i - 1]
         return self.periods[-1] if self.cyclic else None
 
-    def window(self, a, lead, validity):
+    def window(self, a: str, lead: int, validity: int) -> list:
         """Periods covered by a licence applied for in ``a``: a+lead .. a+lead+validity-1 (wrapping if cyclic)."""
         i, n = self.index[a], len(self.periods)
         out = []
@@ -77,11 +82,12 @@ class Factors:
     with no row has factor 1.
     """
 
-    def __init__(self, cal):
+    def __init__(self, cal: Calendar):
         self.cal = cal
         self.rows = {}  # (target_type, target) -> [(periods, cap, cost, ref)]
 
-    def add(self, ttype, target, month, period, cap, cost, ref):
+    def add(self, ttype: str, target: str, month: int | str | None, period: str | None, cap: float | None,
+            cost: float | None, ref: tuple) -> None:
         """Record a factor row: ``cap`` and ``cost`` apply to ``target`` in ``period``, or in every period of
         ``month`` (``*`` or blank: every period); ``ref`` is the (sheet, row) it came from."""
         if period is not None:
@@ -92,7 +98,7 @@ class Factors:
             periods = {p for p in self.cal.periods if self.cal.month[p] == month}
         self.rows.setdefault((ttype, target), []).append((periods, cap, cost, ref))
 
-    def cap(self, ttype, target, p):
+    def cap(self, ttype: str, target: str, p: str) -> tuple[float, list]:
         """(capacity factor, refs of the rows that apply) for ``target`` in period ``p``."""
         f, refs = 1.0, []
         for periods, cap, _cost, ref in self.rows.get((ttype, target), ()):
@@ -101,7 +107,7 @@ class Factors:
                 refs.append(ref)
         return f, refs
 
-    def cost(self, ttype, target, p):
+    def cost(self, ttype: str, target: str, p: str) -> float:
         """The product of the cost factors that apply to ``target`` in ``p`` (1 when none does)."""
         f = 1.0
         for periods, _cap, cost, _ref in self.rows.get((ttype, target), ()):
@@ -132,7 +138,7 @@ class Route:
     leg_rows: list
 
     @property
-    def transit(self):
+    def transit(self) -> set:
         """Countries of a leg that are neither the origin's nor the destination's country."""
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
 
@@ -160,16 +166,16 @@ class Case:
     settings: dict = field(default_factory=dict)
 
     @property
-    def periods(self):
+    def periods(self) -> list:
         """The period ids in time order."""
         return self.cal.periods
 
     @property
-    def cyclic(self):
+    def cyclic(self) -> bool:
         """True when the horizon is cyclic."""
         return self.cal.cyclic
 
-    def site_period(self, s, p):
+    def site_period(self, s: str, p: str) -> tuple[float, float, float, list]:
         """(effective capacity, cost per t of input, minimum throughput, refs) of site ``s`` in ``p``;
         capacity 0 before ``available_from``."""
         rec = self.sites[s]
@@ -181,7 +187,7 @@ class Case:
         cap = rec["capacity_t"] * f if f > 0 else 0.0
         return cap, cost, min(rec.get("min_throughput_t") or 0.0, cap), [("sites", rec["_row"])] + refs
 
-    def leg_capacity(self, leg, q):
+    def leg_capacity(self, leg: str, q: str) -> tuple[float, list]:
         """(capacity in period q or INF, refs): capacity_t * factor; a factor <= 0 closes the leg."""
         rec = self.legs[leg]
         f, refs = self.factors.cap("leg", leg, q)
@@ -190,7 +196,7 @@ class Case:
             return (INF if f > 0 else 0.0), refs
         return (rec["capacity_t"] * f if f > 0 else 0.0), refs
 
-    def route_max(self, r, p):
+    def route_max(self, r: str, p: str) -> tuple[float, list]:
         """(most tonnes route r may take when dispatched in p, refs): max_volume_t times the route's and
         its corridor's capacity factors in the dispatch period; a factor <= 0 closes the route."""
         route = self.routes[r]
@@ -199,7 +205,7 @@ class Case:
         f = f1 * f2
         return (route.max_t * f if f > 0 else 0.0), [("routes", route.row)] + refs1 + refs2
 
-    def rates(self, r, p):
+    def rates(self, r: str, p: str) -> tuple[float, float]:
         """(freight, handling) per tonne dispatched on r in p: the legs' cost_per_t and handling_cost_per_t,
         each times its leg's cost factor in the period the leg is used, times the route's and corridor's
         cost factors in p."""
@@ -214,12 +220,12 @@ class Case:
         return freight * f, handling * f
 
 
-def listed(value, item):
+def listed(value: str | tuple | None, item: str) -> bool:
     """A rule's ``*`` / blank / comma-separated list (read as a tuple) holds ``item``."""
     return value is None or value == STAR or item in value
 
 
-def rule_matches(rule, route, cc, eu):
+def rule_matches(rule: dict, route: Route, cc: str, eu: str) -> bool:
     """Does licence ``rule`` match tonnes of technology ``cc`` earmarked ``eu`` on ``route``?
 
     commodity and destination_country list the route's; end_use is ``*`` or the earmark; and the kind holds,
@@ -240,7 +246,7 @@ def rule_matches(rule, route, cc, eu):
     return cc == x and route.d_country != x
 
 
-def probabilities(tables):
+def probabilities(tables: dict) -> dict:
     """Scenario -> probability in sheet order; the base takes what the sheet leaves (left out at 0)."""
     probs = {}
     for r in tables.get("disruptions", []):
@@ -254,7 +260,7 @@ def probabilities(tables):
     return out
 
 
-def derive(inputs, scenario=BASE) -> Case:
+def derive(inputs: Inputs, scenario: str = BASE) -> Case:
     """The effective data of ``scenario`` (see the module docstring and docs/security.md for scenarios)."""
     t = inputs.tables
     cal = Calendar(t["periods"], inputs.settings.get("horizon", "cyclic") == "cyclic")

@@ -3,26 +3,28 @@
 Verifies a solution workbook (as `corridor solve` wrote it, or as a planner edited it by hand) against its
 input workbook, with code written from the workbook contract (`shared/spec/workbook.md`) and the
 project's documented interpretations (docs/formulation.md, docs/security.md), independently of the
-optimisation model: it shares only the reading and validation of the input (`model.validate`).
+optimisation model: it shares only the reading and validation of the input (`corridor.io.validate`).
 
 Families, in the order they run (each documented in its own function):
 
-- ``route``, ``leg capacity`` (`checker_flow`): route-periods (arrival, max/min volume with seasonal
+- ``route``, ``leg capacity`` (`flow`): route-periods (arrival, max/min volume with seasonal
   factors), shared leg capacities in the period each leg is used;
-- ``site``, ``storage``, ``demand``, ``balance``, ``supply`` (`checker_flow`, `checker_balance`): processing
+- ``site``, ``storage``, ``demand``, ``balance``, ``supply`` (`flow`, `balance`): processing
   capacity / availability / opening / minimum, stock only where allowed and within capacity, deliveries
   and shortfall, node balances per commodity (supply derived from them, within its capacity);
-- ``provenance`` (`checker_tags`): the tag columns are consistent (tonnes of each tag balance at every
+- ``provenance`` (`tags`): the tag columns are consistent (tonnes of each tag balance at every
   node and period), so a hand edit cannot smuggle tonnes past a rule;
-- ``licence``, ``policy`` (`checker_rules`): prohibited flows, licences held, quotas, policy shares and
+- ``licence``, ``policy`` (`rules`): prohibited flows, licences held, quotas, policy shares and
   counts;
-- ``cost`` (`checker_costs`): every cost line recomputed and compared with the solution.
+- ``cost`` (`costs`): every cost line recomputed and compared with the solution.
 
 ``plan`` violations are cells of the solution that contradict the input or each other (an unknown id, a
 reported figure that does not follow from the plan).  With disruption scenarios the plan sheets show one
 scenario (summary item ``plan_sheets_scenario``); it is checked against that scenario's data.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 from corridor.check import balance as checker_balance
 from corridor.check import costs as checker_costs
@@ -37,10 +39,10 @@ from corridor.io.validate import read_inputs
 __all__ = ["CheckReport", "SolutionError", "Violation", "check", "format_report"]
 
 
-def check(input_path, solution_path) -> CheckReport:
+def check(input_path: str | Path, solution_path: str | Path) -> CheckReport:
     """Check the plan in ``solution_path`` against ``input_path``.
 
-    Raises `model.reader.InputError` when the input is not valid and `SolutionError` when the solution
+    Raises `corridor.io.issues.InputError` when the input is not valid and `SolutionError` when the solution
     workbook cannot be read, is incomplete, holds no plan or shows a scenario the input does not define.
     """
     inputs = read_inputs(input_path)

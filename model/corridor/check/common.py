@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corridor.check.case import Case
+    from corridor.check.plan import Plan
 
 STAR = "*"
 
@@ -26,17 +32,17 @@ ABS_T = 1e-4  # tonnes: what the solver's tolerances and the 1e-6 zeroing of the
 REL = 1e-6
 
 
-def slack(*values):
+def slack(*values: float | None) -> float:
     """Tolerance for comparing tonnes of magnitude ``values``: 1e-4 t plus 1e-6 relative."""
     return ABS_T + REL * max([abs(v) for v in values if v is not None and v != float("inf")] or [0.0])
 
 
-def money_slack(a, b):
+def money_slack(a: float, b: float) -> float:
     """Tolerance for comparing two amounts of money: 1e-6 relative plus 0.01 absolute."""
     return 1e-2 + REL * max(abs(a), abs(b))
 
 
-def fmt(x):
+def fmt(x: float | None) -> str:
     """A number for a message: up to 9 significant digits, no exponent for ordinary sizes."""
     if x is None:
         return "-"
@@ -102,11 +108,11 @@ class CheckReport:
     currency: str = ""
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when the plan breaks no rule."""
         return not self.violations
 
-    def by_family(self):
+    def by_family(self) -> dict:
         """The violations grouped by family (``route``, ``balance``, ``cost`` ...)."""
         out = defaultdict(list)
         for v in self.violations:
@@ -118,7 +124,7 @@ class Ctx:
     """What the families share while checking one plan: the effective input (``case``), the solution
     (``plan``), quantities read or derived from the plan, and the report being filled."""
 
-    def __init__(self, case, plan, report):
+    def __init__(self, case: Case, plan: Plan, report: CheckReport):
         self.case, self.plan, self.report = case, plan, report
         self.flows = []  # route_flows rows that name a known route and period, with tonnes > 0
         self.input_t = {}  # (site, p) -> input tonnes processed
@@ -136,10 +142,11 @@ class Ctx:
         self.applications = defaultdict(int)  # (licence, period) -> applications
         self.app_rows = defaultdict(list)
 
-    def add(self, family, message, amount=None, inputs=(), solution=()):
+    def add(self, family: str, message: str, amount: float | None = None, inputs: Iterable[tuple] = (),
+            solution: Iterable[tuple] = ()) -> None:
         """Record one violation of ``family`` (see `Violation`)."""
         self.report.violations.append(Violation(family, message, amount, tuple(inputs), tuple(solution)))
 
-    def count(self, what, n=1):
+    def count(self, what: str, n: int = 1) -> None:
         """Count ``n`` more checked items of kind ``what`` (shown in the report's last lines)."""
         self.report.counts[what] = self.report.counts.get(what, 0) + n

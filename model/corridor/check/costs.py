@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
-from corridor.check.common import fmt, money_slack
+from corridor.check.common import Ctx, fmt, money_slack
 
 LINES = ("supply", "processing", "freight", "handling", "route_fixed", "site_fixed", "licence", "holding",
          "shortfall_penalty")
 FIRST_STAGE = ("route_fixed", "site_fixed", "licence")
 
 
-def recompute(ctx) -> dict:
+def recompute(ctx: Ctx) -> dict:
     """The cost lines of the plan sheets' scenario:
 
     supply = sum supplied (derived from the balances) x cost_per_t x supply cost factor;
@@ -70,7 +70,7 @@ def _num(v):
     return x if math.isfinite(x) else None
 
 
-def check_costs(ctx):
+def check_costs(ctx: Ctx) -> None:
     """``cost``: without disruption scenarios each recomputed line equals the `costs` sheet and their total
     equals the summary objective.  With scenarios the plan sheets show one scenario: each recomputed line
     equals that scenario's row of the `scenarios` sheet (its own, unweighted cost), the first-stage lines

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from corridor.check.common import ABS_T, INF, fmt, money_slack, slack
+from corridor.check.common import ABS_T, INF, Ctx, fmt, money_slack, slack
 from corridor.check.plan import tag_of
 from corridor.check.tags import Tracking, idle_sites
 
 
-def check_route_flows(ctx):
+def check_route_flows(ctx: Ctx) -> None:
     """``route``: every route_flows row, and the total per (route, dispatch period).
 
     - the route and period exist; tonnes >= 0; the row's commodity / origin / destination / corridor are
@@ -87,7 +87,7 @@ def check_route_flows(ctx):
                         solution=[("decisions", rec["_row"])])
 
 
-def check_legs(ctx):
+def check_legs(ctx: Ctx) -> None:
     """``leg capacity``: shared leg capacities.  A shipment dispatched in p enters leg k of its route in
     q = p + (days travelled before leg k, walked on the calendar; wrapping when cyclic) and uses the leg's
     capacity there only.  For every (leg, q): sum of the tonnes entering it <= capacity_t * leg capacity
@@ -115,7 +115,7 @@ def check_legs(ctx):
                 solution=[("route_flows", f.row) for f, _b in users])
 
 
-def check_sites(ctx):
+def check_sites(ctx: Ctx) -> None:
     """``site``: processing per (site, period), in tonnes of input.
 
     - input_t >= 0 and <= capacity_t * site factor(p); 0 before ``available_from``;
@@ -194,7 +194,7 @@ def check_sites(ctx):
                         inputs=refs, solution=sol)
 
 
-def check_storage(ctx):
+def check_storage(ctx: Ctx) -> None:
     """``storage``: end-of-period stock (inventory sheet, per node, commodity, tags and period).
 
     - stock >= 0; stock only where a storage row allows it (node, commodity);
@@ -231,7 +231,7 @@ def check_storage(ctx):
                     f"{fmt(cap)} t, by {fmt(t - cap)} t", t - cap, inputs=[("storage", row)], solution=sol)
 
 
-def check_demand(ctx):
+def check_demand(ctx: Ctx) -> None:
     """``demand``: deliveries per (market, commodity, end use, period) against the effective demand (a
     period's own row wins over ``*``).  0 <= delivered <= quantity_t (= quantity_t when must_meet = yes);
     delivering where no demand row exists is not allowed; shortfall_t = quantity_t - delivered, demand_t =

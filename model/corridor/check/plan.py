@@ -13,6 +13,7 @@ import datetime as _dt
 import math
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +67,7 @@ class Plan:
     scenarios: list | None = None  # records of the scenarios sheet, if any
 
     @property
-    def scenario(self):
+    def scenario(self) -> str:
         """The disruption scenario the plan sheets show (summary item ``plan_sheets_scenario``; ``base`` when
         absent)."""
         v = self.summary.get("plan_sheets_scenario", (None, None))[0]
@@ -109,7 +110,7 @@ def _number(v, sheet, row, col, bad):
     return x
 
 
-def tag_of(rec):
+def tag_of(rec: dict) -> tuple:
     """(cc, pc, eu, tc) of a record's tag columns; blanks read as 'no provenance' (-, -, *, -)."""
     cc = _text(rec.get("tech_origin_tag")) or NONE
     pc = _text(rec.get("processing_country_tag")) or NONE
@@ -118,12 +119,12 @@ def tag_of(rec):
     return cc, pc, eu, frozenset() if tc == NONE else frozenset(x.strip() for x in tc.split("+") if x.strip())
 
 
-def tc_text(tc):
+def tc_text(tc: Iterable[str]) -> str:
     """The transit part of a tag (``CN+RU``) as the set of its countries (empty for ``-``)."""
     return "+".join(sorted(tc)) if tc else NONE
 
 
-def read_plan(path) -> Plan:
+def read_plan(path: str | Path) -> Plan:
     """Read the sheets the checker needs; raise `SolutionError` with every structural problem found."""
     path = Path(path)
     if not path.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from corridor.check.case import rule_matches
-from corridor.check.common import fmt, slack
+from corridor.check.common import Ctx, fmt, slack
 
 
 def _windows(case, rule):
@@ -13,7 +13,7 @@ def _windows(case, rule):
     return {a: case.cal.window(a, int(lead), int(validity)) for a in case.periods}
 
 
-def check_licences(ctx):
+def check_licences(ctx: Ctx) -> None:
     """``licence``: every route_flows row against every rule that matches it (commodity, destination
     country, end use = the row's earmark, and the kind judged on the route's own ends: transit, export,
     controlled_content = the row's technology tag).
@@ -118,7 +118,7 @@ def _part(pol, f):
     return f.tag[1] == v  # processing_country
 
 
-def check_policies(ctx):
+def check_policies(ctx: Ctx) -> None:
     """``policy``, per active policy row and market (``*``: each market with demand), over the horizon:
 
     received = tonnes of the policy's commodities that routes deliver to the market (arrivals); part = those

@@ -28,15 +28,15 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from itertools import combinations
 
-from corridor.check.case import rule_matches
-from corridor.check.common import ANY_USE, INF, NONE, STAR, fmt, slack
+from corridor.check.case import Case, rule_matches
+from corridor.check.common import ANY_USE, INF, NONE, STAR, Ctx, fmt, slack
 from corridor.check.plan import tc_text
 
 
 class Tracking:
     """Which tag parts the input makes meaningful (see the module docstring)."""
 
-    def __init__(self, case):
+    def __init__(self, case: Case):
         commodities = [r["commodity"] for r in case.inputs.tables["commodities"]]
         self.cc = {(c, r["country"]) for r in case.rules if r["applies_to"] == "controlled_content"
                    for c in commodities if r.get("commodity") in (None, STAR) or c in r["commodity"]}
@@ -63,16 +63,16 @@ class Tracking:
                     changed = True
         self.relevant = relevant
 
-    def uses(self, c):
+    def uses(self, c: str) -> list:
         """Earmarks tonnes of c can have."""
         return self.labels + [ANY_USE] if c in self.relevant else [ANY_USE]
 
-    def demand_class(self, c, e):
+    def demand_class(self, c: str, e: str) -> str:
         """The earmark of the tonnes that may serve demand of end use e for c."""
         return e if c in self.relevant and e in self.labels else ANY_USE
 
 
-def runnable_routes(case):
+def runnable_routes(case: Case) -> set:
     """Routes that can run in some dispatch period: arrival within the horizon, the route's, corridor's and every
     leg's capacity > 0 (legs in the period they are used), and room for the route's min_volume_t."""
     out = set()
@@ -89,7 +89,7 @@ def runnable_routes(case):
     return out
 
 
-def live_states(case, tr):
+def live_states(case: Case, tr: Tracking) -> set:
     """(node, commodity, technology tag, earmark) states tonnes can be in and still reach a demand of theirs.
 
     Forward from the sources (supply with capacity in some period; initial stock in an open horizon) over
@@ -132,14 +132,14 @@ def live_states(case, tr):
     return useful
 
 
-def dead_initial_stock(case, tr, live=None):
+def dead_initial_stock(case: Case, tr: Tracking, live: set | None = None) -> set:
     """Storage rows whose initial stock (open horizon) has no live state: dropped (docs/formulation.md)."""
     live = live_states(case, tr) if live is None else live
     return {(n, c) for (n, c), v in case.storage.items() if v[2] > 0
             and not any((n, c, NONE, eu) in live for eu in tr.uses(c))}
 
 
-def idle_sites(case, tr, live=None):
+def idle_sites(case: Case, tr: Tracking, live: set | None = None) -> set:
     """Existing sites with no live processing arc (no live input state whose output is live too)."""
     live = live_states(case, tr) if live is None else live
     out = set()
@@ -153,7 +153,7 @@ def idle_sites(case, tr, live=None):
     return out
 
 
-def tag_text(tag):
+def tag_text(tag: tuple) -> str:
     """A tag (commodity, technology, processing country, end use, transit) as the text the solution shows."""
     c, cc, pc, eu, tc = tag
     return f"{c}|{cc}|{pc}|{eu}|{tc_text(tc)}"
@@ -203,7 +203,7 @@ class _Net:
             total += b
 
 
-def check_provenance(ctx):
+def check_provenance(ctx: Ctx) -> None:
     """``provenance``: see the module docstring.  Per route_flows row, the transited tag holds the route's
     tracked transit countries; per (node, period), the tonnes of every tag balance (flow feasibility)."""
     case = ctx.case

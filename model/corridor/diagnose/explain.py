@@ -11,9 +11,10 @@
     routes) makes the model infeasible.  An elastic re-solve keeps integrality, lets every hard row that a
     user sets (the registry's elastic blocks, `families.elastic_blocks`: minimum throughput, minimum route
     volume, share policies, active-route counts, licence quotas, must-meet demand) be violated by a slack >= 0
-    and minimises the total slack, each relative to the row's own figure (tonnes / its minimum, quota, quantity or the market's demand; routes /
-    1).  Rows with a positive slack are reported with the amount.  Those rows are then held and the re-solve
-    repeated: that names the other side of the conflict, until no plan exists at all (at most `ROUNDS`).
+    and minimises the total slack, each relative to the row's own figure (tonnes / its minimum, quota,
+    quantity or the market's demand; routes / 1).  Rows with a positive slack are reported with the amount.
+    Those rows are then held and the re-solve repeated: that names the other side of the conflict, until no
+    plan exists at all (at most `ROUNDS`).
 
 All steps share the run's ``time_limit_s``; when it stops one, the explanation says so.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -30,6 +32,9 @@ from corridor.formulation import families
 from corridor.formulation.spec import INF
 from corridor.solve import runtime
 from corridor.solve.highs import to_highs
+
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
 
 IIS_STRATEGY = int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible)
 IIS_TIME_LIMIT, IIS_IRREDUCIBLE = 1, 3  # HighsIis.status_ (IisModelStatus, not exported by highspy)
@@ -69,7 +74,7 @@ class Explanation:
         """{(sheet, Excel row, column)} of every conflict (the rows a user would change)."""
         return {(c.sheet, r, c.column) for c in self.conflicts for r in c.rows}
 
-    def lines(self, limit=None) -> list:
+    def lines(self, limit: int | None = None) -> list:
         """The explanation as printable lines: one per input cell (the periods it holds in are merged); at most
         ``limit`` of those, then how many more there are."""
         head = {"lp_iis": "These input rows cannot all hold:",
@@ -114,7 +119,7 @@ def _conflicts(name, scen, cites, **kw):
 
 
 # -- the explanation ------------------------------------------------------------------------------------
-def explain_infeasible(f, settings=None) -> Explanation:
+def explain_infeasible(f: Formulation, settings: dict | None = None) -> Explanation:
     """Why ``f`` (a `build.Formulation`) has no plan: see the module docstring."""
     settings = settings if settings is not None else f.d.settings
     t0 = time.perf_counter()

@@ -13,17 +13,23 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from corridor.diagnose.trace import Cite, Tracer, label, locate_col, locate_row
 from corridor.formulation import families
 from corridor.io.issues import Issue
 
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
+    from corridor.formulation.case_data import CaseData
+
 SPAN_LIMIT = 1e9
 BIG_M_FACTOR = 1e6
 
 
-def numeric_warnings(f) -> list:
+def numeric_warnings(f: Formulation) -> list:
     """[Issue] (severity warning) about the coefficient span and big-Ms of the formulation ``f``."""
     tracer = Tracer(f)
     return _span(f, tracer) + _big_m(f, tracer)
@@ -93,7 +99,7 @@ def _span(f, tracer):
     return out
 
 
-def need(d) -> dict:
+def need(d: CaseData) -> dict:
     """Commodity -> the most tonnes of it the demand can use over the horizon (see the module docstring)."""
     demand = {}
     for (_m, c, _e, _p), (q, _pen, _pr) in d.demand.items():

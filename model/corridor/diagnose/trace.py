@@ -2,25 +2,30 @@
 
 `Tracer(f).row(block, key)` / `.col(block, key, upper)` -> (scenario or None, [Cite]): the sheet, Excel
 row, column and value behind a row of a constraint family or a column's bound, with a sentence saying what
-it requires.  Used by `explain.py` (the rows of an IIS or of an elastic re-solve) and `numerics.py` (where an
-extreme coefficient or a big-M comes from).  With disruption scenarios, second-stage keys carry the
-scenario first (`build.ScenarioView`); `split` takes it off.
+it requires.  Used by `diagnose/explain.py` (the rows of an IIS or of an elastic re-solve) and `diagnose/numerics.py`
+(where an extreme coefficient or a big-M comes from).  With disruption scenarios, second-stage keys carry
+the scenario first (`build.DisruptionView`); `split` takes it off.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from corridor.formulation import families
-from corridor.formulation.build import FIRST_STAGE
+from corridor.formulation.build import FIRST_STAGE, Formulation
 from corridor.formulation.disruptions import DISRUPTION_SOURCE, periods_of
 from corridor.formulation.provenance import untag
 from corridor.io.schema import STAR
+
+if TYPE_CHECKING:
+    from corridor.formulation.spec import LinearSpec
 
 TRACERS: dict = {}  # tracer name (the registry's Block.tracer) -> Tracer method finding a row's input cells
 _ALL_BLOCKS = frozenset(b.name for fam in families.FAMILIES for b in fam.blocks)
 
 
-def traces(name: str):
+def traces(name: str) -> Callable[[Callable], Callable]:
     """Register the decorated `Tracer` method as the tracer ``name`` of the family registry."""
     def register(fn):
         TRACERS[name] = fn
@@ -40,12 +45,12 @@ class Cite:
     period: str | None = None
 
 
-def label(block, key):
+def label(block: str, key: Hashable) -> str:
     """A row's or column's name as the docs and messages write it: ``Block[key, ...]``."""
     return f"{block}[{', '.join(map(str, key)) if isinstance(key, tuple) else key}]"
 
 
-def locate_row(spec, i):
+def locate_row(spec: LinearSpec, i: int) -> tuple[str, Hashable]:
     """(row block name, key) of row ``i``."""
     for rb in spec.row_blocks.values():
         done = 0
@@ -56,7 +61,7 @@ def locate_row(spec, i):
     return "?", i
 
 
-def locate_col(spec, j):
+def locate_col(spec: LinearSpec, j: int) -> tuple[str, Hashable]:
     """(variable block name, key) of column ``j``."""
     for vb in spec.var_blocks.values():
         if vb.start <= j < vb.start + len(vb.keys):
@@ -67,11 +72,11 @@ def locate_col(spec, j):
 class Tracer:
     """Model rows and column bounds -> the input cells that set them (`Cite`s), per scenario view."""
 
-    def __init__(self, f):
+    def __init__(self, f: Formulation):
         self.f = f
         self.first = next(iter(f.views.values()))
 
-    def split(self, block, key, column=False):
+    def split(self, block: str, key: Hashable, column: bool = False) -> tuple[Formulation, str | None, Hashable]:
         """(view, scenario name or None, key without the scenario prefix)."""
         if not self.f.two_stage or (block in FIRST_STAGE if column else block in families.once_blocks()):
             return self.first, None, key
@@ -80,7 +85,7 @@ class Tracer:
         return v, v.name, rest if len(rest) > 1 else rest[0]
 
     # -- rows ----------------------------------------------------------------------------------------
-    def row(self, block, key):
+    def row(self, block: str, key: Hashable) -> tuple[str | None, list[Cite]]:
         """(scenario or None, [Cite]) of a row; a row no input cell can be found for is named as it is."""
         v, scen, k = self.split(block, key)
         fn = TRACERS.get(families.block(block).tracer) if block in _ALL_BLOCKS else None  # none: the model's own rows
@@ -91,7 +96,7 @@ class Tracer:
             pass
         return scen, [Cite("model", (), block, "", f"the model row {label(block, k)}")]
 
-    def col(self, block, key, upper=True):
+    def col(self, block: str, key: Hashable, upper: bool = True) -> tuple[str | None, list[Cite]]:
         """Input cells behind a column's bound (upper, or lower); [] for the bounds of the model's own
         structure (tonnes >= 0, a decision <= 1)."""
         try:
@@ -281,7 +286,7 @@ class Tracer:
     # -- the route bound U[r,p] ----------------------------------------------------------------------
     @traces("route_bound")
     def _route_bound(self, v, d, k):
-        """The cells that give U[r,p] its value (`data._bounds`: the route's own limit, a leg's capacity,
+        """The cells that give U[r,p] its value (`case_data._bounds`: the route's own limit, a leg's capacity,
         what its origin can send, what its destination can take, all there is of the commodity)."""
         r, p = k
         u, route = d.ship[k].bound, d.routes[r]
@@ -327,7 +332,7 @@ class Tracer:
                 and d.storage[(r["node"], c)][2] > 0]
         return out
 
-    def scale(self, block, key):
+    def scale(self, block: str, key: Hashable) -> float:
         """The row's own figure: what its violation is measured against in the elastic re-solve."""
         v, _s, k = self.split(block, key)
         d = v.d

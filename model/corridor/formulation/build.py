@@ -11,6 +11,8 @@ written out in docs/formulation.md.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from corridor.formulation.case_data import CaseData, prepare, routes_into
 from corridor.formulation.disruptions import BASE, disruptions
@@ -18,6 +20,9 @@ from corridor.formulation.families import FAMILIES
 from corridor.formulation.provenance import untag
 from corridor.formulation.spec import INF, LinearSpec
 from corridor.perf import paused_gc
+
+if TYPE_CHECKING:
+    from corridor.io.validate import Inputs
 
 COST_LINES = ("supply", "processing", "freight", "handling", "route_fixed", "site_fixed", "licence", "holding",
               "shortfall_penalty")
@@ -42,28 +47,28 @@ class Formulation:
         self.probability = 1.0
         self.views = {BASE: self}
         self.closed_candidates = None
-        self.disruption_list = None  # [Scenario] when built from disruption scenarios
+        self.disruption_list = None  # [Disruption] when built from disruption scenarios
         self.base_inputs = None  # the validated inputs it was formulated from, before any disruption
 
     @property
-    def two_stage(self):
+    def two_stage(self) -> bool:
         """True when the formulation is two-stage (disruption scenarios), False for the core model."""
         return self.views.get(BASE) is not self
 
-    def col(self, name):
+    def col(self, name: str) -> dict:
         """{key: column} of variable block ``name``."""
         return self.spec.col[name]
 
-    def expr(self, name):
+    def expr(self, name: str) -> dict:
         """Indexed expression ``name`` of this view: {key: (cols, coefs, constant)}."""
         return self.spec.exprs.get(name, {})
 
-    def close_candidates(self, sites):
+    def close_candidates(self, sites: Iterable[str]) -> None:
         """Fix the Open column of each candidate site in ``sites`` to 0 (nothing can reach it)."""
         for s in sites:
             self.spec.ub[self.spec.col["Open"][s]] = 0.0
 
-    def cost_lines(self):
+    def cost_lines(self) -> dict:
         """Cost line -> (columns, coefficients, constant) of this view's plan (unweighted)."""
         return {line: (self.spec.costs[line][0], self.spec.costs[line][1], self.spec.cost_constants.get(line, 0.0))
                 for line in self.spec.cost_order}
@@ -73,20 +78,20 @@ class DisruptionView(Formulation):
     """One scenario of a two-stage formulation: its own data, sets and second-stage columns; first-stage
     columns (``FIRST_STAGE``) are the parent's.  Rows and expressions it adds are keyed ``(scenario, ...)``."""
 
-    def __init__(self, parent, name, probability, d):
+    def __init__(self, parent: Formulation, name: str, probability: float, d: CaseData):
         self.parent, self.d, self.name, self.probability = parent, d, name, probability
         self.spec = _DisruptionSpec(parent.spec, name)
         self.sets, self.cols, self.recorded = {}, {}, {}
         self.views = parent.views
         self._exprs = {}
 
-    def col(self, name):
+    def col(self, name: str) -> dict:
         """{key: column} of variable block ``name`` in this scenario: its own second-stage columns, else the
         parent's first-stage ones."""
         got = self.cols.get(name)
         return got if got is not None else self.parent.spec.col[name]
 
-    def expr(self, name):
+    def expr(self, name: str) -> dict:
         """Indexed expression ``name`` of this scenario: {key without the scenario: (cols, coefs, constant)}."""
         if name not in self._exprs:
             s = self.name
@@ -94,12 +99,12 @@ class DisruptionView(Formulation):
                                  for key, v in self.parent.spec.exprs.get(name, {}).items() if key[0] == s}
         return self._exprs[name]
 
-    def close_candidates(self, sites):
+    def close_candidates(self, sites: Iterable[str]) -> None:
         """Close candidates that this scenario cannot reach; a site is closed only when no scenario reaches it."""
         self.parent.closed_candidates = (set(sites) if self.parent.closed_candidates is None
                                          else self.parent.closed_candidates & set(sites))
 
-    def cost_lines(self):
+    def cost_lines(self) -> dict:
         """Cost line -> (columns, coefficients, constant) of this scenario's plan (unweighted)."""
         return self.recorded
 
@@ -131,11 +136,11 @@ class _DisruptionSpec:
         return getattr(self._spec, name)
 
 
-def formulate(data) -> Formulation:
+def formulate(data: CaseData | Inputs | list) -> Formulation:
     """Build the whole formulation (see the module docstring for the order).
 
     ``data``: `CaseData` (one scenario, the core model), validated `Inputs` (its disruption scenarios, if
-    any, make a two-stage model) or a list of ``(Scenario, CaseData)``.
+    any, make a two-stage model) or a list of ``(Disruption, CaseData)``.
     """
     if isinstance(data, CaseData):
         return _formulate_single(data)
@@ -150,8 +155,9 @@ def formulate(data) -> Formulation:
     return f
 
 
-def prepare_disruptions(inputs) -> list:
-    """``[(Scenario, CaseData)]``: each scenario of ``inputs`` prepared on its own (see `scenarios.py`)."""
+def prepare_disruptions(inputs: Inputs) -> list:
+    """``[(Disruption, CaseData)]``: each scenario of ``inputs`` prepared on its own (see
+    `formulation/disruptions.py`)."""
     out = []
     for sc in disruptions(inputs):
         d = prepare(sc.inputs)
@@ -230,7 +236,7 @@ def _bound_list(ub, keys):
 
 
 
-def add_sets(f, d):
+def add_sets(f: Formulation, d: CaseData) -> None:
     """Sparse index lists: only (node, tag, period) ... tuples that exist in the data."""
     P = d.periods
     S = f.sets
@@ -261,7 +267,7 @@ def add_sets(f, d):
                          if d.licences[L].get("quota_t") is not None for p in w)
 
 
-def variable_blocks(S, d) -> list:
+def variable_blocks(S: dict, d: CaseData) -> list:
     """``(name, keys, upper bound, integer, doc)`` of every variable block, in column order (tonnes >= 0
     unless binary; upper bounds from the data where one variable suffices)."""
     def stock_ub(key):
@@ -287,7 +293,7 @@ def variable_blocks(S, d) -> list:
     ]
 
 
-def add_variables(f, d):
+def add_variables(f: Formulation, d: CaseData) -> None:
     """Decision variables: the blocks of `variable_blocks`, one column per sparse key."""
     for name, keys, ub, integer, doc in variable_blocks(f.sets, d):
         f.spec.add_vars(name, keys, ub=ub, integer=integer, doc=doc)
@@ -314,7 +320,7 @@ def _first_stage_record(f, table, key):
     raise KeyError(f"{table}: {key}")
 
 
-def add_costs(f, d, weight=1.0, first_stage=True):
+def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: bool = True) -> None:
     """Cost lines (currency over the horizon), each reported separately; their sum is the objective.
 
     supply = sum Supply * cost_per_t * supply cost factor; processing = sum Process * cost_per_t * site

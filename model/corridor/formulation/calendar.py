@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from corridor.io.schema import STAR
 
@@ -15,7 +16,7 @@ class Calendar:
     In a cyclic horizon days wrap around the year; in an open one a day past the end has no period.
     """
 
-    def __init__(self, period_rows, cyclic: bool):
+    def __init__(self, period_rows: Sequence[dict], cyclic: bool):
         self.periods = [r["period"] for r in period_rows]
         self.index = {p: i for i, p in enumerate(self.periods)}
         self.month = {r["period"]: int(r["month"]) for r in period_rows}
@@ -31,7 +32,7 @@ class Calendar:
     def __len__(self):
         return len(self.periods)
 
-    def shift(self, p: str, days: float):
+    def shift(self, p: str, days: float) -> str | None:
         """The period a shipment dispatched in ``p`` is in after ``days`` days (None: past an open end)."""
         t = self.start[self.index[p]] + days + 1e-9
         if t >= self.total_days:
@@ -40,14 +41,14 @@ class Calendar:
             t = t % self.total_days
         return self.periods[bisect_right(self.start, t) - 1]
 
-    def prev(self, p: str):
+    def prev(self, p: str) -> str | None:
         """The period before ``p`` (the last one for the first period of a cyclic horizon, else None)."""
         i = self.index[p]
         if i > 0:
             return self.periods[i - 1]
         return self.periods[-1] if self.cyclic else None
 
-    def window(self, a: str, lead: int, validity: int):
+    def window(self, a: str, lead: int, validity: int) -> list:
         """Periods covered by a licence applied for in ``a``: a+lead .. a+lead+validity-1 (wrapping if cyclic)."""
         i, T = self.index[a], len(self.periods)
         out = []
@@ -65,7 +66,7 @@ class Calendar:
 class Seasons:
     """Capacity and cost factors keyed by (target_type, target) and period; a target with no row has 1."""
 
-    def __init__(self, rows, cal: Calendar):
+    def __init__(self, rows: Iterable[dict], cal: Calendar):
         self.cap = defaultdict(lambda: 1.0)
         self.cost = defaultdict(lambda: 1.0)
         self.targets = set()
@@ -82,13 +83,13 @@ class Seasons:
                 self.cap[key + (p,)] *= r["capacity_factor"]
                 self.cost[key + (p,)] *= r["cost_factor"]
 
-    def cap_factor(self, ttype, target, p):
+    def cap_factor(self, ttype: str, target: str, p: str) -> float:
         """The capacity factor of ``target`` (of ``ttype``) in period ``p`` (1 when no row names it)."""
         if (ttype, target) not in self.targets:
             return 1.0
         return self.cap[(ttype, target, p)]
 
-    def cost_factor(self, ttype, target, p):
+    def cost_factor(self, ttype: str, target: str, p: str) -> float:
         """The cost factor of ``target`` (of ``ttype``) in period ``p`` (1 when no row names it)."""
         if (ttype, target) not in self.targets:
             return 1.0

@@ -2,19 +2,24 @@
 transit offsets, licence gating, policy expansion and data-derived big-M bounds.
 
 Everything the formulation indexes is built here once, as plain Python data (adjacency lists, dicts
-keyed by sparse tuples), so that `build.py` never filters a cross-product.
+keyed by sparse tuples), so that `formulation/build.py` never filters a cross-product.
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from corridor.formulation.calendar import Calendar, Seasons
 from corridor.formulation.provenance import Tagging, rule_matches, transited, untag
 from corridor.io.issues import Issue
 from corridor.io.schema import STAR
 from corridor.perf import paused_gc
+
+if TYPE_CHECKING:
+    from corridor.io.validate import Inputs
 
 INF = math.inf
 
@@ -41,7 +46,7 @@ class Route:
     row: int = 0
 
     @property
-    def transit_countries(self):
+    def transit_countries(self) -> set:
         """Countries of its legs that are neither the origin's nor the destination's country."""
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
 
@@ -51,7 +56,7 @@ class RoutePeriod:
 
     __slots__ = ("arrive", "freight", "handling", "bound")
 
-    def __init__(self, arrive, freight, handling, bound):
+    def __init__(self, arrive: str, freight: float, handling: float, bound: float):
         self.arrive, self.freight, self.handling, self.bound = arrive, freight, handling, bound
 
 
@@ -83,7 +88,8 @@ class CaseData:
     stock_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
     demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (qty_t, penalty_per_t, price_per_t)
     must_meet: dict = field(default_factory=dict)  # (m, c, e, p) -> Excel row of a must_meet = yes demand row
-    bound_parts: dict = field(default_factory=dict)  # what `_bounds` tightened U[r,p] with (explain.py cites it)
+    # what `_bounds` tightened U[r,p] with (diagnose/explain.py cites it)
+    bound_parts: dict = field(default_factory=dict)
     demand_tags: dict = field(default_factory=dict)  # (m, c, e) -> [tag]
     licences: dict = field(default_factory=dict)  # L -> rule record (required, granted, gating a flow)
     gated: dict = field(default_factory=dict)  # L -> [(r, tag)]
@@ -99,7 +105,7 @@ class CaseData:
     _routes_into: dict | None = None
 
     @property
-    def periods(self):
+    def periods(self) -> list:
         """The period ids in time order."""
         return self.cal.periods
 
@@ -108,7 +114,7 @@ def _by(rows, key):
     return {r[key]: r for r in rows}
 
 
-def prepare(inputs) -> CaseData:
+def prepare(inputs: Inputs) -> CaseData:
     """Derive every sparse index, effective coefficient and bound the model needs (see module doc)."""
     with paused_gc():
         return _prepare(inputs)
@@ -425,7 +431,7 @@ def _policies(d):
                                "min_share": pol["min_share"], "max_count": pol["max_count"], "row": pol["_row"]})
 
 
-def routes_into(d, market, commodities) -> list:
+def routes_into(d: CaseData, market: str, commodities: Iterable[str]) -> list:
     """Routes ending at ``market`` that carry one of ``commodities`` (index built once per CaseData)."""
     if d._routes_into is None:
         d._routes_into = defaultdict(list)
@@ -434,7 +440,7 @@ def routes_into(d, market, commodities) -> list:
     return [r for c in commodities for r in d._routes_into.get((market, c), ())]
 
 
-def policy_part(d, pol, r, k) -> bool:
+def policy_part(d: CaseData, pol: dict, r: str, k: str) -> bool:
     """Do tonnes of tag ``k`` arriving by route ``r`` count towards the policy's measured part?"""
     route = d.routes[r]
     m, v = pol["measure"], pol["value"]

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from corridor.io.schema import STAR
+
+if TYPE_CHECKING:
+    from corridor.io.validate import Inputs
 
 BASE = "base"
 
@@ -35,7 +39,7 @@ class Disruption:
     rows: list = field(default_factory=list)  # the scenario's rows of the disruptions sheet
 
 
-def disruption_probabilities(inputs) -> dict:
+def disruption_probabilities(inputs: Inputs) -> dict:
     """Scenario name -> probability, in sheet order, the base first (when it has any probability left)."""
     probs = {}
     for r in inputs.tables.get("disruptions", []):
@@ -50,7 +54,7 @@ def disruption_probabilities(inputs) -> dict:
     return out
 
 
-def disruptions(inputs) -> list:
+def disruptions(inputs: Inputs) -> list[Disruption]:
     """The scenarios of ``inputs`` (see the module docstring)."""
     rows = inputs.tables.get("disruptions", [])
     if not rows:
@@ -67,7 +71,7 @@ def disruptions(inputs) -> list:
 DISRUPTION_SOURCE = "disruptions: scenario"  # the `source` of a seasonality row made from a disruption
 
 
-def periods_of(inputs, r):
+def periods_of(inputs: Inputs, r: dict) -> list:
     """The period ids a disruptions row applies to (its period, its month, or every period)."""
     periods = inputs.tables["periods"]
     if r.get("period") is not None:
@@ -77,7 +81,7 @@ def periods_of(inputs, r):
     return [p["period"] for p in periods if p["month"] == r["month"]]
 
 
-def apply_disruptions(inputs, name, probability, rows) -> Disruption:
+def apply_disruptions(inputs: Inputs, name: str, probability: float, rows: list) -> Disruption:
     """``inputs`` with ``rows`` (one scenario's rows of the disruptions sheet) applied; the input is not changed."""
     t = inputs.tables
     season = list(t.get("seasonality", []))

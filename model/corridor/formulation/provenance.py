@@ -25,19 +25,24 @@ use (forward and backward reachability over routes and sites).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from corridor.io.schema import STAR
+
+if TYPE_CHECKING:
+    from corridor.formulation.case_data import CaseData, Route
 
 NONE = "-"
 ANY_USE = "*"
 
 
-def tag(c, cc=NONE, pc=NONE, eu=ANY_USE, tc=NONE) -> str:
+def tag(c: str, cc: str = NONE, pc: str = NONE, eu: str = ANY_USE, tc: str = NONE) -> str:
     """The tag text of commodity ``c`` with its technology origin, processing country, end use and transit."""
     return f"{c}|{cc}|{pc}|{eu}|{tc}"
 
 
-def untag(k: str):
+def untag(k: str) -> tuple[str, ...]:
     """``(commodity, cc, pc, eu, tc)`` of a tag."""
     return tuple(k.split("|"))
 
@@ -52,7 +57,7 @@ def _listed(value, item) -> bool:
     return value == STAR or value is None or item in value
 
 
-def rule_matches(rule, route, k) -> bool:
+def rule_matches(rule: dict, route: Route, k: str) -> bool:
     """Does licence ``rule`` match tonnes of tag ``k`` moving on ``route`` (see the contract's licences)?"""
     c, cc, _pc, eu, _tc = untag(k)
     if not _listed(rule["commodity"], c):
@@ -69,7 +74,7 @@ def rule_matches(rule, route, k) -> bool:
     return cc == x and route.d_country != x  # controlled_content
 
 
-def rule_could_match_ignoring_use(rule, route, prov) -> bool:
+def rule_could_match_ignoring_use(rule: dict, route: Route, prov: tuple) -> bool:
     """Could ``rule`` match some tonnes of provenance ``prov`` on ``route`` (end use aside)?"""
     k = tag(route.commodity, prov[0], prov[1], rule["end_use"] if rule["end_use"] != STAR else ANY_USE)
     return rule_matches(rule, route, k)
@@ -78,7 +83,7 @@ def rule_could_match_ignoring_use(rule, route, prov) -> bool:
 class Tagging:
     """Decides the tags of each commodity and which (node, tag) pairs can exist."""
 
-    def __init__(self, data):
+    def __init__(self, data: CaseData):
         self.d = data
         rules = data.rules
         sites = data.sites
@@ -125,15 +130,15 @@ class Tagging:
         self.use_tagged = tagged
         self.provs = provs
 
-    def uses(self, c):
+    def uses(self, c: str) -> list:
         """The end-use earmarks tonnes of ``c`` can carry (the rules' labels and ``*``, or ``*`` alone)."""
         return self.use_labels + [ANY_USE] if c in self.use_tagged else [ANY_USE]
 
-    def source_tags(self, c):
+    def source_tags(self, c: str) -> list:
         """Tags of tonnes that enter at a supply point or as initial stock (no processing history)."""
         return [tag(c, NONE, NONE, eu) for eu in self.uses(c)]
 
-    def site_outputs(self, s, k_in):
+    def site_outputs(self, s: str, k_in: str) -> list:
         """The output tags that processing input of tag ``k_in`` at site ``s`` makes."""
         rec = self.d.sites[s]
         c_in, c_out = rec["input_commodity"], rec["output_commodity"]
@@ -143,7 +148,7 @@ class Tagging:
             return [tag(c_out, cc, pc, eu_in, tc)]
         return [tag(c_out, cc, pc, eu, tc) for eu in self.uses(c_out)]
 
-    def arrival_tag(self, route, k):
+    def arrival_tag(self, route: Route, k: str) -> str:
         """The tag of tonnes of tag ``k`` when they arrive at the end of ``route`` (adds transit flags)."""
         add = route.transit_countries & self.transit_flags if self.transit_flags else set()
         if self.export_corridor and route.id in self.export_corridor:
@@ -153,13 +158,14 @@ class Tagging:
         c, cc, pc, eu, _tc = untag(k)
         return tag(c, cc, pc, eu, "+".join(sorted(transited(k) | add)))
 
-    def demand_class(self, c, end_use):
+    def demand_class(self, c: str, end_use: str) -> str:
         """The earmark class of demand for ``c`` with end use ``end_use``."""
         if c in self.use_tagged and end_use in self.use_labels:
             return end_use
         return ANY_USE
 
-    def reachability(self, allowed, sources, site_nodes, demand_uses):
+    def reachability(self, allowed: Callable[[str, str], bool], sources: Iterable[tuple], site_nodes: dict,
+                     demand_uses: Mapping) -> tuple[set, set]:
         """Forward/backward closure.
 
         ``allowed(r, k)``: may tags ``k`` move on route r; ``sources``: (node, tag) pairs that enter by supply or

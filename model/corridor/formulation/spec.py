@@ -1,18 +1,19 @@
 """The formulation as plain data: named variable blocks, named row blocks (CSR), named cost lines.
 
-The constraint families (`families_flow.py`, `families_rules.py`) write rows into a `LinearSpec`.  Two
-emitters read it:
+The constraint families (`formulation/families/flow.py`, `formulation/families/rules.py`) write rows into a
+`LinearSpec`.  Two emitters read it:
 
 - `to_pyomo(spec)`: a Pyomo ``ConcreteModel`` with one ``Var`` per variable block, one ``Constraint`` per
   row block and one ``Expression`` per cost line (the API's `build_model`; persistent solvers, scenario
   re-solves, any Pyomo tooling);
-- `highs_direct.solve_spec(spec)`: the arrays handed to HiGHS in one call (the fast path the CLI uses).
+- `highs.solve_spec(spec)`: the arrays handed to HiGHS in one call (the fast path the CLI uses).
 
 So there is one formulation and two ways to hand it to a solver, with the same names everywhere.
 """
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 INF = float("inf")
@@ -39,7 +40,7 @@ class RowBlock:
     doc: str = ""
     segments: list = field(default_factory=list)
 
-    def rows(self):
+    def rows(self) -> Iterator[int]:
         """Row indices in key order."""
         for first, n in self.segments:
             yield from range(first, first + n)
@@ -73,26 +74,27 @@ class LinearSpec:
 
     # -- columns -----------------------------------------------------------------------------------
     @property
-    def n_cols(self):
+    def n_cols(self) -> int:
         """Number of columns."""
         return len(self.lb)
 
     @property
-    def n_rows(self):
+    def n_rows(self) -> int:
         """Number of rows."""
         return len(self.row_lo)
 
     @property
-    def n_nonzeros(self):
+    def n_nonzeros(self) -> int:
         """Number of nonzero matrix coefficients."""
         return len(self.data)
 
     @property
-    def n_integer(self):
+    def n_integer(self) -> int:
         """Number of integer columns."""
         return sum(self.integer)
 
-    def add_vars(self, name, keys, lb=0.0, ub=None, integer=False, doc=""):
+    def add_vars(self, name: str, keys: Iterable[Hashable], lb: float | list | Callable | None = 0.0,
+                 ub: float | list | Callable | None = None, integer: bool = False, doc: str = "") -> dict:
         """Add a block of columns.  ``lb``/``ub``: a number, a list (one per key) or a callable of the key;
         None = unbounded."""
         start = self.n_cols
@@ -113,13 +115,14 @@ class LinearSpec:
         return cols
 
     # -- rows --------------------------------------------------------------------------------------
-    def block(self, name, doc=""):
+    def block(self, name: str, doc: str = "") -> RowBlock:
         """The row block ``name`` (created on first use)."""
         if name not in self.row_blocks:
             self.row_blocks[name] = RowBlock(name, [], self.n_rows, doc)
         return self.row_blocks[name]
 
-    def add_row(self, block: RowBlock, key, cols, coefs, lo=-INF, hi=INF):
+    def add_row(self, block: RowBlock, key: Hashable, cols: Sequence[int], coefs: Sequence[float], lo: float = -INF,
+                hi: float = INF) -> None:
         """Append one row ``lo <= sum coefs * cols <= hi`` to ``block`` (duplicate columns are merged,
         zero coefficients dropped)."""
         if len(cols) > 2 and len(set(cols)) != len(cols) or len(cols) == 2 and cols[0] == cols[1]:
@@ -139,16 +142,17 @@ class LinearSpec:
         self.row_lo.append(lo)
         self.row_hi.append(hi)
 
-    def add_expr(self, name, key, cols, coefs, constant=0.0):
+    def add_expr(self, name: str, key: Hashable, cols: Iterable[int], coefs: Iterable[float],
+                 constant: float = 0.0) -> None:
         """One entry of a named, indexed linear expression (a derived total such as Held or Shortfall)."""
         self.exprs.setdefault(name, {})[key] = (list(cols), list(coefs), constant)
 
-    def eval_expr(self, name, key, x):
+    def eval_expr(self, name: str, key: Hashable, x: Sequence[float]) -> float:
         """The value of entry ``key`` of expression ``name`` for column values ``x``."""
         cols, coefs, constant = self.exprs[name][key]
         return constant + sum(a * x[j] for j, a in zip(cols, coefs))
 
-    def add_rows(self, block: RowBlock, rows):
+    def add_rows(self, block: RowBlock, rows: Iterable[tuple]) -> None:
         """Append many rows ``(key, cols, coefs, lo, hi)`` whose columns are distinct and coefficients
         non-zero (the caller guarantees it; `add_row` checks each row instead)."""
         block._open(self.n_rows)
@@ -167,7 +171,7 @@ class LinearSpec:
             block.segments.pop()
 
     # -- objective ---------------------------------------------------------------------------------
-    def add_cost(self, line, cols, coefs, constant=0.0):
+    def add_cost(self, line: str, cols: Iterable[int], coefs: Iterable[float], constant: float = 0.0) -> None:
         """A named cost line (an Expression in Pyomo): ``constant + sum coefs * cols`` (zeros dropped)."""
         if line not in self.costs:
             self.costs[line] = (array("i"), array("d"))
@@ -179,7 +183,7 @@ class LinearSpec:
                 acc_a.append(a)
         self.cost_constants[line] = self.cost_constants.get(line, 0.0) + constant
 
-    def cost_value(self, line, x) -> float:
+    def cost_value(self, line: str, x: Sequence[float]) -> float:
         """The amount of cost line ``line`` for column values ``x``."""
         cols, coefs = self.costs[line]
         return self.cost_constants.get(line, 0.0) + sum(a * x[j] for j, a in zip(cols, coefs))

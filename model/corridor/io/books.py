@@ -6,6 +6,7 @@ stays text, as a planner typed it; the file is written atomically.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -16,7 +17,8 @@ from corridor.io.reader import RawWorkbook
 from corridor.io.schema import SHEET
 
 
-def write_sheets(path, book: dict, stream=False, empty_header=None) -> Path:
+def write_sheets(path: str | Path, book: dict, stream: bool = False,
+                 empty_header: Callable[[str], list] | None = None) -> Path:
     """Write ``book`` to ``path``; ``stream`` uses openpyxl's write-only mode (fast for large books).
     ``empty_header(sheet)`` gives the header of a sheet that has no rows (default: the schema's columns)."""
     wb = Workbook(write_only=stream)
@@ -55,7 +57,7 @@ def _schema_header(name):
     return [c.name for c in SHEET[name].columns] if name in SHEET else ["note"]
 
 
-def raw_workbook(book: dict, path=None) -> RawWorkbook:
+def raw_workbook(book: dict, path: str | Path | None = None) -> RawWorkbook:
     """``book`` (as `write_sheets` takes it) as the raw records a workbook of it would read into, with the Excel
     rows it would have (header = row 1), without writing a file: for building cases in memory."""
     sheets = {}

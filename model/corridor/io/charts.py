@@ -4,13 +4,21 @@ corridor per period.  Excel and LibreOffice draw them from the cells, so they st
 edits the data."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Font
 
 from corridor.io.files import as_text, cell_value, is_number
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
-def corridor_periods_chart(wb, df) -> None:
+
+def corridor_periods_chart(wb: Workbook, df: pd.DataFrame) -> None:
     """Native stacked column chart of the ``corridor_periods`` sheet (tonnes dispatched by corridor per
     period), placed on the summary sheet."""
     ws = wb["corridor_periods"]
@@ -28,7 +36,8 @@ def corridor_periods_chart(wb, df) -> None:
     target.add_chart(chart, "D2")
 
 
-def write_block(ws, row, title, header, rows, fmt=None, first_formatted=2):
+def write_block(ws: Worksheet, row: int, title: str, header: Sequence, rows: Sequence[Sequence], fmt: str | None = None,
+                first_formatted: int = 2) -> tuple[int, tuple[int, int, int, int]]:
     """Write a titled data block at ``row`` (title, header, rows; number format ``fmt`` on the columns from
     ``first_formatted`` on); return the next free row (one blank row after) and ``(header row, first data
     row, last data row, number of columns)``."""
@@ -48,7 +57,7 @@ def write_block(ws, row, title, header, rows, fmt=None, first_formatted=2):
     return row + len(rows) + 3, (row + 1, row + 2, row + 1 + len(rows), len(header))
 
 
-def column_chart(ws, title, block, grouping, y_title):
+def column_chart(ws: Worksheet, title: str, block: tuple, grouping: str, y_title: str) -> BarChart:
     """A stacked (``stacked`` / ``percentStacked``) column chart of a block on ``ws`` (`write_block`): one
     series per value column, the first column as categories."""
     header_row, first, last, n_cols = block
@@ -65,7 +74,7 @@ def column_chart(ws, title, block, grouping, y_title):
     return chart
 
 
-def scatter_chart(ws, title, block, x_title, y_title):
+def scatter_chart(ws: Worksheet, title: str, block: tuple, x_title: str, y_title: str) -> ScatterChart:
     """A scatter chart with straight lines and markers of a block on ``ws``: column 2 of the block is x,
     each later column a series."""
     header_row, first, last, n_cols = block
@@ -83,7 +92,7 @@ def scatter_chart(ws, title, block, x_title, y_title):
     return chart
 
 
-def money_axis(chart, largest, currency):
+def money_axis(chart: BarChart | ScatterChart, largest: float, currency: str) -> None:
     """Show a money value axis in millions (``120 M``) when the amounts reach ten million, else as is."""
     if largest >= 1e7:
         chart.y_axis.number_format = '#,##0,," M"'
@@ -92,7 +101,7 @@ def money_axis(chart, largest, currency):
         chart.y_axis.number_format = "#,##0"
 
 
-def show_axes(chart):
+def show_axes(chart: BarChart | ScatterChart) -> None:
     """Keep both axes visible (openpyxl 3.1 marks them deleted by default, which Excel honours)."""
     chart.x_axis.delete = False
     chart.y_axis.delete = False

@@ -4,8 +4,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from corridor.io.schema import STAR
+
+if TYPE_CHECKING:
+    from corridor.io.validate import CellChecker
 
 _YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")
 
@@ -32,7 +36,7 @@ RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
 )
 
 
-def check_semantics(chk, tables, settings):
+def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     """Append an issue to ``chk`` for every violated cross-sheet rule; never raises."""
     _periods(chk, tables)
     nodes = _first(tables.get("nodes", []), "node")

@@ -6,7 +6,7 @@ edited copy goes through exactly the validation a hand-edited workbook would; ``
 another scenario's edits at their place (like Calliope's overrides).  The base workbook is never changed.
 
 Structural mistakes (unknown sheet, column or key, a relative change of a text column, an include that is
-unknown or circular) are input errors of the `scenarios` sheet, naming its row; `check_scenarios` finds
+unknown or circular) are input errors of the `scenarios` sheet, naming its row; `check_study_scenarios` finds
 them all for `validate`.  A value that the edited copy's validation refuses (say a capacity factor of 2)
 is reported by `scenario_inputs` against the scenario, naming the scenarios row that set the cell.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from corridor.io.issues import InputError, Issue, short, suggest
@@ -49,7 +50,7 @@ class Study:
     compare_per_year: dict = field(default_factory=dict)
     compare_source: dict = field(default_factory=dict)
 
-    def find(self, name):
+    def find(self, name: str) -> str | None:
         """The declared name matching ``name`` (case-insensitive), or None."""
         low = str(name).strip().lower()
         return next((n for n in self.names if n.lower() == low), None)
@@ -62,13 +63,13 @@ class Change:
     kind: str
     amount: object
 
-    def label(self):
+    def label(self) -> str:
         """The change as a planner writes it (``x1.2``, ``+100``, ``-30%``, or the value)."""
         return {"mul": f"x{self.amount:g}", "add": f"{self.amount:+g}", "pct": f"{self.amount:+g}%"}.get(
             self.kind, _text(self.amount))
 
 
-def parse_change(value) -> Change:
+def parse_change(value: object) -> Change:
     """Read a value cell: a number or text is an absolute value; ``x1.2``/``1.2x`` multiply, ``+100``/``-100`` add,
     ``+30%``/``-50%`` change by a percentage (text only: a typed number is always absolute)."""
     if isinstance(value, str):
@@ -140,7 +141,7 @@ def parse_study(raw: RawWorkbook) -> tuple[Study, list]:
     return study, issues
 
 
-def expand(study: Study, name: str, issues=None, _chain=()) -> list:
+def expand(study: Study, name: str, issues: list[Issue] | None = None, _chain: tuple = ()) -> list[Edit]:
     """The edits of scenario ``name`` in the order they apply, includes spliced in.  Unknown or circular
     includes are added to ``issues`` (and skipped)."""
     issues = [] if issues is None else issues
@@ -165,7 +166,8 @@ def expand(study: Study, name: str, issues=None, _chain=()) -> list:
     return out
 
 
-def apply_edits(raw: RawWorkbook, edits, issues=None) -> tuple[RawWorkbook, dict]:
+def apply_edits(raw: RawWorkbook, edits: Iterable[Edit],
+                issues: list[Issue] | None = None) -> tuple[RawWorkbook, dict]:
     """A copy of ``raw`` with ``edits`` applied in order (``raw`` is untouched).  Returns the copy and
     ``{(sheet, row, column): scenarios row}`` of the cells set.  Problems are added to ``issues``."""
     issues = [] if issues is None else issues
@@ -303,7 +305,7 @@ def _set(rec, e: Edit, column, issues) -> bool:
     return True
 
 
-def number(v):
+def number(v: object) -> float | None:
     """``v`` as a float when it is one (a number, or text such as '25000' or '25,000'); else None."""
     if isinstance(v, bool):
         return None

@@ -15,7 +15,13 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
 
 
 class OutputError(Exception):
@@ -24,7 +30,7 @@ class OutputError(Exception):
     pass
 
 
-def same_file(a, b) -> bool:
+def same_file(a: str | Path, b: str | Path) -> bool:
     """True when ``a`` and ``b`` name the same file (after resolving links), so one may not overwrite the other."""
     try:
         return Path(a).resolve() == Path(b).resolve() or (Path(b).exists() and os.path.samefile(a, b))
@@ -36,7 +42,7 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
-def atomic_save(wb, path: Path) -> Path:
+def atomic_save(wb: Workbook, path: Path) -> Path:
     """Save an openpyxl workbook to a temporary file beside ``path`` (``.<name>.<random>.tmp``, hidden), then
     move it into place with one atomic rename: a reader sees the previous file or the new one, never a part."""
     path = Path(path)
@@ -66,7 +72,7 @@ class output_lock:
     left by an earlier run that was killed while writing this output are removed.
     """
 
-    def __init__(self, path):
+    def __init__(self, path: str | Path):
         self.path = Path(path)
         self.lock_path = self.path.parent / f".{self.path.name}.lock"
         self._fh = None
@@ -134,7 +140,7 @@ def _try_lock(fh) -> bool:
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
-def safe_filename(text, default="unnamed", max_len=80) -> str:
+def safe_filename(text: str, default: str = "unnamed", max_len: int = 80) -> str:
     """A file name made from user text (a scenario name, an id): letters, digits, ``-``, ``_``, ``.`` and
     ``+`` kept, anything else (path separators, ``..``, drive letters, control characters) becomes ``_``;
     no leading dot, no Windows device name, at most ``max_len`` characters.  The result is one plain name:
@@ -146,7 +152,7 @@ def safe_filename(text, default="unnamed", max_len=80) -> str:
     return name
 
 
-def path_in(folder, name, suffix="") -> Path:
+def path_in(folder: str | Path, name: str, suffix: str = "") -> Path:
     """``folder / (safe_filename(name) + suffix)``, checked to lie inside ``folder``."""
     folder = Path(folder).resolve()
     target = (folder / (safe_filename(name) + suffix)).resolve()
@@ -155,7 +161,7 @@ def path_in(folder, name, suffix="") -> Path:
     return target
 
 
-def safe_sheet_title(text, taken=()) -> str:
+def safe_sheet_title(text: str, taken: Iterable[str] = ()) -> str:
     r"""A valid, unique worksheet title from user text: no ``[]:*?/\\``, no leading/trailing apostrophe, at
     most 31 characters, not one of ``taken`` (case-insensitive: Excel's rule)."""
     title = re.sub(r"[\[\]:*?/\\]", "_", str(text)).strip("'") or "sheet"
@@ -173,13 +179,13 @@ def safe_sheet_title(text, taken=()) -> str:
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
-def as_text(cell):
+def as_text(cell: Cell) -> None:
     """Keep user text that a spreadsheet could read as a formula a plain string cell."""
     if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES)):
         cell.data_type = "s"
 
 
-def plain(v):
+def plain(v: object) -> object:
     """A plain Python cell value (no NaN, no numpy scalars)."""
     if v is None:
         return None
@@ -190,12 +196,12 @@ def plain(v):
     return v
 
 
-def is_number(value) -> bool:
+def is_number(value: object) -> bool:
     """A finite int or float (not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def cell_value(value):
+def cell_value(value: object) -> object:
     """A plain cell value: no numpy scalars, no NaN/infinity, Paths as their text, empty text as a blank."""
     if isinstance(value, str) and value == "":
         return None

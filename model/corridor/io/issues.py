@@ -4,6 +4,7 @@ did-you-mean; `short`: a cell shown at a readable length)."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 
@@ -29,18 +30,18 @@ class Issue:
 class InputError(Exception):
     """The input cannot be used; `issues` lists every problem found."""
 
-    def __init__(self, issues):
+    def __init__(self, issues: Iterable[Issue]):
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
-def short(v, limit=60) -> str:
+def short(v: object, limit: int = 60) -> str:
     """``v`` as text of at most ``limit`` characters (longer text is cut and its length shown)."""
     s = str(v)
     return s if len(s) <= limit else s[:limit] + f"... ({len(s):,} characters)"
 
 
-def suggest(item, pool):
+def suggest(item: str, pool: Collection) -> str:
     """A did-you-mean, or the declared ids (the first dozen), for a reference that is not declared."""
     close = difflib.get_close_matches(str(item), [str(p) for p in pool], n=3) if len(str(item)) <= 200 else []
     if close:

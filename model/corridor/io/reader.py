@@ -68,10 +68,10 @@ class _Formula:
 
 
 
-def read_workbook(path) -> RawWorkbook:
+def read_workbook(path: str | Path) -> RawWorkbook:
     """Read every contract sheet of ``path`` into raw records; raise `InputError` if it is not readable.
 
-    The zip package is inspected first (`xlsx_guard.inspect_package`: not a workbook, damaged, zip bomb,
+    The zip package is inspected first (`guard.inspect_package`: not a workbook, damaged, zip bomb,
     DTDs); merged cells and formulas without a saved value are found in the sheets' XML and reported.
     """
     path = Path(path)

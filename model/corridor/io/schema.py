@@ -1,8 +1,8 @@
 """The input workbook schema: one table that drives the reader, the validator, the template and the docs.
 
 Every sheet and column of the contract (`shared/spec/workbook.md`, v1) is declared here once, with its
-type, unit, default and meaning.  `reader.py` converts cells with it, `validate.py` checks references
-with it, `template.py` writes the empty workbook and its README sheet from it, and `docs/inputs.md` is
+type, unit, default and meaning.  `io/reader.py` converts cells with it, `io/validate.py` checks references
+with it, `io/template.py` writes the empty workbook and its README sheet from it, and `docs/inputs.md` is
 generated from it (`corridor docs`).
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from corridor.io.cross_sheet import RULES
 from corridor.io.files import atomic_save
 from corridor.io.schema import SETTINGS, SHEETS, STAR
-from corridor.io.validate import declared_ids
+from corridor.io.validate import Inputs, declared_ids
 
 ROWS_WITH_DROPDOWNS = 2000
 
@@ -42,7 +42,7 @@ def _allowed_text(c):
     return " ".join(parts)
 
 
-def readme_rows():
+def readme_rows() -> list[tuple]:
     """The rows of the template's README sheet: every sheet and column with unit, default, allowed values and
     meaning, then every setting."""
     rows = [("sheet", "column", "required", "unit", "default", "allowed", "meaning")]
@@ -57,7 +57,7 @@ def readme_rows():
     return rows
 
 
-def write_template(path, from_inputs=None) -> Path:
+def write_template(path: str | Path, from_inputs: Inputs | None = None) -> Path:
     """Write an empty input workbook to ``path`` (atomically).  With ``from_inputs`` (validated `Inputs`),
     id columns get dropdowns restricted to the ids declared there."""
     wb = Workbook()
@@ -121,7 +121,7 @@ def write_template(path, from_inputs=None) -> Path:
 def inputs_markdown() -> str:
     """The input reference (docs/inputs.md), generated from the same schema."""
     out = ["# Input workbook reference", "",
-           "Generated from `model/schema.py` (`corridor docs`); the contract is `shared/spec/workbook.md`.",
+           "Generated from `corridor/io/schema.py` (`corridor docs`); the contract is `shared/spec/workbook.md`.",
            "Column order is free, names are case-insensitive, empty rows are ignored, `source` and `note`",
            "columns are kept and echoed. `*` in a key column means all.", ""]
     for s in SHEETS:

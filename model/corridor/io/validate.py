@@ -29,7 +29,7 @@ class Inputs:
     warnings: list = field(default_factory=list)
 
 
-def read_inputs(path) -> Inputs:
+def read_inputs(path: str | Path) -> Inputs:
     """Read and validate a workbook; raise `InputError` listing every problem."""
     return validate(read_workbook(path))
 
@@ -46,7 +46,7 @@ def _blank(v):
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
-def allowed_text(c) -> str:
+def allowed_text(c: Column) -> str:
     """What a number column accepts, e.g. ``0..1``, ``a number >= 0 (t)``, ``a whole number 1..12 or *``."""
     what = "a whole number" if c.kind == "int" else "a number"
     if c.lo is not None and c.hi is not None:
@@ -60,14 +60,18 @@ def allowed_text(c) -> str:
     return rng + (" or *" if c.star else "") + (f" ({c.unit})" if c.unit else "")
 
 
-class _Checker:
+class CellChecker:
+    """Converts cells and collects every issue of one validation: the cells and sheets found bad (so that
+    rules across cells skip them) and the sheets whose ids are not all known."""
+
     def __init__(self):
         self.issues: list[Issue] = []
         self.bad_cells: set = set()  # (sheet, row, column) of every error: rules across cells skip them
         self.bad_sheets: set = set()  # sheets with at least one error
         self.incomplete: set = set()  # sheets whose ids are not all known (see `incomplete_sheets`)
 
-    def err(self, sheet, row, col, msg):
+    def err(self, sheet: str, row: int | None, col: str, msg: str) -> None:
+        """Record an error in a cell (its sheet, row and column count as bad from now on)."""
         self.issues.append(Issue(sheet, row, col, msg))
         self._mark(sheet, row, col)
 
@@ -75,11 +79,13 @@ class _Checker:
         self.bad_cells.add((sheet, row, col))
         self.bad_sheets.add(sheet)
 
-    def warn(self, sheet, row, col, msg):
+    def warn(self, sheet: str, row: int | None, col: str, msg: str) -> None:
+        """Record a warning (the input stays usable)."""
         self.issues.append(Issue(sheet, row, col, msg, "warning"))
 
     # -- cell conversion ---------------------------------------------------------------------------
-    def text(self, sheet, row, col, v, is_id=False):
+    def text(self, sheet: str, row: int | None, col: str, v: object, is_id: bool = False) -> str | None:
+        """A cell as text (stripped); None after recording an error (a date, an Excel error, a logical id)."""
         if isinstance(v, _DATES):
             what = "a date" if isinstance(v, (_dt.datetime, _dt.date)) else "a time"
             self.err(sheet, row, col, f"is {what} ({v}) where text belongs: Excel turned what was typed into "
@@ -103,7 +109,8 @@ class _Checker:
                                       f"(allowed: '{short(s.strip())}')")
         return s.strip()
 
-    def number(self, sheet, row, col, v, c):
+    def number(self, sheet: str, row: int | None, col: str, v: object, c: Column) -> float | int | None:
+        """A cell as a number within the column's range; None after recording an error."""
         allowed = allowed_text(c)
         if isinstance(v, bool):
             self.err(sheet, row, col, f"the logical value {str(v).upper()} is not a number; allowed: {allowed}")
@@ -144,7 +151,8 @@ class _Checker:
             return None
         return v
 
-    def cell(self, sheet, rec, c):
+    def cell(self, sheet: str, rec: dict, c: Column) -> object:
+        """The typed value of column ``c`` of record ``rec`` (its default when blank); None after an error."""
         row, v = rec["_row"], rec.get(c.name)
         if v is REPORTED:  # the reader has said what is wrong with this cell
             self._mark(sheet, row, c.name)
@@ -223,7 +231,7 @@ def _convert_settings(chk, records):
 
 def validate(raw: RawWorkbook) -> Inputs:
     """Convert every cell, then check ids, references and the contract's cross-sheet rules."""
-    chk = _Checker()
+    chk = CellChecker()
     chk.issues.extend(raw.issues)
     tables = {}
     for sheet in SHEETS:
@@ -289,7 +297,7 @@ def _empty_sheets(chk, tables, raw):
                 chk.err(s.name, None, "", f"no {s.name} declared: at least one row is needed")
 
 
-def incomplete_sheets(tables, raw) -> set:
+def incomplete_sheets(tables: dict, raw: RawWorkbook) -> set:
     """Sheets whose declared ids are not all known: missing or unreadable sheets, and sheets where an id cell
     could not be read (already reported).  A reference to such a sheet may be meant for the unknown id, so
     it is not reported as undeclared (one message per mistake, no cascade)."""
@@ -301,7 +309,7 @@ def incomplete_sheets(tables, raw) -> set:
     return out
 
 
-def declared_ids(tables) -> dict:
+def declared_ids(tables: dict) -> dict:
     """{sheet: the ids it declares} for every sheet with an id column."""
     return {sheet.name: {r[sheet.id_column] for r in tables.get(sheet.name, []) if r.get(sheet.id_column)}
             for sheet in SHEETS if sheet.id_column}

@@ -29,7 +29,7 @@ _FORMATS = (  # column-name test -> number format
 )
 
 
-def write_solution(tables: dict, path, input_path=None) -> Path:
+def write_solution(tables: dict, path: str | Path, input_path: str | Path | None = None) -> Path:
     """Write ``tables`` (sheet -> DataFrame) to ``path`` atomically; refuse to overwrite the input."""
     path = Path(path)
     if input_path is not None and same_file(input_path, path):

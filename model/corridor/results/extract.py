@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from corridor.formulation.provenance import untag
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+
+    from corridor.formulation.build import Formulation
+    from corridor.solve.result import SolveResult
 
 EPS = 1e-6
 
@@ -13,17 +21,17 @@ EPS = 1e-6
 class Plan:
     """Column values of a solved formulation, read by block name and key."""
 
-    def __init__(self, f, x):
+    def __init__(self, f: Formulation, x: Sequence[float]):
         self.f, self.spec, self.x = f, f.spec, x
 
-    def items(self, block):
+    def items(self, block: str) -> Iterator[tuple]:
         """(key, value) of every column of ``block`` (values below 1e-6 read as 0)."""
         x = self.x
         for key, j in self.f.col(block).items():
             v = x[j]
             yield key, (0.0 if v is None or abs(v) < EPS else float(v))
 
-    def value(self, block, key, default=0.0):
+    def value(self, block: str, key: Hashable, default: float = 0.0) -> float:
         """The value of column ``key`` of ``block`` (``default`` when the block has no such column)."""
         j = self.f.col(block).get(key)
         if j is None:
@@ -36,13 +44,14 @@ def _formulation(target):
     return getattr(target, "_formulation", target)
 
 
-def cost_breakdown(target, x) -> dict:
+def cost_breakdown(target: Formulation | pyo.ConcreteModel, x: Sequence[float]) -> dict:
     """Cost line -> amount for the plan ``x`` of a `Formulation` (or a model built by `build_model`)."""
     spec = _formulation(target).spec
     return {line: spec.cost_value(line, x) for line in spec.cost_order}
 
 
-def extract(target, result, stage_seconds=None, stats=None, costs=None, extra_summary=()) -> dict:
+def extract(target: Formulation | pyo.ConcreteModel, result: SolveResult, stage_seconds: dict | None = None,
+            stats: dict | None = None, costs: dict | None = None, extra_summary: Iterable[tuple] = ()) -> dict:
     """Return ``{sheet name: DataFrame}`` for a solved formulation or model (plan tables only with a plan).
     ``costs``: the plan's `cost_breakdown`, if the caller has it already."""
     f = _formulation(target)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from corridor.formulation.build import FIRST_STAGE, formulate
+from corridor.formulation.build import FIRST_STAGE, Formulation, formulate
 from corridor.formulation.case_data import prepare
 from corridor.formulation.disruptions import apply_disruptions
 from corridor.formulation.families.security import demand_tonnes, supply_countries
@@ -24,7 +25,7 @@ def _val(x, j):
     return 0.0 if v is None or abs(v) < EPS else float(v)
 
 
-def view_outcome(v, x) -> dict:
+def view_outcome(v: Formulation, x: Sequence[float]) -> dict:
     """Cost, delivered and shortfall (t) of one scenario's plan, in total and per market."""
     got = defaultdict(float)
     for (mk, _c, _e, _p, _k), j in v.col("Deliver").items():
@@ -38,13 +39,13 @@ def view_outcome(v, x) -> dict:
             "demand": per_market, "delivered": dict(got), "shortfall": short}
 
 
-def cvar(losses, probs, alpha) -> float:
+def cvar(losses: Sequence[float], probs: Sequence[float], alpha: float) -> float:
     """CVaR_alpha of a discrete loss: min over eta of eta + E[(L - eta)+] / (1 - alpha) (eta at a loss value)."""
     return min(eta + sum(p * max(loss - eta, 0.0) for loss, p in zip(losses, probs)) / (1.0 - alpha)
                for eta in losses)
 
 
-def dependence(v, x) -> dict:
+def dependence(v: Formulation, x: Sequence[float]) -> dict:
     """{market: ({token: tonnes}, received tonnes)}: tonnes delivered whose chain depends on a token.
 
     Tokens: transit countries of every route in the chain, the processing country, and '@corridor' of the
@@ -107,7 +108,7 @@ def dependence(v, x) -> dict:
     return {mk: (dict(toks), rec[0]) for mk, (toks, rec) in out.items()}
 
 
-def security_tables(f, x, settings, n1=None) -> dict:
+def security_tables(f: Formulation, x: Sequence[float], settings: dict, n1: dict | None = None) -> dict:
     """The `security` and `scenarios` sheets of the plan ``x`` of formulation ``f``."""
     views = list(f.views.values())
     outs = [view_outcome(v, x) for v in views]
@@ -179,7 +180,7 @@ def security_tables(f, x, settings, n1=None) -> dict:
     return {"security": security, "scenarios": pd.DataFrame(srows)}
 
 
-def corridor_n1(f, x, settings) -> dict:
+def corridor_n1(f: Formulation, x: Sequence[float], settings: dict) -> dict:
     """{corridor: share of demand still deliverable}: for each corridor closed alone in the base scenario,
     the most tonnes deliverable with the plan's first-stage decisions fixed (an operations-only re-solve)."""
     base = f.base_inputs or f.d.inputs

@@ -3,13 +3,18 @@
 plan's column values in ``x``."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from corridor.formulation.build import Formulation
 from corridor.solve.highs import solve_spec
 from corridor.solve.pyomo import solve_pyomo
 from corridor.solve.result import SolveResult
 
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
-def solve(target, settings=None, tee=False) -> SolveResult:
+
+def solve(target: Formulation | pyo.ConcreteModel, settings: dict | None = None, tee: bool = False) -> SolveResult:
     """Solve a `Formulation` (HiGHS through its own fast hand-over) or a ConcreteModel (HiGHS through Pyomo's
     persistent ``highs`` interface).  Either way the result carries the plan's column values in ``x``."""
     if isinstance(target, Formulation):

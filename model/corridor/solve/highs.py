@@ -1,13 +1,14 @@
 """Hand a `LinearSpec` to HiGHS in one call (column-wise arrays, no per-element API) and read the plan back.
 
 This is the product's fast path: no Pyomo expression is generated or walked, so the hand-over costs
-about as much as copying the arrays.  The persistent Pyomo path (`solve.solve` on a ConcreteModel) stays
+about as much as copying the arrays.  The persistent Pyomo path (`dispatch.solve` on a ConcreteModel) stays
 available for scenario re-solves and Pyomo tooling; both give the same plan.
 """
 from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -18,7 +19,7 @@ from corridor.solve import runtime
 from corridor.solve.result import SolveResult, outcome
 
 
-def to_highs(spec: LinearSpec, settings=None, tee=False, names=False):
+def to_highs(spec: LinearSpec, settings: dict | None = None, tee: bool = False, names: bool = False) -> highspy.Highs:
     """A ``highspy.Highs`` holding the model of ``spec`` (options from ``settings``), ready to run.
     ``names``: also pass readable column and row names (for exported files).  Warnings about settings
     that could not be honoured (`runtime.configure`) are kept on the instance as ``corridor_warnings``."""
@@ -64,7 +65,7 @@ def numbers(spec: LinearSpec) -> dict:
             "data": np.array(np.frombuffer(spec.data, dtype=np.float64))}
 
 
-def run_highs(h, spec: LinearSpec):
+def run_highs(h: highspy.Highs, spec: LinearSpec) -> tuple[SolveResult, list | None]:
     """Run HiGHS and return (SolveResult, column values or None)."""
     t0 = time.perf_counter()
     if spec.n_cols == 0:
@@ -92,7 +93,7 @@ def run_highs(h, spec: LinearSpec):
 
 
 
-def solve_spec(spec: LinearSpec, settings=None, tee=False):
+def solve_spec(spec: LinearSpec, settings: dict | None = None, tee: bool = False) -> SolveResult:
     """Hand over and solve; the result records the hand-over seconds in ``stats['handover_s']``."""
     t0 = time.perf_counter()
     h = to_highs(spec, settings, tee)
@@ -103,7 +104,7 @@ def solve_spec(spec: LinearSpec, settings=None, tee=False):
     return res
 
 
-def write_model(spec: LinearSpec, path, settings=None):
+def write_model(spec: LinearSpec, path: str | Path, settings: dict | None = None) -> None:
     """Write the model as MPS or LP (by the file's suffix) through HiGHS, with readable column/row names."""
     h = to_highs(spec, settings, names=True)
     h.writeModel(str(path))

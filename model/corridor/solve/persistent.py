@@ -6,15 +6,17 @@ sizes, same sparsity pattern, same integrality, same named blocks and keys): onl
 objective offset, the column and row bounds and the matrix values differ.  `PersistentModel` keeps one
 ``highspy.Highs`` alive, applies just those differences in place (vectorised where highspy allows) and
 runs again, optionally with a MIP start (e.g. the base plan).  A scenario whose structure differs is
-rebuilt from scratch with `highs_direct.to_highs`, so the caller never has to tell the two apart.
+rebuilt from scratch with `highs.to_highs`, so the caller never has to tell the two apart.
 
-The result is exactly what `highs_direct.run_highs` returns for the same spec, with
+The result is exactly what `highs.run_highs` returns for the same spec, with
 ``res.stats["reused"]`` (and the seconds spent applying the changes in ``stats["apply_s"]``).
 """
 from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -22,6 +24,10 @@ import numpy as np
 from corridor.formulation.spec import LinearSpec
 from corridor.solve import runtime
 from corridor.solve.highs import numbers, run_highs, to_highs
+
+if TYPE_CHECKING:
+    from corridor.io.validate import Inputs
+    from corridor.solve.result import SolveResult
 
 
 def same_structure(a: LinearSpec, b: LinearSpec) -> bool:
@@ -50,7 +56,7 @@ def _changed(old, new):
     return np.flatnonzero(old != new).astype(np.int32)
 
 
-def apply_numbers(h, spec: LinearSpec, old: dict, new: dict) -> dict:
+def apply_numbers(h: highspy.Highs, spec: LinearSpec, old: dict, new: dict) -> dict:
     """Change in ``h`` only the entries where ``new`` differs from ``old`` (both from `numbers`); return the
     counts of changed costs, column bounds, row bounds and coefficients."""
     counts = {}
@@ -85,7 +91,7 @@ def _check(status, what):
         raise RuntimeError(f"HiGHS refused {what}")
 
 
-def apply_options(h, settings, tee=False, defaults=None):
+def apply_options(h: highspy.Highs, settings: dict | None, tee: bool = False, defaults: dict | None = None) -> list:
     """Set the options `to_highs` sets from ``settings`` (time limit, relative gap, threads); an option absent
     from ``settings`` goes back to ``defaults`` (HiGHS's own when None), so nothing is left from a previous
     scenario.  Returns the warnings of settings that could not be honoured (`runtime.configure`)."""
@@ -102,7 +108,7 @@ def apply_options(h, settings, tee=False, defaults=None):
     return h.corridor_warnings
 
 
-def set_options(h, options) -> None:
+def set_options(h: highspy.Highs, options: dict | None) -> None:
     """Set extra HiGHS options by name (e.g. ``{"mip_heuristic_run_rins": False}``); raise on an unknown one."""
     for name, value in (options or {}).items():
         _check(h.setOptionValue(name, value), f"option {name}={value!r}")
@@ -114,7 +120,7 @@ def default_options() -> dict:
     return {k: h.getOptionValue(k)[1] for k in ("time_limit", "mip_rel_gap")}
 
 
-def set_start(h, spec: LinearSpec, start) -> bool:
+def set_start(h: highspy.Highs, spec: LinearSpec, start: Sequence[float] | None) -> bool:
     """Pass ``start`` (one value per column) to HiGHS as a starting solution (a MIP start); False (nothing
     passed) when it is None, empty or of the wrong length."""
     if start is None or spec.n_cols == 0 or len(start) != spec.n_cols:
@@ -125,7 +131,7 @@ def set_start(h, spec: LinearSpec, start) -> bool:
     return h.setSolution(sol) != highspy.HighsStatus.kError
 
 
-def scaled(inputs, sheet, column, factor, **where):
+def scaled(inputs: Inputs, sheet: str, column: str, factor: float, **where: object) -> Inputs:
     """A deep copy of validated ``inputs`` with ``column`` of ``sheet`` multiplied by ``factor`` in the rows
     whose fields equal every ``where`` value (blank cells stay blank), e.g.
     ``scaled(inputs, "legs", "capacity_t", 2, mode="ferry")``: a numbers-only scenario."""
@@ -136,7 +142,7 @@ def scaled(inputs, sheet, column, factor, **where):
     return out
 
 
-def start_violation(spec: LinearSpec, x) -> float:
+def start_violation(spec: LinearSpec, x: Sequence[float] | None) -> float:
     """The largest violation of ``spec``'s column bounds, row bounds or integrality by ``x`` (0.0: the plan
     is feasible for ``spec``, so HiGHS accepts it as a MIP start; inf when ``x`` has the wrong length)."""
     if x is None or len(x) != spec.n_cols:
@@ -164,7 +170,7 @@ class PersistentModel:
     """One live HiGHS model re-solved scenario after scenario: numbers-only changes are applied in place,
     anything else rebuilds it (see the module docstring)."""
 
-    def __init__(self, spec: LinearSpec, settings=None, tee=False, options=None):
+    def __init__(self, spec: LinearSpec, settings: dict | None = None, tee: bool = False, options: dict | None = None):
         """Build the live model of ``spec`` with `to_highs` (options from ``settings``); ``options``: extra
         HiGHS options by name, kept for every solve and rebuild (give a rebuild the same for a fair
         comparison)."""
@@ -181,7 +187,8 @@ class PersistentModel:
         self.settings = dict(settings or {})
         self.numbers = numbers(spec)
 
-    def solve(self, spec: LinearSpec, settings=None, start=None, options=None):
+    def solve(self, spec: LinearSpec, settings: dict | None = None, start: Sequence[float] | None = None,
+              options: dict | None = None) -> tuple[SolveResult, list | None, bool]:
         """Solve ``spec`` (settings: None keeps the current ones); return ``(SolveResult, x, reused)``.
 
         Same structure as the live model: only the differing costs, offset, bounds, coefficients and

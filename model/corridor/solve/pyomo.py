@@ -6,6 +6,7 @@ through Pyomo's HiGHS interface.  The product's own path hands the same arrays t
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
@@ -19,8 +20,12 @@ from corridor.perf import paused_gc
 from corridor.solve.result import SolveResult, outcome
 from corridor.solve.runtime import on_fresh_thread, thread_option
 
+if TYPE_CHECKING:
+    from corridor.formulation.case_data import CaseData
+    from corridor.io.validate import Inputs
 
-def to_pyomo(spec: LinearSpec, name="corridor"):
+
+def to_pyomo(spec: LinearSpec, name: str = "corridor") -> pyo.ConcreteModel:
     """Emit ``spec`` as a Pyomo ConcreteModel: Var per variable block, Constraint per row block, Expression
     per cost line (named ``<Line>Cost`` as in the docs), ``TotalCost`` and ``Total_Cost_Objective``."""
     m = pyo.ConcreteModel(name=name)
@@ -92,7 +97,7 @@ def cost_component(line: str) -> str:
     return "".join(p.capitalize() for p in line.split("_")) + "Cost"
 
 
-def build_model(data):
+def build_model(data: Formulation | CaseData | Inputs) -> pyo.ConcreteModel:
     """Return the Pyomo ConcreteModel of ``data``: a `Formulation`, a `CaseData`, or validated `Inputs`."""
     f = data if isinstance(data, Formulation) else formulate(data)
     with paused_gc():
@@ -102,7 +107,7 @@ def build_model(data):
     return m
 
 
-def solve_pyomo(m, settings=None, tee=False) -> SolveResult:
+def solve_pyomo(m: pyo.ConcreteModel, settings: dict | None = None, tee: bool = False) -> SolveResult:
     """Solve with HiGHS (time limit, relative gap and threads from ``settings``); load the plan if any.
 
     The returned status is never a silent "optimal": it says whether optimality was proven, or the time

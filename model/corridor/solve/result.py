@@ -34,7 +34,8 @@ MESSAGES = {
 }
 
 
-def outcome(kind, termination, has_plan, objective, bound, seconds) -> SolveResult:
+def outcome(kind: str, termination: str, has_plan: bool, objective: float | None, bound: float | None,
+            seconds: float) -> SolveResult:
     """The one place a solver's ending becomes a status, a message and a gap.
 
     ``kind``: ``optimal`` (the solver proved optimality), ``time_limit``, ``infeasible``,

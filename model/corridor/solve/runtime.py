@@ -27,6 +27,8 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import highspy
 
@@ -34,6 +36,8 @@ log = logging.getLogger("corridor.highs")
 
 _LOCK = threading.Lock()
 _BANNER_DONE = False
+
+_T = TypeVar("_T")
 
 
 def available_cores() -> int:
@@ -44,7 +48,7 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def thread_option(requested) -> tuple[int, str]:
+def thread_option(requested: int | str | None) -> tuple[int, str]:
     """The ``threads`` option to give HiGHS for a solve that asks for ``requested`` threads, and a warning
     ("" when none): blank, None or 0 is HiGHS's own default (0); more than `available_cores` is clipped."""
     if requested in (None, "", 0):
@@ -125,7 +129,7 @@ def run(h: highspy.Highs) -> highspy.HighsStatus:
             _disable_interrupt(h)
 
 
-def on_fresh_thread(fn, cancel=None):
+def on_fresh_thread(fn: Callable[[], _T], cancel: Callable[[], object] | None = None) -> _T:
     """``fn()`` run on a new thread whose HiGHS scheduler ends with it (so it starts with the ``threads`` its
     own solve asks for); the calling thread waits.  An exception of ``fn`` is raised here.  Ctrl-C while
     waiting calls ``cancel()`` (when given), waits for ``fn`` to return and raises `KeyboardInterrupt`."""

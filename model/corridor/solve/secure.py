@@ -5,11 +5,18 @@ docs/security.md.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from corridor.formulation.families.security import add_security
 from corridor.formulation.spec import INF
 from corridor.solve.highs import run_highs, to_highs
+
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
+    from corridor.solve.result import SolveResult
 
 DEFAULT_BUDGET_PCT = 10.0
 
@@ -18,7 +25,7 @@ class SecureSolver:
     """One HiGHS instance of the model with its security rows; each `run` sets the objective (cost or
     metric), the budget and the cap, warm-starts from the last plan and re-solves."""
 
-    def __init__(self, f, settings, tee=False):
+    def __init__(self, f: Formulation, settings: dict, tee: bool = False):
 
         self.f, self.settings = f, settings
         self.rows = add_security(f, settings)
@@ -36,7 +43,8 @@ class SecureSolver:
         self.last_x = None
         self.solves = []
 
-    def run(self, objective="cost", budget=None, cap=None):
+    def run(self, objective: str = "cost", budget: float | None = None,
+            cap: float | None = None) -> tuple[SolveResult, list | None]:
         """Minimise ``objective`` (cost or metric) with expected cost <= budget and metric <= cap (None: no
         bound).  Returns (SolveResult, x)."""
         h, spec, rows = self.h, self.f.spec, self.rows
@@ -63,16 +71,16 @@ class SecureSolver:
         self.solves.append((objective, budget, cap, res.status, res.objective, res.seconds))
         return res, x
 
-    def cost_of(self, x):
+    def cost_of(self, x: Sequence[float]) -> float:
         """Expected total cost of the plan ``x``."""
         return float(self.cost_offset + np.dot(self.c_cost, x))
 
-    def metric_of(self, x):
+    def metric_of(self, x: Sequence[float]) -> float:
         """The security metric's value for the plan ``x`` (a share of demand)."""
         return float(self.rows.metric_constant + np.dot(self.c_metric, x))
 
 
-def budget_of(settings, min_cost):
+def budget_of(settings: dict, min_cost: float | None) -> float:
     """The cost budget of max_security: ``cost_budget``, else the min-cost optimum plus ``cost_budget_pct`` %
     (10 by default)."""
     if settings.get("cost_budget") is not None:
@@ -101,7 +109,7 @@ def _worst(results):
     return min(results, key=lambda r: order.index(r.status) if r.status in order else 0)
 
 
-def solve_secure(f, settings, tee=False):
+def solve_secure(f: Formulation, settings: dict, tee: bool = False) -> tuple[SolveResult, dict]:
     """``objective = max_security``: (1) the min-cost optimum C* when the budget is relative; (2) minimise the
     metric with expected cost <= budget; (3) minimise cost with the metric held at what (2) reached.
     Returns (SolveResult of the final plan, info dict)."""
@@ -143,7 +151,7 @@ def solve_secure(f, settings, tee=False):
     return final, info
 
 
-def frontier_plans(f, settings, points=5, tee=False):
+def frontier_plans(f: Formulation, settings: dict, points: int = 5, tee: bool = False) -> tuple[SecureSolver, list]:
     """Epsilon-constraint sweep from the min-cost plan to the most secure plan (the least metric, at the least
     cost that reaches it): ``points`` budgets evenly spaced between their costs; at each inner budget, minimise
     the metric within the budget, then the cost at that metric.

@@ -1,22 +1,24 @@
 """The comparison workbook of a planning study (`corridor study`) or a parameter sweep (`corridor sweep`).
 
 `write_comparison(results, path, ...)` writes one workbook from a list of
-`model.study_result.ScenarioResult`:
+`corridor.studies.result.RunResult`:
 
 - ``overview``: one row per scenario: status, total cost, its difference to the base (absolute, %, per
   year), the reference figure of the ``scenarios`` sheet (``compare_per_year``) and a plain-words verdict;
-- ``kpis``: one row per KPI (`model.kpis`), one column per scenario;
+- ``kpis``: one row per KPI (`corridor.studies.kpis`), one column per scenario;
 - ``deltas``: the same layout, each scenario's value minus the base's;
 - ``charts``: native charts (total cost by cost line, corridor mix per commodity, and for a sweep the
   objective and the corridor tonnes against the swept value), over data blocks written on that sheet.
 
 User text (scenario names, descriptions, ids such as ``=1+1``) is always written as text, never as a
 formula; the file is written to a temporary file beside ``path`` and moved into place
-(`model.writer._atomic_save`), so a failure leaves no partial workbook.
+(`corridor.io.files.atomic_save`), so a failure leaves no partial workbook.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -32,12 +34,18 @@ from corridor.io.files import (
     safe_sheet_title,
 )
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from corridor.studies.result import RunResult
+
 MONEY, SHARE, TONNES, COUNT, SECONDS = "#,##0", "0.0%", "#,##0.0", "0", "0.0"
 DAYS_PER_YEAR = 365.0
 
 
-def write_comparison(results, path, *, base_name="base", sweep=None, currency="USD") -> Path:
-    """Write the comparison workbook of ``results`` (ScenarioResults in display order) to ``path``.
+def write_comparison(results: Iterable[RunResult], path: str | Path, *, base_name: str = "base",
+                     sweep: dict | None = None, currency: str = "USD") -> Path:
+    """Write the comparison workbook of ``results`` (RunResults in display order) to ``path``.
 
     ``base_name``: the scenario the deltas are taken against (its run must have a plan, else the deltas
     stay blank and the ``deltas`` sheet says why).  ``sweep``: None for a study, or
@@ -64,7 +72,7 @@ def write_comparison(results, path, *, base_name="base", sweep=None, currency="U
 
 # -- figures -------------------------------------------------------------------------------------------
 
-def base_result(results, base_name="base"):
+def base_result(results: Iterable[RunResult], base_name: str = "base") -> RunResult | None:
     """The result named ``base_name`` when it has a plan, else None."""
     for result in results:
         if result.name == base_name and result.has_plan:
@@ -72,7 +80,7 @@ def base_result(results, base_name="base"):
     return None
 
 
-def kpi_keys(results) -> list:
+def kpi_keys(results: Iterable[RunResult]) -> list:
     """``[(group, name, unit)]``: the union of the results' KPIs, groups in first-seen order and names in
     first-seen order within their group (the unit is the first one seen)."""
     groups = {}
@@ -83,7 +91,7 @@ def kpi_keys(results) -> list:
     return [(group, name, unit) for group, names in groups.items() for name, unit in names.items()]
 
 
-def kpi_value(result, group, name):
+def kpi_value(result: RunResult, group: str, name: str) -> float | str | None:
     """The value of one KPI of one result (None when absent); the run's KPIs only count with a plan,
     except the ``run`` group (status, gap, seconds), which describes any run."""
     if not result.has_plan and group != "run":
@@ -92,7 +100,7 @@ def kpi_value(result, group, name):
 
 
 
-def cost_delta(result, base):
+def cost_delta(result: RunResult, base: RunResult | None) -> tuple[float | None, float | None, float | None]:
     """``(delta, delta %, delta per year)`` of ``result``'s objective against the base's (Nones when either
     has no plan; the % when the base's objective is 0, the per-year figure when the horizon is unknown)."""
     if base is None or not result.has_plan:
@@ -103,7 +111,7 @@ def cost_delta(result, base):
     return delta, pct, per_year
 
 
-def amount_words(amount, currency) -> str:
+def amount_words(amount: float, currency: str) -> str:
     """A money amount per year in short words: ``4.1 M USD/yr``, ``2.30 bn USD/yr``, ``12.5 k USD/yr``."""
     size = abs(amount)
     if size >= 1e9:
@@ -117,7 +125,7 @@ def amount_words(amount, currency) -> str:
     return f"{'-' if amount < 0 else ''}{text} {currency}/yr"
 
 
-def verdict(result, base, per_year, currency) -> str:
+def verdict(result: RunResult, base: RunResult | None, per_year: float | None, currency: str) -> str:
     """Plain words for one overview row: how the scenario's cost per year compares with the reference
     figure (``compare_per_year``) when there is one, else with the base."""
     if not result.has_plan:
@@ -145,7 +153,8 @@ def verdict(result, base, per_year, currency) -> str:
 
 # -- sheets --------------------------------------------------------------------------------------------
 
-def write_table(ws, header, rows, formats=None, widths=None):
+def write_table(ws: Worksheet, header: Sequence, rows: Iterable[Sequence], formats: dict | None = None,
+                widths: dict | None = None) -> None:
     """A plain table on ``ws``: bold header in row 1, the rows below, every string kept text, number
     formats per column (``{column index: format}``, 0-based), widths, frozen header and an autofilter."""
     ws.append(list(header))
@@ -173,7 +182,8 @@ def write_table(ws, header, rows, formats=None, widths=None):
         ws.auto_filter.ref = ws.dimensions
 
 
-def write_overview(wb, results, base, sweep, currency):
+def write_overview(wb: Workbook, results: list[RunResult], base: RunResult | None, sweep: dict | None,
+                   currency: str) -> None:
     """The ``overview`` sheet: one row per scenario (failing ones with their status and message, blank
     figures)."""
     ws = wb.create_sheet(safe_sheet_title("overview", wb.sheetnames))
@@ -205,7 +215,7 @@ def write_overview(wb, results, base, sweep, currency):
     write_table(ws, header, rows, formats, widths)
 
 
-def write_kpi_sheet(wb, results, keys, currency):
+def write_kpi_sheet(wb: Workbook, results: list[RunResult], keys: list, currency: str) -> None:
     """The ``kpis`` sheet: group, name, unit, then one column per scenario (blank where absent)."""
     ws = wb.create_sheet(safe_sheet_title("kpis", wb.sheetnames))
     rows = [[group, name, unit, *[kpi_value(r, group, name) for r in results]] for group, name, unit in keys]
@@ -213,7 +223,8 @@ def write_kpi_sheet(wb, results, keys, currency):
     _format_kpi_rows(ws, keys, currency)
 
 
-def write_delta_sheet(wb, results, keys, base, base_name, currency):
+def write_delta_sheet(wb: Workbook, results: list[RunResult], keys: list, base: RunResult | None, base_name: str,
+                      currency: str) -> None:
     """The ``deltas`` sheet: each scenario's numeric KPI minus the base's (the base column all 0; blank for
     text, for failing scenarios and where either value is absent), or a note when there is no base plan."""
     ws = wb.create_sheet(safe_sheet_title("deltas", wb.sheetnames))
@@ -252,21 +263,21 @@ def _format_kpi_rows(ws, keys, currency):
                     cell.number_format = fmt
 
 
-def unit_format(group, unit, currency):
+def unit_format(group: str, unit: str, currency: str) -> str | None:
     """The number format of a KPI's unit (None: the default)."""
     if group == "cost" or unit == currency:
         return MONEY
     return {"share": SHARE, "t": TONNES, "periods": COUNT, "applications": COUNT, "s": SECONDS}.get(unit)
 
 
-def sweep_title(sweep) -> str:
+def sweep_title(sweep: dict) -> str:
     """``sheet:key:column`` of a sweep."""
     return f"{sweep.get('sheet')}:{sweep.get('key')}:{sweep.get('column')}"
 
 
 # -- charts --------------------------------------------------------------------------------------------
 
-def write_charts(wb, results, keys, sweep, currency):
+def write_charts(wb: Workbook, results: list[RunResult], keys: list, sweep: dict | None, currency: str) -> None:
     """The ``charts`` sheet: data blocks on the left, native charts on the right; only scenarios with a
     plan are charted."""
     ws = wb.create_sheet(safe_sheet_title("charts", wb.sheetnames))
@@ -305,7 +316,7 @@ def write_charts(wb, results, keys, sweep, currency):
         ws.column_dimensions[get_column_letter(j)].width = 14
 
 
-def sweep_charts(ws, row, planned, keys, sweep, currency) -> list:
+def sweep_charts(ws: Worksheet, row: int, planned: list[RunResult], keys: list, sweep: dict, currency: str) -> list:
     """A sweep's charts: the objective against the swept value, and the tonnes of each used corridor
     against it (scatter charts with lines: the x axis is the value itself, unevenly spaced if need be)."""
     points = sorted((r for r in planned if is_number(r.x_value)), key=lambda r: r.x_value)
@@ -336,7 +347,7 @@ def sweep_charts(ws, row, planned, keys, sweep, currency) -> list:
     return charts
 
 
-def corridors_by_commodity(keys) -> dict:
+def corridors_by_commodity(keys: Iterable[tuple]) -> dict:
     """``{commodity: [corridor]}`` from the ``corridor_share`` KPI names (``"<commodity>: <corridor>"``)."""
     out = {}
     for group, name, _unit in keys:

@@ -1,7 +1,7 @@
-"""The figures of one solved run that a planning study compares (`model.comparison`).
+"""The figures of one solved run that a planning study compares (`corridor.studies.comparison`).
 
-`kpis(report, inputs)` turns a `model.pipeline.RunReport` into a list of `model.study_result.Kpi`, in
-groups whose order and names stay stable across runs (the comparison workbook lines them up by
+`kpis(report, inputs)` turns a `corridor.pipeline.RunReport` into a list of `corridor.studies.result.Kpi`,
+in groups whose order and names stay stable across runs (the comparison workbook lines them up by
 ``(group, name)``):
 
 - ``cost``: ``total`` (the objective: expected cost over the disruption scenarios), then every cost line
@@ -21,21 +21,28 @@ str (picklable, no numpy scalars), or None.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from corridor.formulation.calendar import Calendar
 from corridor.studies.result import Kpi
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def horizon_days(inputs) -> float:
+    from corridor.io.validate import Inputs
+    from corridor.pipeline import RunReport
+
+
+def horizon_days(inputs: Inputs) -> float:
     """Length of the planning horizon in days: the sum of the ``days`` of the ``periods`` sheet."""
     return Calendar(inputs.tables.get("periods", ()), True).total_days
 
 
-def kpis(report, inputs) -> list:
+def kpis(report: RunReport, inputs: Inputs) -> list:
     """The comparison figures (`Kpi` list) of one solved run; an empty list when the run has no plan.
 
-    ``report``: a `model.pipeline.RunReport`; ``inputs``: the run's `model.validate.Inputs` (for the
-    currency and the corridors, sites and licences the inputs offer, so unused ones show as 0).
+    ``report``: a `corridor.pipeline.RunReport`; ``inputs``: the run's `corridor.io.validate.Inputs` (for
+    the currency and the corridors, sites and licences the inputs offer, so unused ones show as 0).
     """
     result = report.result
     if result is None or not getattr(result, "has_plan", False):
@@ -51,14 +58,14 @@ def kpis(report, inputs) -> list:
     return out
 
 
-def cost_kpis(objective, costs, currency) -> list:
+def cost_kpis(objective: float | None, costs: dict | None, currency: str) -> list:
     """``cost`` group: ``total`` (the objective) then each cost line of ``costs`` in its order."""
     out = [Kpi("cost", "total", currency, _number(objective))]
     out += [Kpi("cost", str(line), currency, _number(amount)) for line, amount in (costs or {}).items()]
     return out
 
 
-def delivery_kpis(deliveries) -> list:
+def delivery_kpis(deliveries: pd.DataFrame | None) -> list:
     """``delivered`` and ``shortfall`` tonnes per market (and ``total``), and ``shortfall_share`` ``total``."""
     if deliveries is None or not len(deliveries):
         return []
@@ -78,7 +85,7 @@ def delivery_kpis(deliveries) -> list:
     return out
 
 
-def corridor_kpis(route_flows, inputs=None) -> list:
+def corridor_kpis(route_flows: pd.DataFrame | None, inputs: Inputs | None = None) -> list:
     """``corridor`` tonnes and ``corridor_share`` per ``"<commodity>: <corridor>"``.
 
     The corridors are those of the inputs' routes (per commodity, in sheet order; 0 t when unused) plus
@@ -104,12 +111,12 @@ def corridor_kpis(route_flows, inputs=None) -> list:
     return out
 
 
-def corridor_name(commodity, corridor) -> str:
+def corridor_name(commodity: str, corridor: str) -> str:
     """The KPI name of one corridor of one commodity: ``"<commodity>: <corridor>"``."""
     return f"{commodity}: {corridor}"
 
 
-def site_kpis(processing, decisions=None) -> list:
+def site_kpis(processing: pd.DataFrame | None, decisions: pd.DataFrame | None = None) -> list:
     """``site`` input tonnes processed per site, and ``site_open`` (``yes``/``no``) per candidate site.
 
     A candidate is open when any of its ``processing`` rows says ``open = yes``; without a processing
@@ -133,7 +140,7 @@ def site_kpis(processing, decisions=None) -> list:
     return out
 
 
-def licence_kpis(licences) -> list:
+def licence_kpis(licences: pd.DataFrame | None) -> list:
     """``licence``: periods held per licence, then ``"<licence> applications"`` (applications made)."""
     if licences is None or not len(licences):
         return []
@@ -149,7 +156,7 @@ def licence_kpis(licences) -> list:
     return out
 
 
-def security_kpis(security, currency="USD") -> list:
+def security_kpis(security: pd.DataFrame | None, currency: str = "USD") -> list:
     """``security``: the system-level rows (market ``*``) of the ``security`` sheet, named by their metric
     (a ``currency`` unit becomes the currency); nothing when the security report did not run."""
     if security is None or not len(security):

@@ -1,7 +1,7 @@
 """`corridor pareto`: the cost-security frontier of a workbook, written as a `pareto` sheet with a native
 scatter chart and a PNG plot beside the workbook.
 
-The sweep (`security.pareto`) keeps one HiGHS instance: between points only the budget row, the cap row and
+The sweep (`solve.secure.frontier_plans`) keeps one HiGHS instance: between points only the budget row, the cap row and
 the objective change, and each solve starts from the previous plan.
 """
 from __future__ import annotations
@@ -9,22 +9,27 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl.chart import Reference, ScatterChart, Series
 
-from corridor.formulation.build import formulate
+from corridor.formulation.build import Formulation, formulate
 from corridor.io.files import OutputError, atomic_save, same_file
 from corridor.io.writer import solution_workbook
 from corridor.results.metrics import security_tables
-from corridor.solve.secure import frontier_plans
+from corridor.solve.secure import SecureSolver, frontier_plans
+
+if TYPE_CHECKING:
+    from corridor.io.validate import Inputs
 
 METRIC_ROWS = ("expected_shortfall_share", "cvar_shortfall_share", "worst_case_shortfall_share",
                "max_dependence_share")
 
 
-def design(f, x) -> dict:
+def design(f: Formulation, x: Sequence[float]) -> dict:
     """Routes used (activated, or carrying tonnes in any scenario), sites opened, licences applied for."""
     spec = f.spec
     used = {r for r, j in spec.col.get("Active", {}).items() if x[j] > 0.5}
@@ -39,8 +44,9 @@ def design(f, x) -> dict:
             "licences_held": ", ".join(f"{L} x{n}" for L, n in sorted(held.items())) or "none"}
 
 
-def frontier(inputs, points=5, metric=None, tee=False):
-    """(table of the frontier's points, formulation, settings): see `security.pareto`."""
+def frontier(inputs: Inputs, points: int = 5, metric: str | None = None,
+             tee: bool = False) -> tuple[pd.DataFrame, SecureSolver, dict]:
+    """(table of the frontier's points, formulation, settings): see `solve.secure.frontier_plans`."""
     settings = {**inputs.settings, "objective": "max_security"}
     if metric:
         settings["security_metric"] = metric
@@ -61,7 +67,8 @@ def frontier(inputs, points=5, metric=None, tee=False):
     return pd.DataFrame(rows), ss, settings
 
 
-def write_pareto(table, path, settings, solves, input_path=None) -> list:
+def write_pareto(table: pd.DataFrame, path: str | Path, settings: dict, solves: list,
+                 input_path: str | Path | None = None) -> list:
     """Write the frontier workbook (``pareto`` sheet + chart, ``summary``) and a PNG beside it; return paths."""
     path = Path(path)
     if input_path is not None and same_file(input_path, path):

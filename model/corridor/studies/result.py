@@ -30,7 +30,7 @@ class RunResult:
     ``infeasible`` ...) or ``input_error`` (the scenario's edits make the workbook invalid) or ``error`` (an
     unexpected failure; ``message`` holds the reason).  ``objective``: the total (expected) cost when a plan
     exists.  ``seconds``: wall time of the whole run in its worker.  ``output``: the solution workbook written
-    (None when nothing was written).  ``kpis``: figures for the comparison workbook (`model.kpis`).
+    (None when nothing was written).  ``kpis``: figures for the comparison workbook (`corridor.studies.kpis`).
     ``x_value``/``label``: the swept value (sweeps only) and how it was written (``1.5x``).  ``reused``: the
     solve re-used the base model in place (numbers changed only) instead of rebuilding it.
     ``description``/``compare_per_year``/``compare_source``: from the `scenarios` sheet (shown in the
@@ -61,7 +61,7 @@ class RunResult:
         """True when the run has a plan (and so figures to compare)."""
         return self.status in WITH_PLAN and self.objective is not None
 
-    def kpi(self, group, name, default=None):
+    def kpi(self, group: str, name: str, default: float | str | None = None) -> float | str | None:
         """The value of KPI (``group``, ``name``), or ``default`` when the run has none."""
         for k in self.kpis:
             if k.group == group and k.name == name:

@@ -1,9 +1,9 @@
 """Planning studies: the base workbook and its scenarios (or a one-parameter sweep) solved in worker processes.
 
-The parent reads and validates the workbook once, validates each scenario's edited copy (`overrides`), and
+The parent reads and validates the workbook once, validates each scenario's edited copy (`edits`), and
 hands one `RunTask` per run to a pool: local worker processes (standard library only) or, with ``dask``, an
 existing Dask distributed cluster.  The base runs first; the scenarios submitted after it finishes carry its
-plan as a MIP start.  Each worker keeps its solver model alive between tasks (`resolve.PersistentModel`): a
+plan as a MIP start.  Each worker keeps its solver model alive between tasks (`persistent.PersistentModel`): a
 scenario that changes only numbers is applied to it in place instead of being rebuilt.  A scenario that
 fails (invalid edit, no plan, a crash) is reported and the others go on.  The parent writes
 ``comparison.xlsx`` (`comparison.write_comparison`) once every run is back.
@@ -14,10 +14,12 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from corridor.io.edits import (
     BASE_NAME,
@@ -146,8 +148,10 @@ class StudyReport:
 
 
 
-def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, sweep=None, security=True,
-              reuse=True, log=print, progress=None) -> StudyReport:
+def run_study(input_path: str | Path, names: Iterable[str] | None = None, workers: int | None = None,
+              out_dir: str | Path | None = None, dask: str | None = None, sweep: tuple | None = None,
+              security: bool = True, reuse: bool = True, log: Callable[[str], object] = print,
+              progress: TextIO | None = None) -> StudyReport:
     """Solve the base workbook and its scenarios; write each plan and ``comparison.xlsx`` into ``out_dir``.
 
     ``names``: the scenarios to run (None: all of the `scenarios` sheet).  ``workers``: local worker processes
@@ -156,7 +160,7 @@ def run_study(input_path, names=None, workers=None, out_dir=None, dask=None, swe
     each worker's model and re-solve in place when only numbers change (False: rebuild every run).
     ``log(line)`` gets one line per finished run; ``progress`` (a stream) gets a progress bar when it is a
     terminal.  Raises `InputError` (nothing run) for an invalid base workbook or an unknown scenario name, and
-    `writer.OutputError` when the folder cannot be written or another study holds it.
+    `files.OutputError` when the folder cannot be written or another study holds it.
     """
     t0 = time.perf_counter()
     input_path = Path(input_path)

@@ -2,10 +2,12 @@
 per value of a one-parameter sweep (``--set SHEET:KEY:COLUMN --values ...``), checked before anything runs."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from corridor.io.edits import Edit, Study, parse_change, study_scenario_raw
 from corridor.io.issues import InputError, Issue, suggest
 from corridor.io.reader import RawWorkbook
-from corridor.io.validate import validate
+from corridor.io.validate import Inputs, validate
 
 
 def sweep_study(spec: str, values: list) -> tuple[Study, dict, dict]:
@@ -42,7 +44,7 @@ def sweep_study(spec: str, values: list) -> tuple[Study, dict, dict]:
     return study, meta, {"sheet": sheet, "key": key, "column": column or "value", "values": list(study.names)}
 
 
-def check_sweep(raw, study, spec):
+def check_sweep(raw: RawWorkbook, study: Study, spec: str) -> None:
     """Raise `InputError` when the swept sheet, key or column does not exist (every value would fail alike)."""
     try:
         study_scenario_raw(raw, study, study.names[0])
@@ -56,7 +58,7 @@ def issues_text(exc: InputError) -> str:
     return "; ".join(str(i) for i in exc.issues[:5])
 
 
-def choose(study: Study, names) -> list:
+def choose(study: Study, names: Iterable[str] | None) -> list:
     """The declared scenario names asked for (all when ``names`` is None); unknown names are an input error."""
     if not study.names:
         raise InputError([Issue("scenarios", None, "", "the workbook declares no scenario: add rows to the "
@@ -77,7 +79,7 @@ def choose(study: Study, names) -> list:
     return out
 
 
-def study_scenario_inputs(raw: RawWorkbook, study: Study, name: str):
+def study_scenario_inputs(raw: RawWorkbook, study: Study, name: str) -> Inputs:
     """Validated `Inputs` of scenario ``name``.  Raises `InputError`; an error in a cell the scenario set says
     which scenarios row set it."""
     edited, touched = study_scenario_raw(raw, study, name)

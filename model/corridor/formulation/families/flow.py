@@ -2,25 +2,30 @@
 
 Each function adds one family of rows to the formulation ``f`` (a `build.Formulation`); its docstring
 gives the formula, the index set, where it applies and the units.  Notation: n node, c commodity, k tag
-(commodity with provenance and end use, see `provenance.py`), p period, r route, l leg, s site, m market,
+(commodity with provenance and end use, see `formulation/provenance.py`), p period, r route, l leg, s site, m market,
 e end use.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from corridor.formulation.provenance import untag
+
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
+    from corridor.formulation.case_data import CaseData
 
 INF = float("inf")
 
 
-def ship_total(f, r, p):
+def ship_total(f: Formulation, r: str, p: str) -> tuple[list, list]:
     """Columns and coefficients of ShipTotal[r,p] = sum_k Ship[r,k,p] (tonnes dispatched, all tags)."""
     cols = f.sets["ship_cols"].get((r, p), [])
     return cols, [1.0] * len(cols)
 
 
-def supply_limits(f, d):
+def supply_limits(f: Formulation, d: CaseData) -> None:
     """Supply_Capacity[n,c,p]:  sum_k Supply[n,k,p] <= capacity_t(n,c) * capacity_factor(supply n, p)   [t]
 
     Indexed over supply rows (node, commodity, period) with positive effective capacity.  With a single
@@ -35,7 +40,7 @@ def supply_limits(f, d):
         f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.supply[key][0])
 
 
-def site_processing(f, d):
+def site_processing(f: Formulation, d: CaseData) -> None:
     """Site_Capacity[s,p]:  sum Process[s,.,.,p] <= capacity_t(s) * f(site s, p) * Open[s]      [t input]
     Site_Min_Throughput[s,p]:  sum Process[s,.,.,p] >= min(min_throughput_t, effective capacity) * Open[s]
 
@@ -65,7 +70,7 @@ def site_processing(f, d):
     f.close_candidates([s for s in opened if s not in reachable])  # it could receive nothing
 
 
-def route_volumes(f, d):
+def route_volumes(f: Formulation, d: CaseData) -> None:
     """Route activation and volumes, per (route, dispatch period) that can run:
 
     Route_Active[r,p]:       ShipTotal[r,p] <= U[r,p] * Active[r]              (routes with a fixed cost, or
@@ -81,7 +86,7 @@ def route_volumes(f, d):
 
     ShipTotal[r,p] = sum_k Ship[r,k,p] in tonnes dispatched.  U[r,p] is the tightest bound the data gives:
     min(max_volume_t * route and corridor capacity factors, each leg's effective capacity in the period
-    the leg is used, what the origin can send, what the destination can absorb) - see `data._bounds`.
+    the leg is used, what the origin can send, what the destination can absorb) - see `case_data._bounds`.
     """
     S, spec = f.sets, f.spec
     act, per = f.col("Active"), f.col("ActivePeriod")
@@ -107,7 +112,7 @@ def route_volumes(f, d):
         spec.add_rows(blk, rows[name])
 
 
-def leg_capacity(f, d):
+def leg_capacity(f: Formulation, d: CaseData) -> None:
     """Leg_Capacity[l,q]:  sum_{(r,p): leg l of r is used in q} ShipTotal[r,p] <= capacity_t(l) * f(leg l, q)   [t]
 
     Indexed over (leg, period) pairs where the leg has a finite capacity and the routes using it could
@@ -129,7 +134,7 @@ def leg_capacity(f, d):
     f.spec.add_rows(blk, rows)
 
 
-def node_balance(f, d):
+def node_balance(f: Formulation, d: CaseData) -> None:
     """Node_Balance[n,k,p]  (tonnes of tag k at node n in period p):
 
       Stock[n,k,p-1] + Supply[n,k,p] + sum yield_s * Process[s=n, k_in, k, p] + sum_{r into n} Ship[r,k',p-lag_r]
@@ -192,7 +197,7 @@ def node_balance(f, d):
         f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), lo=init, hi=init)
 
 
-def storage_limits(f, d):
+def storage_limits(f: Formulation, d: CaseData) -> None:
     """Storage_Capacity[n,c,p]:  sum_k Stock[n,k,p] <= capacity_t(n,c)      [t, end of period]
 
     Indexed over storage rows with a finite capacity whose stock is split over several tags (with one tag
@@ -206,7 +211,7 @@ def storage_limits(f, d):
         f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.storage[key[:2]][0])
 
 
-def demand_limits(f, d):
+def demand_limits(f: Formulation, d: CaseData) -> None:
     """Demand_Limit[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] <= quantity_t      [t]
     Demand_Must_Meet[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] >= quantity_t   [t]  (must_meet = yes only)
     Shortfall[m,c,e,p] = quantity_t - sum_k Deliver[m,c,e,p,k]  (Expression, penalised in the objective)

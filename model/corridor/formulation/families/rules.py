@@ -1,19 +1,23 @@
 """Constraint families of the rules: licences (held, gating, quota) and sourcing policies.
 
 Prohibited flows (a `prohibited` rule, or a `required` rule with `granted = no`) are not constraints:
-their (route, tag) pairs are never created (`data._tags_and_gating`).  Flows that need a licence in a
+their (route, tag) pairs are never created (`case_data._tags_and_gating`).  Flows that need a licence in a
 period where no application could cover it are not created either (`build.add_sets`).
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-from corridor.formulation.case_data import policy_part, routes_into
+from corridor.formulation.case_data import CaseData, policy_part, routes_into
+
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
 
 INF = float("inf")
 
 
-def licence_holding(f, d):
+def licence_holding(f: Formulation, d: CaseData) -> None:
     """Held[L,p] = sum_{a: p in window(L,a)} Apply[L,a]   (Expression; window(L,a) = a+lead .. a+lead+validity-1,
     wrapping in a cyclic horizon, cut at the end of an open one)
     Licence_Single[L,p]:  Held[L,p] <= 1   (at most one licence of a rule is held in any period)
@@ -30,7 +34,7 @@ def licence_holding(f, d):
             f.spec.add_row(blk, key, cols, [1.0] * len(cols), hi=1.0)
 
 
-def licence_gating(f, d):
+def licence_gating(f: Formulation, d: CaseData) -> None:
     """Flows under a `required` rule L need a licence of L held in their dispatch period p:
 
     no quota:    Licence_Gate[L,p]:        G[L,p] <= U[L,p] * Held[L,p]
@@ -77,7 +81,7 @@ def licence_gating(f, d):
         spec.add_row(blk, (L, a), cs + [apply[(L, a)]], [1.0] * len(cs) + [-d.licences[L]["quota_t"]], hi=0.0)
 
 
-def policy_shares(f, d):
+def policy_shares(f: Formulation, d: CaseData) -> None:
     """Policy_Max_Share[policy,market]:  Part <= max_share * Received
     Policy_Min_Share[policy,market]:  Part >= min_share * Received
 
@@ -111,7 +115,7 @@ def policy_shares(f, d):
             f.spec.add_row(blk, key, cols, coefs, lo, hi)
 
 
-def policy_active_routes(f, d):
+def policy_active_routes(f: Formulation, d: CaseData) -> None:
     """Policy_Active_Routes[policy,market]:  sum_{r into market, commodity in policy} Active[r] <= max_count
 
     Active[r] is 1 when route r carries anything over the horizon (Route_Active links it to the volumes).

@@ -24,11 +24,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from corridor.formulation.provenance import NONE, untag
 
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
+    from corridor.formulation.case_data import CaseData
 
-def demand_tonnes(d):
+
+def demand_tonnes(d: CaseData) -> tuple[float, dict]:
     """(total demand over the horizon, {market: demand}) in tonnes."""
     per = defaultdict(float)
     for (m, _c, _e, _p), (q, _pen, _price) in d.demand.items():
@@ -36,12 +41,12 @@ def demand_tonnes(d):
     return sum(per.values()), dict(per)
 
 
-def supply_countries(d):
+def supply_countries(d: CaseData) -> set:
     """The countries the supply comes from (dependence on them is not a risk to measure)."""
     return {d.country[n] for (n, _c, _p) in d.supply}
 
 
-def tokens(k) -> set:
+def tokens(k: str) -> set:
     """What tonnes of tag ``k`` depend on: transit countries, processing country, '@corridor' (tracked tags)."""
     _c, _cc, pc, _eu, tc = untag(k)
     out = set() if tc == NONE else set(tc.split("+"))
@@ -70,7 +75,7 @@ def _merge(acc, cols, coefs, w=1.0):
         acc[j] = acc.get(j, 0.0) + a * w
 
 
-def shortfall_share(v, D):
+def shortfall_share(v: Formulation, D: float) -> tuple[dict, float]:
     """Columns/coefficients and constant of L_s (the view's shortfall as a share of demand)."""
     acc, const = {}, 0.0
     for _key, (cols, coefs, c0) in v.expr("Shortfall").items():
@@ -79,7 +84,7 @@ def shortfall_share(v, D):
     return acc, const
 
 
-def add_security(f, settings) -> SecurityRows:
+def add_security(f: Formulation, settings: dict) -> SecurityRows:
     """Add the chosen metric's columns and rows, the Cost_Budget and Security_Cap rows; return where they are."""
     spec = f.spec
     metric = settings.get("security_metric") or "expected_shortfall"
