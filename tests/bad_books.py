@@ -195,3 +195,85 @@ def ten_times_default(copies=10):
                 out.append(r)
         book[name] = out
     return book
+
+
+def sheet_part(sheet):
+    """The zip part of worksheet ``sheet`` of the base workbook (the sheets are written in `builders.SHEETS` order)."""
+    from builders import SHEETS
+    return f"xl/worksheets/sheet{SHEETS.index(sheet) + 1}.xml"
+
+
+def xml_merge(ref, sheet="nodes"):
+    """A merge written straight into the sheet's XML (openpyxl would make a cell object for every cell of
+    a sheet-wide range: A2:XFD1048576 is 17 billion)."""
+    def change(members):
+        part = sheet_part(sheet)
+        text = members[part].decode("utf-8")
+        merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'
+        text = text.replace("</sheetData>", "</sheetData>" + merge, 1)
+        members[part] = text.encode("utf-8")
+    return repacked(change)
+
+
+def hidden_rows(sheet, *rows, attr='hidden="1"'):
+    """Rows of ``sheet`` marked hidden in the sheet's XML (as Excel writes a hidden or filtered-out row)."""
+    import re
+
+    def change(members):
+        part = sheet_part(sheet)
+        text = members[part].decode("utf-8")
+        for r in rows:
+            text, n = re.subn(rf'<row r="{r}"', f'<row r="{r}" {attr}', text)
+            assert n == 1, (sheet, r)
+        members[part] = text.encode("utf-8")
+    return repacked(change)
+
+
+def _insert_units_row(s):
+    s["legs"].insert(0, {"leg": None, "from_node": None, "to_node": None, "mode": None, "country": None,
+                         "distance_km": "km", "cost_per_t": "USD/t", "handling_cost_per_t": "USD/t",
+                         "transit_days": "days", "capacity_t": "t"})
+
+
+units_row = net(_insert_units_row)
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# twelve monthly periods sorted A-Z by name: Apr, Aug, Dec, Feb, Jan, Jul, Jun, Mar, May, Nov, Oct, Sep
+periods_by_name = net(lambda s: s.update(periods=[{"period": m, "month": MONTHS.index(m) + 1, "days": 30}
+                                                  for m in sorted(MONTHS)]))
+
+
+def _route_loop(s):
+    """Route SK becomes S -> H -> S -> H -> K (legs SH, HS, SH2, HK): every leg chains, the route loops."""
+    s["legs"] += [{"leg": "HS", "from_node": "H", "to_node": "S", "mode": "rail", "country": "KZ"},
+                  {"leg": "SH2", "from_node": "S", "to_node": "H", "mode": "rail", "country": "KZ"}]
+    s["route_legs"][1:] = [{"route": "SK", "seq": k + 1, "leg": leg} for k, leg in enumerate(["SH", "HS", "SH2", "HK"])]
+
+
+route_loop = net(_route_loop)
+
+
+def _title_row(wb):
+    ws = wb["supply"]
+    ws.insert_rows(1)
+    ws["A1"] = "Supply per mine (t)"
+
+
+title_row = edit(_title_row)
+no_header = edit(lambda wb: wb["supply"].delete_rows(1))
+
+
+def _second_site(s):
+    s["nodes"].append({"node": "S2", "kind": "site", "country": "KZ"})
+    s["sites"].append({"site": "S2", "input_commodity": "ore", "output_commodity": "reo", "yield": 1,
+                       "capacity_t": 10})
+
+
+site_nothing_reaches = net(_second_site)
+
+
+def raises(exc):
+    """A stand-in for a function that raises ``exc`` (an unreadable file, a disk error ...)."""
+    def fn(*args, **kwargs):
+        raise exc
+    return fn

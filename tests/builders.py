@@ -99,8 +99,9 @@ class Net:
                                            "period": period, "capacity_factor": cap, **kw})
         return self
 
-    def add(self, sheet, **row):
-        """Append a row to any sheet (for columns the typed methods do not take)."""
+    def add(self, sheet, /, **row):
+        """Append a row to any sheet (for columns the typed methods do not take; ``sheet`` is positional, so a
+        row may have a column named sheet, as the scenarios sheet does)."""
         self.sheets.setdefault(sheet, []).append(row)
         return self
 

@@ -13,13 +13,16 @@ from corridor.formulation.build import Formulation, formulate
 from corridor.io.files import OutputError, output_lock, same_file
 from corridor.io.issues import Issue
 from corridor.io.reader import read_workbook
+from corridor.io.targets import check_target
 from corridor.io.validate import Inputs, validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock
 from corridor.results.extract import cost_breakdown, extract
 from corridor.results.metrics import corridor_n1, security_tables
 from corridor.solve.dispatch import solve
+from corridor.solve.highs import ModelRefused
 from corridor.solve.pyomo import build_model
+from corridor.solve.result import outcome
 from corridor.solve.secure import solve_secure
 
 if TYPE_CHECKING:
@@ -60,17 +63,20 @@ class RunReport:
 
 
 def run(input_path: str | Path | None = None, output_path: str | Path | None = None, write: bool = True,
-        tee: bool = False, via: str = "direct", security: bool = True) -> RunReport:
+        tee: bool = False, via: str = "direct", security: bool = True, force: bool = False) -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
 
-    Writing over the input is refused before anything is read; once the input is valid the output is
-    locked (`files.output_lock`), so a second run on the same output is refused until this one ends.
-    See `_run` for the stages and the arguments.
+    Before anything is read the output is checked (`targets.check_target`): never the input, never a folder,
+    device or pipe, never a file that is not an earlier solution (unless ``force``); a link is written
+    through.  Once the input is valid the output is locked (`files.output_lock`), so a second run on the
+    same output is refused until this one ends.  See `_run` for the stages and the arguments.
     """
     input_path = Path(input_path) if input_path else DEFAULT_INPUT
-    output_path = Path(output_path) if output_path else default_output(input_path)
+    output_path = Path(output_path) if output_path is not None else default_output(input_path)
     if write and same_file(input_path, output_path):
         raise OutputError(f"refusing to write the solution over the input workbook {output_path}")
+    if write:
+        output_path = check_target(output_path, "solution", force)
     with contextlib.ExitStack() as stack:
         def lock():
             if write:
@@ -116,13 +122,17 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
     stats = f.spec.stats()
     info = {}
     with clock.stage("solve"):
-        if secure:
-            result, info = solve_secure(f, settings, tee=tee)
-            stats = f.spec.stats()
-        elif solve_spec is not None and target is f:
-            result = solve_spec(f.spec, settings)
-        else:
-            result = solve(target, settings, tee=tee)
+        try:
+            if secure:
+                result, info = solve_secure(f, settings, tee=tee)
+                stats = f.spec.stats()
+            elif solve_spec is not None and target is f:
+                result = solve_spec(f.spec, settings)
+            else:
+                result = solve(target, settings, tee=tee)
+        except ModelRefused as exc:  # said as the run's outcome, never a traceback
+            result = outcome("other", "model refused", False, None, None, 0.0)
+            result.message = str(exc)
     if "handover_s" in result.stats:  # report the hand-over as its own stage, before the solve
         solve_s = clock.seconds.pop("solve")
         clock.seconds["handover"] = result.stats["handover_s"]

@@ -153,8 +153,16 @@ def test_template_is_generated_from_the_schema(tmp_path):
     # the empty template reads cleanly: the only complaint is that it holds no data yet
     with pytest.raises(InputError) as exc:
         read_inputs(out)
-    assert [str(i) for i in exc.value.issues] == [f"ERROR: {s}: no {s} declared: at least one row is needed"
-                                                  for s in ("periods", "commodities", "nodes", "legs", "routes")]
+    declared = {s: f"ERROR: {s}: no {s} declared: at least one row is needed"
+                for s in ("periods", "commodities", "nodes", "legs", "routes")}
+    declared["supply"] = ("ERROR: supply: no supply rows: at least one is needed (without supply nothing can be "
+                          "shipped, and the plan would be all shortfall)")
+    declared["route_legs"] = ("ERROR: route_legs: no route_legs rows: at least one is needed (every route needs "
+                              "its legs)")
+    declared["demand"] = ("ERROR: demand: no demand rows: at least one is needed (without demand there is nothing "
+                          "to deliver)")
+    order = ("periods", "commodities", "nodes", "supply", "legs", "routes", "route_legs", "demand")
+    assert [str(i) for i in exc.value.issues] == [declared[s] for s in order]
 
 
 def test_template_from_input_restricts_ids(tmp_path):

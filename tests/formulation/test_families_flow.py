@@ -202,7 +202,7 @@ def test_shortfall_penalty_per_demand_row(solve_net):
 
 
 def test_settings_penalty_applies_where_demand_gives_none(solve_net):
-    n = mine_market(shortfall_penalty_per_t=7).link("R", "M", "K", commodity="reo")
+    n = mine_market(shortfall_penalty_per_t=7).supply("M", 0).link("R", "M", "K", commodity="reo")
     n.sheets["demand"].append({"market": "K", "commodity": "reo", "period": "*", "quantity_t": 10})
     assert solve_net(n).result.objective == pytest.approx(70)
 

@@ -11,7 +11,6 @@ import hashlib
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -36,36 +35,20 @@ from bad_books import (
     repacked,
     ten_times_default,
     truncated,
+    xml_merge,
     xml_prefix,
     zipped,
 )
+from bad_cases import RELIABILITY, WB, C
 from corridor.cli import EXIT_INPUT, EXIT_OK, main
 from corridor.io import guard
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# -- the catalogue -------------------------------------------------------------------------------------------
+# -- the catalogue (`Case` and the reliability pass's cases: tests/bad_cases.py) ------------------------------
 
 
-@dataclass
-class Case:
-    """One mistake: how its workbook is made, where the message points and what it must say."""
-
-    id: str
-    build: object
-    where: tuple  # (sheet, Excel row, column); "" / None where the message has none
-    needles: tuple
-    warning: bool = False
-    patch: object = None  # monkeypatch -> None (lower a limit)
-
-
-def C(id, build, where, *needles, **kw):
-    """A `Case`, written compactly in the table."""
-    return Case(id, build, where, needles, **kw)
-
-
-WB = ("", None, "")  # a message about the whole file
 SUPPLY_PART = "xl/worksheets/sheet5.xml"  # the sheets are written in the order of `tiny.SHEETS`
 DATE = dt.datetime(2027, 2, 1)
 ORDER = [{"route": "MS", "seq": 1, "leg": "MS"}, {"route": "SK", "seq": 1, "leg": "HK"},
@@ -229,6 +212,9 @@ CASES = [
     C("policy_unknown_corridor", put("policies", 2, value="Northern"), ("policies", 2, "value"),
       "'Northern' is not a corridor of any route; allowed: C"),
 ]
+
+CASES += RELIABILITY  # the reliability pass (tests/bad_cases.py; its other tests: test_reliability.py)
+
 
 
 def sha(path):
@@ -397,3 +383,31 @@ def test_free_note_and_source_cells_are_never_interpreted(tmp_path):
     inputs = read_inputs(path)
     assert inputs.tables["nodes"][0]["note"] == "#REF!"
     assert inputs.tables["nodes"][1]["note"] == "one note for two rows" and inputs.tables["nodes"][1]["source"] is None
+
+
+# -- the reliability pass: no hang, not even on a sheet-wide merge or a pipe --------------------------------
+
+
+def _solve_in_a_process(book, timeout):
+    p = subprocess.run([sys.executable, "-m", "corridor", "solve", str(book), "-o", str(Path(book).parent / "p.xlsx")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, [line.strip() for line in p.stderr.splitlines() if line.strip().startswith("ERROR:")], p
+
+
+def test_a_sheet_wide_merge_ends_quickly_with_one_error(tmp_path):
+    """A 13 KB workbook merging A2:XFD1048576 on the nodes sheet: one error, within a small time budget."""
+    book = xml_merge("A2:XFD1048576")(tmp_path)
+    assert book.stat().st_size < 20_000
+    code, errors, p = _solve_in_a_process(book, timeout=20)
+    assert code == EXIT_INPUT and "Traceback" not in p.stderr
+    assert len(errors) == 1 and errors[0].startswith(prefix("nodes", 2, "node")), errors
+
+
+def test_a_pipe_as_input_is_refused_at_once(tmp_path):
+    """A FIFO is never opened (a read would block until someone writes to it)."""
+    import os
+    fifo = tmp_path / "in.xlsx"
+    os.mkfifo(fifo)
+    code, errors, p = _solve_in_a_process(fifo, timeout=60)
+    assert code == EXIT_INPUT and "Traceback" not in p.stderr
+    assert len(errors) == 1 and "is not a regular file" in errors[0], p.stderr

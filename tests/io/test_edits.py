@@ -9,6 +9,7 @@ import pytest
 from builders import Net
 from corridor.io.edits import (
     check_study_scenarios,
+    expand,
     parse_change,
     parse_study,
 )
@@ -102,6 +103,22 @@ def test_include_applies_the_other_scenario_first(tmp_path):
     assert leg(inputs, "A")["capacity_t"] == 140 and leg(inputs, "B")["cost_per_t"] == 25
     assert solved(raw, "both")[0] == pytest.approx(80 * 10 + 80)
     assert solved(raw, "cap")[0] == pytest.approx(980)  # the included scenario alone is unchanged
+
+
+def test_an_include_diamond_applies_the_shared_scenario_once(tmp_path):
+    """Scenario a includes b and c, both include d (capacity x2): d's edit applies once per expansion (where it is
+    first reached), so A's 60 t become 120, not 240."""
+    raw = book(tmp_path, [("d", "legs", "A", "capacity_t", "x2"),
+                          ("b", "include", None, None, "d"), ("b", "legs", "B", "cost_per_t", "+1"),
+                          ("c", "include", None, None, "d"), ("c", "legs", "B", "cost_per_t", "+2"),
+                          ("a", "include", None, None, "b"), ("a", "include", None, None, "c")])
+    study, _ = parse_study(raw)
+    assert [(e.scenario, e.row) for e in expand(study, "a")] == [("d", 2), ("b", 4), ("c", 6)]
+    inputs = study_scenario_inputs(raw, study, "a")
+    assert leg(inputs, "A")["capacity_t"] == 120 and leg(inputs, "B")["cost_per_t"] == 23
+    assert leg(study_scenario_inputs(raw, study, "b"), "A")["capacity_t"] == 120  # each scenario alone: once too
+    assert solved(raw, "a")[0] == pytest.approx(80 * 10 + 80)
+    assert not check_study_scenarios(raw)
 
 
 def test_settings_and_keyed_sheets(tmp_path):

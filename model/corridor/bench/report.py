@@ -9,6 +9,7 @@ import pandas as pd
 
 from corridor.io.writer import write_solution
 
+PNG_METADATA = {"Software": "corridor bench"}  # so that a later run knows the chart is its own
 STAGES = ("read", "validate", "build", "handover", "solve", "extract", "write")
 TARGETS = {"speedup_vs_stock": 4.0, "slope_max": 1.15, "kb_per_nnz_max": 1.5, "default_case_s_max": 10.0}
 
@@ -104,7 +105,7 @@ def charts(df: pd.DataFrame, out: Path) -> list:
         ax.set_title("corridor: seconds per stage vs model size (HiGHS, own hand-over)")
         ax.grid(True, which="both", alpha=0.3), ax.legend(fontsize=8)
         p = out / "stages_vs_nnz.png"
-        fig.tight_layout(), fig.savefig(p, dpi=110), plt.close(fig)
+        fig.tight_layout(), fig.savefig(p, dpi=110, metadata=PNG_METADATA), plt.close(fig)
         written.append(p)
     fig, ax = plt.subplots(figsize=(7, 5))
     drawn = False
@@ -120,10 +121,16 @@ def charts(df: pd.DataFrame, out: Path) -> list:
         ax.set_title("build + hand-over by solver path")
         ax.grid(True, which="both", alpha=0.3), ax.legend(fontsize=8)
         p = out / "build_handover_by_solver.png"
-        fig.tight_layout(), fig.savefig(p, dpi=110)
+        fig.tight_layout(), fig.savefig(p, dpi=110, metadata=PNG_METADATA)
         written.append(p)
     plt.close(fig)
     return written
+
+
+def outputs_of(out: Path) -> list:
+    """``[(path, kind)]`` of the files a benchmark writes into ``out`` (checked before it runs)."""
+    return [(out / "results.xlsx", "bench"), (out / "results.csv", "csv"), (out / "stages_vs_nnz.png", "png"),
+            (out / "build_handover_by_solver.png", "png")]
 
 
 def write_outputs(records: list[dict], out: Path) -> dict:
@@ -141,6 +148,6 @@ def write_outputs(records: list[dict], out: Path) -> dict:
         ref = df[df.reference_optimum.notna()]
         tables["reference"] = ref[[c for c in ("instance", "solver", "rep", "status", "reference_optimum", "objective",
                                                "rel_error", "match") if c in ref]]
-    book = write_solution(tables, out / "results.xlsx")
+    book = write_solution(tables, out / "results.xlsx", kind="bench")
     pngs = charts(df, out)
     return {"workbook": book, "csv": out / "results.csv", "charts": pngs, "frame": df, "targets": tables["targets"]}

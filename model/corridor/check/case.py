@@ -65,7 +65,9 @@ class Calendar:
         """Periods covered by a licence applied for in ``a``: a+lead .. a+lead+validity-1 (wrapping if cyclic)."""
         i, n = self.index[a], len(self.periods)
         out = []
-        for k in range(i + lead, i + lead + validity):
+        if not self.cyclic and i + lead >= n:
+            return out
+        for k in range(i + lead, i + lead + min(validity, n)):  # at most every period once, whatever the numbers
             if k >= n:
                 if not self.cyclic:
                     break

@@ -49,10 +49,16 @@ class Calendar:
         return self.periods[-1] if self.cyclic else None
 
     def window(self, a: str, lead: int, validity: int) -> list:
-        """Periods covered by a licence applied for in ``a``: a+lead .. a+lead+validity-1 (wrapping if cyclic)."""
+        """Periods covered by a licence applied for in ``a``: a+lead .. a+lead+validity-1 (wrapping if cyclic).
+
+        The loop runs over at most the horizon's periods whatever the numbers: a validity longer than the
+        horizon covers it all, and a lead past the end of an open horizon covers nothing."""
         i, T = self.index[a], len(self.periods)
+        start = i + max(0, lead)
+        if not self.cyclic and start >= T:
+            return []
         out = []
-        for k in range(i + lead, i + lead + validity):
+        for k in range(start, start + min(max(0, validity), T)):
             if k >= T:
                 if not self.cyclic:
                     break
@@ -73,9 +79,9 @@ class Seasons:
         for r in rows:
             key = (r["target_type"], r["target"])
             self.targets.add(key)
-            if r.get("period") is not None:
+            if r.get("period") not in (None, STAR):
                 periods = [r["period"]]
-            elif r.get("month") == STAR:
+            elif STAR in (r.get("month"), r.get("period")):
                 periods = cal.periods
             else:
                 periods = [p for p in cal.periods if cal.month[p] == r["month"]]

@@ -74,7 +74,7 @@ DISRUPTION_SOURCE = "disruptions: scenario"  # the `source` of a seasonality row
 def periods_of(inputs: Inputs, r: dict) -> list:
     """The period ids a disruptions row applies to (its period, its month, or every period)."""
     periods = inputs.tables["periods"]
-    if r.get("period") is not None:
+    if r.get("period") not in (None, STAR):
         return [r["period"]]
     if r.get("month") in (None, STAR):
         return [p["period"] for p in periods]
@@ -90,11 +90,11 @@ def apply_disruptions(inputs: Inputs, name: str, probability: float, rows: list)
     site_country = {r["node"]: r["country"] for r in t["nodes"]}
 
     def season_row(r, tt, target):
-        month = r.get("month")
-        if month is None and r.get("period") is None:
-            month = STAR
+        month, period = r.get("month"), r.get("period")
+        if period == STAR or (month is None and period is None):
+            month, period = STAR, None  # every period
         season.append({"_row": r["_row"], "target_type": tt, "target": target, "month": month,
-                       "period": r.get("period"), "capacity_factor": r["capacity_factor"],
+                       "period": period, "capacity_factor": r["capacity_factor"],
                        "cost_factor": r["cost_factor"], "source": f"{DISRUPTION_SOURCE} {name}"})
 
     for r in rows:
@@ -110,7 +110,7 @@ def apply_disruptions(inputs: Inputs, name: str, probability: float, rows: list)
             rule = licences.get(target)
             if rule is None:
                 continue
-            whole = r.get("period") is None and r.get("month") in (None, STAR)
+            whole = r.get("period") in (None, STAR) and r.get("month") in (None, STAR)
             if r["granted"] == "yes":
                 if rule["rule"] == "prohibited":
                     del licences[target]

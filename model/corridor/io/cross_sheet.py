@@ -6,20 +6,23 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from corridor.io.plausible import RULES as PLAUSIBLE_RULES
+from corridor.io.plausible import case_only_differences, licence_windows, time_order, unusable_rows
 from corridor.io.schema import STAR
 
 if TYPE_CHECKING:
-    from corridor.io.validate import CellChecker
+    from corridor.io.cells import CellChecker
 
 _YYYY_MM = re.compile(r"^\d{4}-(\d{2})$")
 
 RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
     "every id referred to is declared on its sheet; ids are unique; ids have no leading or trailing blanks",
-    "periods: at least one; a blank month is read from a YYYY-MM id; days above 0",
+    "periods: at least one; a blank month is read from a YYYY-MM id; days 1..3660; the rows are in time order "
+    "(YYYY-MM ids rise; the months go back at most once per 365 days, plus once)",
     "sites: the node is of kind site; input and output commodity differ; yield above 0; min_throughput_t at most "
     "capacity_t; tech_origin defaults to the site's country",
     "routes: origin and destination differ; min_volume_t at most max_volume_t; route_legs seq runs 1, 2, ... and the "
-    "legs chain from origin to destination without using a leg twice",
+    "legs chain from origin to destination without using a leg twice or passing a node twice",
     "routes: something uses the commodity at the destination (a site there takes it as input, a demand row of the "
     "destination asks for it, a storage row holds it there, or another route carries it on from there)",
     "licences: an end_use other than * is an end use of some demand row",
@@ -32,13 +35,16 @@ RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
     "most 1, no scenario is called 'base'; the target exists for its target_type (country: a country of a node "
     "or leg); give a month or a period, not both; granted only on licence targets, where it is required; a "
     "licence is granted for the whole horizon only",
-    "settings: time_limit_s above 0; cvar_alpha below 1; cost_budget or cost_budget_pct, not both",
-)
+    "settings: time_limit_s above 0; cvar_alpha below 1; cost_budget or cost_budget_pct, not both; mip_rel_gap "
+    "0..0.5",
+) + PLAUSIBLE_RULES
 
 
 def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     """Append an issue to ``chk`` for every violated cross-sheet rule; never raises."""
     _periods(chk, tables)
+    time_order(chk, tables.get("periods", []))
+    licence_windows(chk, tables, settings)
     nodes = _first(tables.get("nodes", []), "node")
     _sites(chk, tables, nodes)
     _routes(chk, tables)
@@ -48,6 +54,8 @@ def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     _tag_safe(chk, tables)
     _policies(chk, tables)
     _disruptions(chk, tables)
+    case_only_differences(chk, tables)
+    unusable_rows(chk, tables, settings)
 
 
 def _first(rows, key) -> dict:
@@ -150,6 +158,7 @@ def _routes(chk, tables):
 def _chain(chk, rt, steps, legs):
     """The legs of route ``rt`` must chain from its origin to its destination."""
     rid, at = rt["route"], rt.get("origin")
+    been = {at: 0}  # node -> the seq at which the route reached it (0: its origin)
     for st in steps:
         leg = legs.get(st["leg"])
         if (leg is None or at is None or leg.get("from_node") is None or leg.get("to_node") is None
@@ -163,6 +172,12 @@ def _chain(chk, rt, steps, legs):
                        "declared") + ")")
             return
         at = leg["to_node"]
+        if at in been:
+            chk.err("route_legs", st["_row"], "leg", f"route '{rid}' step {st['seq']}: leg '{st['leg']}' comes back to "
+                    f"'{at}', where the route already was (" + (f"seq {been[at]}" if been[at] else "its origin")
+                    + "); a route is a path without loops: remove the legs of the loop")
+            return
+        been[at] = st["seq"]
     if rt.get("destination") and at != rt["destination"]:
         chk.err("route_legs", steps[-1]["_row"], "leg",
                 f"route '{rid}' ends at '{at}', not at its destination '{rt['destination']}'; add a leg from "
@@ -238,9 +253,17 @@ def _seasonality(chk, tables, nodes):
         if _bad(chk, "seasonality", r, "month", "period"):
             continue
         if r.get("month") is None and r.get("period") is None:
-            chk.err("seasonality", r["_row"], "month", "give a month (1..12 or *) or a period")
+            chk.err("seasonality", r["_row"], "month", "give a month (1..12 or *) or a period (an id or *)")
         elif r.get("month") is not None and r.get("period") is not None:
             chk.err("seasonality", r["_row"], "period", "give a month or a period, not both")
+        _every_period(r)
+
+
+def _every_period(r):
+    """``period = *`` means every period, as ``month = *`` does: read as the latter, so that every reader of the
+    row (the model, the checker, the trace) sees one spelling."""
+    if r.get("period") == STAR and r.get("month") is None:
+        r["month"], r["period"] = STAR, None
 
 
 # labels that become part of the model's tags (commodity|tech|processing country|end use|transit countries)
@@ -300,6 +323,7 @@ def _disruptions(chk, tables):
         _unknown_target(chk, "disruptions", r, targets, tables)
         if r.get("month") is not None and r.get("period") is not None:
             chk.err("disruptions", row, "period", "give a month or a period, not both")
+        _every_period(r)
         tt = r.get("target_type")
         if tt == "licence":
             if r.get("granted") is None:

@@ -141,10 +141,13 @@ def parse_study(raw: RawWorkbook) -> tuple[Study, list]:
     return study, issues
 
 
-def expand(study: Study, name: str, issues: list[Issue] | None = None, _chain: tuple = ()) -> list[Edit]:
-    """The edits of scenario ``name`` in the order they apply, includes spliced in.  Unknown or circular
-    includes are added to ``issues`` (and skipped)."""
+def expand(study: Study, name: str, issues: list[Issue] | None = None, _chain: tuple = (),
+           _spliced: set | None = None) -> list[Edit]:
+    """The edits of scenario ``name`` in the order they apply, includes spliced in, each included scenario
+    once (where it is first reached: a includes b and c, both include d: d's edits apply once, before b's).
+    Unknown or circular includes are added to ``issues`` (and skipped)."""
     issues = [] if issues is None else issues
+    spliced = set() if _spliced is None else _spliced
     out = []
     for e in study.edits.get(name, []):
         if e.sheet != INCLUDE:
@@ -161,8 +164,9 @@ def expand(study: Study, name: str, issues: list[Issue] | None = None, _chain: t
         elif other == name or other in _chain:
             chain = " -> ".join((*_chain, name, other))
             issues.append(Issue("scenarios", e.row, "value", f"circular include: {chain}"))
-        else:
-            out.extend(expand(study, other, issues, (*_chain, name)))
+        elif other not in spliced:
+            spliced.add(other)
+            out.extend(expand(study, other, issues, (*_chain, name), spliced))
     return out
 
 

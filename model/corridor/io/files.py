@@ -15,9 +15,12 @@ import os
 import re
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from corridor import __version__
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -42,15 +45,29 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
-def atomic_save(wb: Workbook, path: Path) -> Path:
+def atomic_save(wb: Workbook, path: Path, kind: str | None = None) -> Path:
     """Save an openpyxl workbook to a temporary file beside ``path`` (``.<name>.<random>.tmp``, hidden), then
-    move it into place with one atomic rename: a reader sees the previous file or the new one, never a part."""
-    path = Path(path)
+    move it into place with one atomic rename: a reader sees the previous file or the new one, never a part.
+    ``kind``: what corridor writes (`stamp`).  A symbolic link is written through: the file it points at is
+    replaced and the link stays a link."""
+    if kind is not None:
+        stamp(wb, kind)
+    return _replace(Path(path), wb.save)
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` the same way as `atomic_save`."""
+    return _replace(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _replace(path: Path, write) -> Path:
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        write(tmp)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the permissions of a normal save
@@ -60,6 +77,33 @@ def atomic_save(wb: Workbook, path: Path) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def keep_text(wb: Workbook) -> None:
+    """`as_text` on every cell of every sheet of ``wb`` (hidden ones too): no user text becomes a formula."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                as_text(cell)
+
+
+def remove_stale_temps(paths: Iterable[Path]) -> None:
+    """Remove the temporary files a killed writer left beside ``paths`` (the caller holds the right to write
+    them: the lock of the run that owns them)."""
+    for path in paths:
+        path = Path(path)
+        for stale in path.parent.glob(_temp_prefix(path) + "*.tmp"):
+            try:
+                stale.unlink()
+            except OSError:
+                pass
+
+
+def stamp(wb: Workbook, kind: str) -> None:
+    """Mark ``wb`` as corridor's output of ``kind`` (document properties: keywords ``corridor:<kind>``, creator
+    ``corridor <version>``), so that a later run knows it may replace it (`corridor.io.targets`)."""
+    wb.properties.keywords = f"corridor:{kind}"
+    wb.properties.creator = f"corridor {__version__}"
 
 
 class output_lock:
@@ -141,11 +185,11 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f
 
 
 def safe_filename(text: str, default: str = "unnamed", max_len: int = 80) -> str:
-    """A file name made from user text (a scenario name, an id): letters, digits, ``-``, ``_``, ``.`` and
-    ``+`` kept, anything else (path separators, ``..``, drive letters, control characters) becomes ``_``;
-    no leading dot, no Windows device name, at most ``max_len`` characters.  The result is one plain name:
-    joined to a folder it can never point outside it."""
-    name = re.sub(r"[^A-Za-z0-9._+-]", "_", str(text)).strip("._ ")
+    """A file name made from user text (a scenario name, an id): letters and digits of any script, ``-``, ``_``,
+    ``.`` and ``+`` kept (``Кризис`` stays ``Кризис``), anything else (path separators, ``..``, drive letters,
+    control and invisible characters) becomes ``_``; no leading dot, no Windows device name, at most
+    ``max_len`` characters.  The result is one plain name: joined to a folder it can never point outside it."""
+    name = re.sub(r"[^\w.+-]", "_", unicodedata.normalize("NFC", str(text))).strip("._ ")
     name = re.sub(r"\.{2,}", ".", name)[:max_len].strip("._ ")
     if not name or name.split(".")[0].upper() in _RESERVED:
         name = f"{default}_{name}" if name else default

@@ -59,7 +59,7 @@ def inspect_package(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             _check_members(name, zf)
-    except PackageError:
+    except (PackageError, OSError):  # an OSError is the file's access, not its content: the reader says so
         raise
     except Exception as exc:  # zipfile, zlib and struct raise many kinds for damaged archives
         raise PackageError(f"{name} is damaged: its zip container cannot be read ({type(exc).__name__}: "
@@ -195,9 +195,11 @@ class SheetMarks:
 
     merged: list = field(default_factory=list)
     formulas: dict = field(default_factory=dict)
+    hidden_rows: set = field(default_factory=set)  # Excel rows hidden or filtered out (hidden="1")
+    hidden_columns: set = field(default_factory=set)  # 1-based columns hidden (<col ... hidden="1">)
 
     def __bool__(self):
-        return bool(self.merged or self.formulas)
+        return bool(self.merged or self.formulas or self.hidden_rows or self.hidden_columns)
 
 
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
@@ -214,7 +216,7 @@ _V_TEXT = re.compile(rb"<" + _P + rb"v\b[^>]*?(?:/>|>(.*?)</" + _P + rb"v>)", re
 
 
 def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetMarks:
-    """Merged ranges and never-calculated formulas of the worksheet ``part`` of ``zf``.
+    """Merged ranges, never-calculated formulas and hidden rows and columns of the worksheet ``part`` of ``zf``.
 
     The part's bytes are searched with regular expressions (fast: no XML tree is built); the cell-by-cell
     scan runs only when a formula without a value is present at all.
@@ -226,6 +228,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetMarks:
             ref = m.group(1).decode("ascii").upper()
             min_col, min_row, max_col, max_row = range_boundaries(ref)
             marks.merged.append((min_row, min_col, max_row, max_col, ref))
+    if b"hidden" in data:
+        _hidden(data, marks)
     if not _F_NO_V.search(data):
         return marks
     row, col = 0, 0
@@ -253,6 +257,30 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetMarks:
             text = unescape((f.group(1) or b"").decode("utf-8", "replace"))
             marks.formulas[(row, col)] = text
     return marks
+
+
+_ROW_TAG = re.compile(rb"<" + _P + rb"row\b([^>]*)>")
+_COL_TAG = re.compile(rb"<" + _P + rb"col\b([^>]*)>")
+_HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""", re.I)
+_MIN_MAX = re.compile(rb"""\b(min|max)\s*=\s*["'](\d+)["']""")
+MAX_HIDDEN_COLUMNS = 16384  # the widest sheet Excel makes
+
+
+def _hidden(data: bytes, marks: SheetMarks) -> None:
+    """Rows (``<row r="5" hidden="1">``: hidden, or filtered out by an AutoFilter) and columns (``<col min="2"
+    max="3" hidden="1"/>``) that Excel does not show."""
+    row = 0
+    for m in _ROW_TAG.finditer(data):
+        r = _ATTR_R.search(m.group(1))
+        row = int(r.group(2)) if r and r.group(2) else row + 1
+        if _HIDDEN.search(m.group(1)):
+            marks.hidden_rows.add(row)
+    for m in _COL_TAG.finditer(data):
+        if _HIDDEN.search(m.group(1)):
+            bounds = dict((k.decode(), int(v)) for k, v in _MIN_MAX.findall(m.group(1)))
+            lo = bounds.get("min", 1)
+            hi = min(bounds.get("max", lo), MAX_HIDDEN_COLUMNS)
+            marks.hidden_columns.update(range(lo, hi + 1))
 
 
 def _short(exc, limit=160) -> str:

@@ -6,6 +6,7 @@ column) become `Issue`s, like every other input error, so that the user sees the
 from __future__ import annotations
 
 import hashlib
+import stat
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from corridor.io.guard import PackageError, SheetMarks, inspect_package, scan_sheet
-from corridor.io.issues import InputError, Issue, short
+from corridor.io import guard
+from corridor.io.guard import PackageError, SheetMarks, scan_sheet
+from corridor.io.issues import InputError, Issue, close_to, is_invisible, short
 from corridor.io.schema import FREE, SHEET, SHEETS
 
 
@@ -40,7 +42,14 @@ def file_sha256(path: Path) -> str:
 
 
 def _norm(name) -> str:
-    return str(name).strip().lower() if name is not None else ""
+    """A sheet or column name as it is compared: without case, surrounding blanks (a no-break space too) and
+    invisible characters (a zero-width space pasted with it)."""
+    if name is None:
+        return ""
+    s = str(name)
+    if not s.isprintable():
+        s = "".join(" " if ch.isspace() else ch for ch in s if ch.isspace() or not is_invisible(ch))
+    return s.strip().lower()
 
 
 def _blank(v) -> bool:
@@ -75,18 +84,33 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     DTDs); merged cells and formulas without a saved value are found in the sheets' XML and reported.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError([Issue("", None, "", f"file not found: {path}")])
-    if path.is_dir():
-        raise InputError([Issue("", None, "", f"{path} is a folder, not an .xlsx workbook")])
     try:
-        inspect_package(path)
+        return _read(path)
+    except OSError as exc:  # permission denied, a file that vanished, a disk error ...: an input problem
+        reason = exc.strerror or short(exc, 160) or type(exc).__name__
+        raise InputError([Issue("", None, "", f"cannot read {path}: {reason}; nothing was read")]) from None
+
+
+def _read(path):
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError([Issue("", None, "", f"file not found: {path}")]) from None
+    if stat.S_ISDIR(mode):
+        raise InputError([Issue("", None, "", f"{path} is a folder, not an .xlsx workbook")])
+    if not stat.S_ISREG(mode):  # a pipe would block the read, a device would never end
+        raise InputError([Issue("", None, "", f"{path} is not a regular file (a pipe, device or socket), not an "
+                                              ".xlsx workbook; nothing was read")])
+    try:
+        guard.inspect_package(path)
     except PackageError as exc:
         raise InputError([Issue("", None, "", str(exc))]) from None
     with warnings.catch_warnings():  # openpyxl's notes on parts it drops (styles, extensions) are not for users
         warnings.simplefilter("ignore")
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except OSError:
+            raise
         except Exception as exc:  # openpyxl raises many kinds for damaged files
             raise InputError([Issue("", None, "", f"{path.name} could not be opened as an .xlsx workbook "
                                                   f"({type(exc).__name__}: {short(exc, 160)}); nothing was read")]
@@ -119,23 +143,40 @@ def _read_sheets(wb, zf, raw):
         return
     for name in by_name:
         if name not in SHEET and name not in ("readme", "_lists"):  # the template's own sheets
-            raw.issues.append(Issue(by_name[name].title, None, "",
-                                    "unknown sheet, ignored (known sheets: "
-                                    + ", ".join(s.name for s in SHEETS) + ")", "warning"))
+            raw.issues.append(Issue(by_name[name].title, None, "", _unknown_sheet(name), "warning"))
     for sheet in SHEETS:
         ws = by_name.get(sheet.name)
         if ws is None:
             if sheet.required:
                 raw.issues.append(Issue(sheet.name, None, "", "required sheet is missing"))
             continue
+        if getattr(ws, "sheet_state", "visible") != "visible":
+            raw.issues.append(Issue(ws.title, None, "", "the sheet is hidden in Excel, but it is read and solved "
+                                    "like the others (unhide it: right-click a sheet tab > Unhide; or delete it)",
+                                    "warning"))
         try:
             marks = _marks(zf, ws)
             raw.sheets[sheet.name] = _read_sheet(ws, sheet, raw.issues, marks)
+        except OSError:
+            raise
         except Exception as exc:  # a damaged part: report it, never a traceback
             raw.issues.append(Issue(sheet.name, None, "", f"the sheet could not be read ({type(exc).__name__}: "
                                     f"{short(exc, 160)}); open the workbook in Excel and save it again"))
             raw.sheets[sheet.name] = []
             raw.unreadable.add(sheet.name)
+
+
+V2_SHEETS = ("investments", "site_products", "charges")  # contract v2: not read by this version
+
+
+def _unknown_sheet(name: str) -> str:
+    """The warning for a sheet that is not an input sheet: what it resembles, and the known sheets."""
+    known = ", ".join(s.name for s in SHEETS)
+    if name in V2_SHEETS:
+        return f"a sheet of contract v2, which this version does not read: ignored (known sheets: {known})"
+    close = close_to(name, [s.name for s in SHEETS])
+    hint = f"; did you mean '{close}'?" if close else ""
+    return f"unknown sheet, ignored{hint} (known sheets: {known})"
 
 
 def _marks(zf, ws):
@@ -151,7 +192,10 @@ def _a1(row, col) -> str:
 
 
 def _read_sheet(ws, sheet, issues, marks) -> list:
-    """Records of one sheet; merged cells and formulas without a value are reported and read as `REPORTED`."""
+    """Records of one sheet; merged cells and formulas without a value are reported and read as `REPORTED`.
+
+    Merges stay ranges: the cells a reported merge covers in a row are worked out from the merges that span
+    the row, clipped to the header's columns (a merge over A2:XFD1048576 costs nothing per row)."""
     records = []
     header = None
     columns: dict[int, str] = {}
@@ -163,7 +207,8 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
     merges_by_row = {}
     for m in marks.merged:
         merges_by_row.setdefault(m[0], []).append(m)
-    covered = {}  # row -> column indexes (0-based) covered by a reported merge (not its first cell)
+    active = []  # reported merges (r1, c1, r2, c2) whose later rows read as REPORTED
+    above = None  # (row, values) of a first row that holds no column name (a title?)
     formulas = 0  # formulas without a value in the columns read
     ws.reset_dimensions()  # some writers record a wrong size; read every row and column there is
     for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -172,22 +217,26 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
             values = _widen(values, max(f_here))
             for j, text in f_here.items():
                 values[j] = _Formula(text)
-        cov = covered.pop(excel_row, set())
+        if active:
+            active = [m for m in active if m[2] >= excel_row]
         if values is None or all(_blank(v) for v in values):
             continue
+        cov = set()
+        for (r1, c1, r2, c2) in active:  # merges reported in an earlier row: all their cells here
+            cov.update(j for j in columns if c1 - 1 <= j < c2)
         for (r1, c1, r2, c2, ref) in merges_by_row.get(excel_row, ()):
-            span = range(c1 - 1, c2)
             if c1 - 1 >= len(values) or _blank(values[c1 - 1]):
                 continue  # merged blank cells read as blanks, which they are
             if header is None and _norm(values[c1 - 1]) not in known:
                 continue  # a header over a column that is ignored (its own warning says so)
-            if header is not None and not any(j in columns and columns[j] not in FREE for j in span):
+            spanned = sorted(j for j in columns if c1 - 1 <= j < c2)
+            if header is not None and not any(columns[j] not in FREE for j in spanned):
                 continue  # only in columns the model does not read or interpret
-            for rr in range(r1 + 1, r2 + 1):
-                covered.setdefault(rr, set()).update(span)
-            cov.update(j for j in span if j != c1 - 1)
+            if r2 > r1:
+                active.append((r1, c1, r2, c2))
+            cov.update(j for j in (spanned if header is not None else range(c1, c2)) if j != c1 - 1)
             what = "header cells" if header is None else "cells"
-            name = _norm(values[c1 - 1]) if header is None else next(columns[j] for j in span if j in columns)
+            name = _norm(values[c1 - 1]) if header is None else columns[spanned[0]]
             issues.append(Issue(sheet.name, excel_row, name, f"{what} {ref} are merged: Excel keeps the value "
                                 "of the first cell only; unmerge them (Home > Merge & Center) and give every "
                                 "cell its own value"))
@@ -196,36 +245,19 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
             for j in cov:
                 values[j] = REPORTED
         if header is None:
+            if not any(_norm(v) in known for v in values if isinstance(v, str)):
+                if above is None:  # a title above the header? the next row tells
+                    above = (excel_row, values)
+                    continue
+                issues.append(_no_header(sheet, above[0], excel_row))
+                return []
+            if above is not None:
+                shown = ", ".join(f"'{short(v, 40)}'" for v in above[1] if not _blank(v))
+                issues.append(Issue(sheet.name, above[0], "", f"row {above[0]} ({shown}) above the header (row "
+                                    f"{excel_row}) holds no column name; it was ignored (the header should be the "
+                                    "first row)", "warning"))
             header = excel_row
-            header_broken = False
-            seen = set()
-            for j, v in enumerate(values):
-                if isinstance(v, _Formula):
-                    issues.append(Issue(sheet.name, excel_row, _a1(excel_row, j + 1), _formula_message(v)))
-                    header_broken = True
-                    continue
-                if v is REPORTED:
-                    header_broken = True
-                    continue
-                name = _norm(v)
-                if not name:
-                    continue
-                if name in seen:
-                    issues.append(Issue(sheet.name, excel_row, name, "column appears twice in the header; "
-                                                                     "the second one was not read"))
-                    continue
-                seen.add(name)
-                if name not in known:
-                    issues.append(Issue(sheet.name, excel_row, name, "unknown column, ignored (known columns: "
-                                        + ", ".join(c.name for c in sheet.columns) + ")", "warning"))
-                    continue
-                columns[j] = name
-            missing = [c.name for c in sheet.columns if c.required and c.name not in seen]
-            if not header_broken:
-                for name in missing:
-                    issues.append(Issue(sheet.name, excel_row, name, "required column is missing from the header "
-                                        "row (required columns: " + ", ".join(
-                                            c.name for c in sheet.columns if c.required) + ")"))
+            missing = _read_header(sheet, excel_row, values, columns, issues)
             continue
         rec = {"_row": excel_row}
         for j, name in columns.items():
@@ -243,11 +275,83 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
         for name in missing:
             rec[name] = REPORTED
         records.append(rec)
+    if header is None and above is not None:  # one row, and it is not a header
+        issues.append(_no_header(sheet, above[0]))
     if formulas > MAX_FORMULA_MESSAGES:
         issues.append(Issue(sheet.name, None, "", f"{formulas - MAX_FORMULA_MESSAGES:,} more cells hold formulas "
                             "with no saved value (not listed one by one): open and save the workbook in Excel or "
                             "LibreOffice so its values are computed"))
+    _hidden_warnings(sheet, records, columns, marks, issues)
     return records
+
+
+def _no_header(sheet, row, second=None) -> Issue:
+    rows = f"neither this row nor row {second} holds a" if second else "the only row holds no"
+    return Issue(sheet.name, row, "", f"no header row: {rows} column name of the sheet (required: "
+                 + ", ".join(c.name for c in sheet.columns if c.required) + "); the first row must be the header; "
+                 "nothing of the sheet was read")
+
+
+def _read_header(sheet, excel_row, values, columns, issues) -> list:
+    """Fill ``columns`` (0-based index -> column name) from the header row; report what is wrong with it and
+    return the required columns it lacks."""
+    known = {c.name for c in sheet.columns}
+    header_broken = False
+    seen = set()
+    for j, v in enumerate(values):
+        if isinstance(v, _Formula):
+            issues.append(Issue(sheet.name, excel_row, _a1(excel_row, j + 1), _formula_message(v)))
+            header_broken = True
+            continue
+        if v is REPORTED:
+            header_broken = True
+            continue
+        name = _norm(v)
+        if not name:
+            continue
+        if name in seen:
+            issues.append(Issue(sheet.name, excel_row, name, "column appears twice in the header; the second one "
+                                                             "was not read"))
+            continue
+        seen.add(name)
+        if name not in known:
+            issues.append(Issue(sheet.name, excel_row, short(name), "unknown column, ignored (known columns: "
+                                + ", ".join(c.name for c in sheet.columns) + ")", "warning"))
+            continue
+        columns[j] = name
+    missing = [c.name for c in sheet.columns if c.required and c.name not in seen]
+    if not header_broken:
+        for name in missing:
+            issues.append(Issue(sheet.name, excel_row, name, "required column is missing from the header row "
+                                "(required columns: " + ", ".join(c.name for c in sheet.columns if c.required)
+                                + ")"))
+    return missing
+
+
+MAX_LISTED = 8  # rows named in a message about several rows
+
+
+def _rows_text(rows: list) -> str:
+    shown = ", ".join(map(str, rows[:MAX_LISTED]))
+    return shown + (f" ... ({len(rows):,} rows in all)" if len(rows) > MAX_LISTED else "")
+
+
+def _hidden_warnings(sheet, records, columns, marks, issues):
+    """One warning per sheet for the hidden (or filtered-out) rows that hold data, one for the hidden columns
+    the model reads: Excel does not show them, the model reads and solves them like the others."""
+    if marks.hidden_rows:
+        rows = sorted(r["_row"] for r in records if r["_row"] in marks.hidden_rows)
+        if rows:
+            what = f"row {rows[0]} is" if len(rows) == 1 else f"rows {_rows_text(rows)} are"
+            them = "it" if len(rows) == 1 else "them"
+            issues.append(Issue(sheet.name, rows[0], "", f"{what} hidden in Excel (hidden or filtered out), but "
+                                f"read and solved like visible rows; unhide {them} (or delete {them})", "warning"))
+    cols = [name for j, name in sorted(columns.items()) if j + 1 in marks.hidden_columns and name not in FREE]
+    if cols and any(not _blank(r.get(c)) for r in records for c in cols):
+        what = f"column '{cols[0]}' is" if len(cols) == 1 else "columns " + ", ".join(cols) + " are"
+        them = "it" if len(cols) == 1 else "them"
+        issues.append(Issue(sheet.name, 1, cols[0], f"{what} hidden in Excel, but read and solved like the others; "
+                            f"unhide {them} (or delete {them})", "warning"))
 
 
 def _widen(values, last) -> list:

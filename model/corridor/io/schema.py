@@ -24,6 +24,17 @@ SECURITY_METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfal
 DISRUPTION_TARGETS = ("leg", "route", "corridor", "site", "country", "supply", "licence")
 HORIZONS = ("cyclic", "open")
 
+# Plausibility ceilings (`Column.hi` with ``ceiling``): above them a figure is a typo or a placeholder for
+# "unlimited" that would wreck the solver's numerics, never a real one.
+MAX_TONNES = 1e12  # t (a thousand times the world's yearly iron ore)
+MAX_PER_T = 1e9  # currency per tonne
+MAX_MONEY = 1e15  # currency
+MAX_DAYS = 3660  # days (ten years)
+MAX_YIELD = 1000  # t of output per t of input
+MAX_FACTOR = 1000  # a cost factor
+MAX_GAP = 0.5  # settings.mip_rel_gap (a share: 0.01 = 1%)
+UNLIMITED_T = MAX_TONNES  # a "blank = unlimited" capacity at or above this is read as blank (with a warning)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -44,7 +55,9 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     star: bool = False  # ``*`` accepted (means "all")
-    above: bool = False  # ``lo`` itself is not allowed: the value must be above it (yield, days)
+    above: bool = False  # ``lo`` itself is not allowed: the value must be above it (yield)
+    ceiling: bool = False  # ``hi`` is a plausibility ceiling (a typo above it), not the end of a range
+    unlimited: float | None = None  # blank = unlimited: a value at or above this is read as blank (a warning)
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,27 @@ def _free():
     )
 
 
+def tonnes(name: str, desc: str, **kw: object) -> Column:
+    """A quantity column in tonnes, refused above `MAX_TONNES`."""
+    return Column(name, "num", desc, unit="t", lo=0, hi=MAX_TONNES, ceiling=True, **kw)
+
+
+def capacity(name: str, desc: str, unit: str = "t") -> Column:
+    """A capacity whose blank means unlimited: `UNLIMITED_T` or more is read as blank (with a warning)."""
+    return Column(name, "num", f"{desc} (blank = unlimited; {UNLIMITED_T:g} or more is read as unlimited)",
+                  unit=unit, lo=0, unlimited=UNLIMITED_T)
+
+
+def per_t(name: str, desc: str, unit: str = "currency/t", **kw: object) -> Column:
+    """Money per tonne, refused above `MAX_PER_T`."""
+    return Column(name, "num", desc, unit=unit, lo=0, hi=MAX_PER_T, ceiling=True, **kw)
+
+
+def money(name: str, desc: str, unit: str = "currency", **kw: object) -> Column:
+    """Money, refused above `MAX_MONEY`."""
+    return Column(name, "num", desc, unit=unit, lo=0, hi=MAX_MONEY, ceiling=True, **kw)
+
+
 FREE = frozenset(c.name for c in _free())  # kept and echoed, never interpreted
 
 SETTINGS = {
@@ -85,9 +119,11 @@ SETTINGS = {
                 "shipments in transit wrap around); open: plain horizon (end stock >= 0, arrivals after "
                 "the last period are not delivered)"),
     "currency": ("text", "USD", (), "label only"),
-    "shortfall_penalty_per_t": ("num", 1e6, (0,), "cost of one tonne of unmet demand where demand gives none"),
+    "shortfall_penalty_per_t": ("num", 1e6, (0, MAX_PER_T),
+                                "cost of one tonne of unmet demand where demand gives none (at most 1e9)"),
     "time_limit_s": ("num", 600.0, (0,), "solver time limit in seconds"),
-    "mip_rel_gap": ("num", 1e-4, (0,), "relative MIP gap at which the solver stops"),
+    "mip_rel_gap": ("num", 1e-4, (0, MAX_GAP), "relative MIP gap at which the solver stops, 0..0.5 (a share, not a "
+                    "percentage: 0.01 = 1%)"),
     "threads": ("int", None, (1,), "solver threads (blank = solver default)"),
     "security_metric": ("enum", "expected_shortfall", SECURITY_METRICS,
                         "what max_security minimises: expected_shortfall (expected share of demand not delivered), "
@@ -95,7 +131,8 @@ SETTINGS = {
                         "worst_case_shortfall (the share in the worst scenario) or max_dependence (the largest "
                         "expected share of a market's demand that depends on one country or one corridor)"),
     "cvar_alpha": ("num", 0.9, (0,), "CVaR level for cvar_shortfall, 0 <= alpha < 1 (0.9 = the worst 10% of outcomes)"),
-    "cost_budget": ("num", None, (0,), "max_security: the expected total cost may not exceed this (currency)"),
+    "cost_budget": ("num", None, (0, MAX_MONEY),
+                    "max_security: the expected total cost may not exceed this (currency, at most 1e15)"),
     "cost_budget_pct": ("num", None, (0,),
                         "max_security: the expected total cost may exceed the min-cost optimum (solved first) by at "
                         "most this percentage (default 10 when cost_budget is blank too)"),
@@ -112,7 +149,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("period", "id", "period id, e.g. 2027-01", required=True),
         Column("month", "int", "calendar month 1..12; seasonality keys on it (blank: read from a YYYY-MM id)",
                lo=1, hi=12),
-        Column("days", "num", "length of the period", default=30.0, unit="days", lo=0, above=True),
+        Column("days", "num", "length of the period", default=30.0, unit="days", lo=1, hi=MAX_DAYS),
     ) + _free(), key=("period",), id_column="period"),
     Sheet("commodities", "The goods that flow (e.g. ore, reo).", (
         Column("commodity", "id", "commodity id", required=True),
@@ -131,21 +168,21 @@ SHEETS: tuple[Sheet, ...] = (
         Column("node", "ref", "supplying node", required=True, ref="nodes"),
         Column("commodity", "ref", "commodity supplied", required=True, ref="commodities"),
         Column("period", "ref", "period, or * for every period", required=True, ref="periods", star=True),
-        Column("capacity_t", "num", "tonnes per period", required=True, unit="t", lo=0),
-        Column("cost_per_t", "num", "cost per tonne supplied", default=0.0, unit="currency/t", lo=0),
+        tonnes("capacity_t", "tonnes per period", required=True),
+        per_t("cost_per_t", "cost per tonne supplied", default=0.0),
     ) + _free(), key=("node", "commodity", "period")),
     Sheet("sites", "Processing sites: one row per site.", (
         Column("site", "ref", "a node of kind site", required=True, ref="nodes"),
         Column("input_commodity", "ref", "commodity consumed", required=True, ref="commodities"),
         Column("output_commodity", "ref", "commodity produced", required=True, ref="commodities"),
-        Column("yield", "num", "tonnes of output per tonne of input", required=True, unit="t/t", lo=0, above=True),
-        Column("capacity_t", "num", "input tonnes per period", required=True, unit="t", lo=0),
-        Column("cost_per_t", "num", "cost per tonne of input processed", default=0.0, unit="currency/t", lo=0),
+        Column("yield", "num", "tonnes of output per tonne of input", required=True, unit="t/t", lo=0, above=True,
+               hi=MAX_YIELD, ceiling=True),
+        tonnes("capacity_t", "input tonnes per period", required=True),
+        per_t("cost_per_t", "cost per tonne of input processed", default=0.0),
         Column("status", "enum", "existing: always available; candidate: opened by the model",
                default="existing", allowed=SITE_STATUS),
-        Column("fixed_cost", "num", "paid once over the horizon if a candidate is opened", default=0.0,
-               unit="currency", lo=0),
-        Column("min_throughput_t", "num", "input tonnes per period while open", default=0.0, unit="t", lo=0),
+        money("fixed_cost", "paid once over the horizon if a candidate is opened", default=0.0),
+        tonnes("min_throughput_t", "input tonnes per period while open", default=0.0),
         Column("available_from", "ref", "first period it may process (blank: the first period)",
                ref="periods"),
         Column("tech_origin", "text", "country whose technology it uses (blank: the site's country)"),
@@ -158,12 +195,11 @@ SHEETS: tuple[Sheet, ...] = (
         Column("country", "text", "country the leg runs in (sea: flag of the departure port, or INT)",
                required=True),
         Column("distance_km", "num", "informational", unit="km", lo=0),
-        Column("cost_per_t", "num", "freight cost per tonne", default=0.0, unit="currency/t", lo=0),
-        Column("handling_cost_per_t", "num", "handling paid when a shipment enters this leg", default=0.0,
-               unit="currency/t", lo=0),
+        per_t("cost_per_t", "freight cost per tonne", default=0.0),
+        per_t("handling_cost_per_t", "handling paid when a shipment enters this leg", default=0.0),
         Column("transit_days", "num", "days on this leg including dwell at its start", default=0.0,
-               unit="days", lo=0),
-        Column("capacity_t", "num", "tonnes per period (blank = unlimited)", unit="t", lo=0),
+               unit="days", lo=0, hi=MAX_DAYS, ceiling=True),
+        capacity("capacity_t", "tonnes per period"),
     ) + _free(), key=("leg",), id_column="leg"),
     Sheet("routes", "A route is an ordered path of legs; the model decides the volume per route.", (
         Column("route", "id", "route id", required=True),
@@ -171,11 +207,9 @@ SHEETS: tuple[Sheet, ...] = (
         Column("destination", "ref", "last node", required=True, ref="nodes"),
         Column("commodity", "ref", "commodity carried", required=True, ref="commodities"),
         Column("corridor", "text", "label that groups routes, e.g. China, Middle Corridor", required=True),
-        Column("fixed_cost", "num", "paid once over the horizon if the route is used at all", default=0.0,
-               unit="currency", lo=0),
-        Column("min_volume_t", "num", "tonnes per period in which the route is used", default=0.0,
-               unit="t", lo=0),
-        Column("max_volume_t", "num", "tonnes per period (blank = unlimited)", unit="t", lo=0),
+        money("fixed_cost", "paid once over the horizon if the route is used at all", default=0.0),
+        tonnes("min_volume_t", "tonnes per period in which the route is used", default=0.0),
+        capacity("max_volume_t", "tonnes per period"),
         Column("description", "text", "free text"),
     ) + _free(), key=("route",), id_column="route"),
     Sheet("route_legs", "The legs of each route in order; they must chain from origin to destination.", (
@@ -187,28 +221,27 @@ SHEETS: tuple[Sheet, ...] = (
         Column("target_type", "enum", "what the factor applies to", required=True, allowed=SEASON_TARGETS),
         Column("target", "text", "leg / route / site / supplying node id, or corridor label", required=True),
         Column("month", "int", "calendar month 1..12 or * (give month or period)", lo=1, hi=12, star=True),
-        Column("period", "ref", "a period id (give month or period)", ref="periods"),
+        Column("period", "ref", "a period id, or * for every period (give month or period)", ref="periods",
+               star=True),
         Column("capacity_factor", "num", "0..1, 0 = closed", default=1.0, lo=0, hi=1),
-        Column("cost_factor", "num", "multiplies the cost", default=1.0, lo=0),
+        Column("cost_factor", "num", "multiplies the cost", default=1.0, lo=0, hi=MAX_FACTOR, ceiling=True),
     ) + _free(), required=False),
     Sheet("storage", "Where stock may be held (nowhere else).", (
         Column("node", "ref", "node", required=True, ref="nodes"),
         Column("commodity", "ref", "commodity", required=True, ref="commodities"),
-        Column("capacity_t", "num", "tonnes (blank = unlimited)", unit="t", lo=0),
-        Column("holding_cost_per_t", "num", "per tonne of end-of-period stock per period", default=0.0,
-               unit="currency/t/period", lo=0),
-        Column("initial_t", "num", "stock before the first period (ignored when the horizon is cyclic)",
-               default=0.0, unit="t", lo=0),
+        capacity("capacity_t", "tonnes"),
+        per_t("holding_cost_per_t", "per tonne of end-of-period stock per period", unit="currency/t/period",
+              default=0.0),
+        tonnes("initial_t", "stock before the first period (ignored when the horizon is cyclic)", default=0.0),
     ) + _free(), required=False, key=("node", "commodity")),
     Sheet("demand", "What each market needs, per end use and period.", (
         Column("market", "ref", "market node", required=True, ref="nodes"),
         Column("commodity", "ref", "commodity", required=True, ref="commodities"),
         Column("end_use", "text", "civil, defense or any label", default="civil"),
         Column("period", "ref", "period, or * for every period", required=True, ref="periods", star=True),
-        Column("quantity_t", "num", "tonnes per period", required=True, unit="t", lo=0),
-        Column("shortfall_penalty_per_t", "num", "cost per tonne not delivered (blank: settings value)",
-               unit="currency/t", lo=0),
-        Column("price_per_t", "num", "sale price, margin reporting only", unit="currency/t", lo=0),
+        tonnes("quantity_t", "tonnes per period", required=True),
+        per_t("shortfall_penalty_per_t", "cost per tonne not delivered (blank: settings value)"),
+        per_t("price_per_t", "sale price, margin reporting only"),
         Column("must_meet", "enum", "yes = no shortfall allowed: the plan must deliver quantity_t in full (no "
                "plan at all if it cannot)", default="no", allowed=YES_NO),
     ) + _free(), key=("market", "commodity", "end_use", "period")),
@@ -226,13 +259,12 @@ SHEETS: tuple[Sheet, ...] = (
                allowed=RULES),
         Column("granted", "enum", "a required licence that is not granted acts as prohibited", default="yes",
                allowed=YES_NO),
-        Column("application_cost", "num", "paid each time the licence is applied for", default=0.0,
-               unit="currency", lo=0),
-        Column("validity_periods", "int", "periods one licence covers", default=1, unit="periods", lo=1),
+        money("application_cost", "paid each time the licence is applied for", default=0.0),
+        Column("validity_periods", "int", "periods one licence covers (longer than the horizon: the whole "
+               "horizon)", default=1, unit="periods", lo=1),
         Column("lead_periods", "int", "periods between applying and the first covered period", default=0,
                unit="periods", lo=0),
-        Column("quota_t", "num", "tonnes one licence may cover over its validity (blank = none)", unit="t",
-               lo=0),
+        tonnes("quota_t", "tonnes one licence may cover over its validity (blank = none)"),
     ) + _free(), required=False, key=("licence",), id_column="licence"),
     Sheet("policies", "Sourcing policies on the tonnes each market receives over the horizon.", (
         Column("policy", "id", "policy id", required=True),
@@ -265,11 +297,12 @@ SHEETS = SHEETS + (
                      "country code", required=True),
               Column("month", "int", "calendar month 1..12 or * (blank month and period: every period)",
                      lo=1, hi=12, star=True),
-              Column("period", "ref", "a period id (instead of month)", ref="periods"),
+              Column("period", "ref", "a period id, or * for every period (instead of month)", ref="periods",
+                     star=True),
               Column("capacity_factor", "num", "0..1 multiplies capacity in the scenario, 0 = closed",
                      default=0.0, lo=0, hi=1),
               Column("cost_factor", "num", "multiplies the cost in the scenario (e.g. a detour)", default=1.0,
-                     lo=0),
+                     lo=0, hi=MAX_FACTOR, ceiling=True),
               Column("granted", "enum", "licence targets: no = the licence is refused (for the whole horizon, or "
                      "revoked in the month/period given); yes = granted (a prohibited rule is lifted)",
                      allowed=YES_NO),

@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from corridor.io.cross_sheet import RULES
-from corridor.io.files import atomic_save
+from corridor.io.files import atomic_save, keep_text
 from corridor.io.schema import SETTINGS, SHEETS, STAR
 from corridor.io.validate import Inputs, declared_ids
 
@@ -115,7 +115,8 @@ def write_template(path: str | Path, from_inputs: Inputs | None = None) -> Path:
             if c.kind in ("id", "ref", "text", "list", "enum") and not s.kv:
                 for row in range(2, ROWS_WITH_DROPDOWNS + 1):  # ids such as 2027-01 stay text, not dates
                     ws.cell(row=row, column=j).number_format = "@"
-    return atomic_save(wb, Path(path))
+    keep_text(wb)  # ids copied from --from (=HYPERLINK(...)) stay text on every sheet, the hidden one too
+    return atomic_save(wb, Path(path), "template")
 
 
 def inputs_markdown() -> str:

@@ -5,17 +5,19 @@ built; `validate` raises `InputError` with all of them, or returns typed `Inputs
 """
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corridor.io.cells import EXCEL_ERRORS, CellChecker, allowed_text, blank
 from corridor.io.cross_sheet import check_semantics
 from corridor.io.edits import check_study_scenarios
 from corridor.io.issues import InputError, Issue, short, suggest
 from corridor.io.reader import REPORTED, RawWorkbook, read_workbook
-from corridor.io.schema import FREE, SETTINGS, SHEET, SHEETS, STAR, Column
+from corridor.io.schema import MAX_GAP, SETTINGS, SHEET, SHEETS, STAR, Column
+
+__all__ = ["EXCEL_ERRORS", "CellChecker", "Inputs", "allowed_text", "declared_ids", "incomplete_sheets",
+           "read_inputs", "validate"]
 
 
 @dataclass
@@ -34,157 +36,6 @@ def read_inputs(path: str | Path) -> Inputs:
     return validate(read_workbook(path))
 
 
-EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-                "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
-
-
-# columns whose value must be above their minimum (not equal to it)
-_DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
-
-
-def _blank(v):
-    return v is None or (isinstance(v, str) and v.strip() == "")
-
-
-def allowed_text(c: Column) -> str:
-    """What a number column accepts, e.g. ``0..1``, ``a number >= 0 (t)``, ``a whole number 1..12 or *``."""
-    what = "a whole number" if c.kind == "int" else "a number"
-    if c.lo is not None and c.hi is not None:
-        rng = f"{c.lo:g}..{c.hi:g}" + (" (whole numbers)" if c.kind == "int" else "")
-    elif c.lo is not None:
-        rng = f"{what} {'above' if c.above else '>='} {c.lo:g}"
-    elif c.hi is not None:
-        rng = f"{what} <= {c.hi:g}"
-    else:
-        rng = what
-    return rng + (" or *" if c.star else "") + (f" ({c.unit})" if c.unit else "")
-
-
-class CellChecker:
-    """Converts cells and collects every issue of one validation: the cells and sheets found bad (so that
-    rules across cells skip them) and the sheets whose ids are not all known."""
-
-    def __init__(self):
-        self.issues: list[Issue] = []
-        self.bad_cells: set = set()  # (sheet, row, column) of every error: rules across cells skip them
-        self.bad_sheets: set = set()  # sheets with at least one error
-        self.incomplete: set = set()  # sheets whose ids are not all known (see `incomplete_sheets`)
-
-    def err(self, sheet: str, row: int | None, col: str, msg: str) -> None:
-        """Record an error in a cell (its sheet, row and column count as bad from now on)."""
-        self.issues.append(Issue(sheet, row, col, msg))
-        self._mark(sheet, row, col)
-
-    def _mark(self, sheet, row, col):
-        self.bad_cells.add((sheet, row, col))
-        self.bad_sheets.add(sheet)
-
-    def warn(self, sheet: str, row: int | None, col: str, msg: str) -> None:
-        """Record a warning (the input stays usable)."""
-        self.issues.append(Issue(sheet, row, col, msg, "warning"))
-
-    # -- cell conversion ---------------------------------------------------------------------------
-    def text(self, sheet: str, row: int | None, col: str, v: object, is_id: bool = False) -> str | None:
-        """A cell as text (stripped); None after recording an error (a date, an Excel error, a logical id)."""
-        if isinstance(v, _DATES):
-            what = "a date" if isinstance(v, (_dt.datetime, _dt.date)) else "a time"
-            self.err(sheet, row, col, f"is {what} ({v}) where text belongs: Excel turned what was typed into "
-                                      f"{what}; format the column as Text and type the value again (e.g. 2027-01)")
-            return None
-        if isinstance(v, bool):
-            if is_id:
-                self.err(sheet, row, col, f"is the logical value {str(v).upper()} where a text id belongs; type "
-                                          "the id (format the cell as Text)")
-                return None
-            return "yes" if v else "no"
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        s = str(v)
-        if isinstance(v, str) and s.strip() in EXCEL_ERRORS:
-            self.err(sheet, row, col, f"holds the Excel error value {s.strip()}; fix the formula or type the "
-                                      "value")
-            return None
-        if is_id and s != s.strip():
-            self.err(sheet, row, col, f"id '{short(s)}' has leading or trailing blanks; remove them "
-                                      f"(allowed: '{short(s.strip())}')")
-        return s.strip()
-
-    def number(self, sheet: str, row: int | None, col: str, v: object, c: Column) -> float | int | None:
-        """A cell as a number within the column's range; None after recording an error."""
-        allowed = allowed_text(c)
-        if isinstance(v, bool):
-            self.err(sheet, row, col, f"the logical value {str(v).upper()} is not a number; allowed: {allowed}")
-            return None
-        if isinstance(v, _DATES):
-            self.err(sheet, row, col, f"the date or time {v} is not a number (the cell is formatted as a date); "
-                                      f"allowed: {allowed}")
-            return None
-        if isinstance(v, str):
-            s = v.strip()
-            if s in EXCEL_ERRORS:
-                self.err(sheet, row, col, f"holds the Excel error value {s}; fix the formula or type the value")
-                return None
-            try:
-                v = float(s.replace("_", ""))
-            except ValueError:
-                hint = " (type it without thousands separators, with a point as decimal mark)" if "," in s else ""
-                self.err(sheet, row, col, f"'{short(s)}' is not a number{hint}; allowed: {allowed}")
-                return None
-        elif not isinstance(v, (int, float)):
-            self.err(sheet, row, col, f"'{short(v)}' ({type(v).__name__}) is not a number; allowed: {allowed}")
-            return None
-        v = float(v)
-        if math.isnan(v) or math.isinf(v):
-            self.err(sheet, row, col, f"{v} is not a finite number; allowed: {allowed}")
-            return None
-        if c.kind == "int":
-            if not v.is_integer():
-                self.err(sheet, row, col, f"{v:g} is not a whole number; allowed: {allowed}")
-                return None
-            v = int(v)
-        if c.lo is not None and (v < c.lo or (v == c.lo and c.above)):
-            self.err(sheet, row, col, f"{v:g} is {'below' if v < c.lo else 'not above'} the minimum {c.lo:g}; "
-                                      f"allowed: {allowed}")
-            return None
-        if c.hi is not None and v > c.hi:
-            self.err(sheet, row, col, f"{v:g} is above the maximum {c.hi:g}; allowed: {allowed}")
-            return None
-        return v
-
-    def cell(self, sheet: str, rec: dict, c: Column) -> object:
-        """The typed value of column ``c`` of record ``rec`` (its default when blank); None after an error."""
-        row, v = rec["_row"], rec.get(c.name)
-        if v is REPORTED:  # the reader has said what is wrong with this cell
-            self._mark(sheet, row, c.name)
-            return None
-        if c.name in FREE:  # free text: kept and echoed, never interpreted (not even #REF!)
-            return None if _blank(v) else str(v).strip()
-        if _blank(v):
-            if c.required:
-                self.err(sheet, row, c.name, "is required but blank" + (
-                    f"; allowed: {', '.join(c.allowed)}" if c.kind == "enum" else ""))
-            return c.default
-        if c.star and isinstance(v, str) and v.strip() == STAR:
-            return STAR
-        if c.kind in ("num", "int"):
-            return self.number(sheet, row, c.name, v, c)
-        s = self.text(sheet, row, c.name, v, is_id=c.kind in ("id", "ref"))
-        if s is None:
-            return None
-        if c.kind == "enum":
-            low = s.lower()
-            if low not in c.allowed:
-                self.err(sheet, row, c.name, f"'{short(s)}' is not allowed; allowed: {', '.join(c.allowed)}")
-                return None
-            return low
-        if c.kind == "list":
-            items = [x.strip() for x in s.split(",") if x.strip()]
-            if STAR in items:
-                return STAR
-            return tuple(items)
-        return s
-
-
 def _convert_settings(chk, records):
     out = {k: spec[1] for k, spec in SETTINGS.items()}
     seen = {}
@@ -201,7 +52,7 @@ def _convert_settings(chk, records):
         v = rec.get("value")
         if v is REPORTED:
             continue
-        if _blank(v):
+        if blank(v):
             out[key] = default
             continue
         if kind == "enum":
@@ -212,9 +63,13 @@ def _convert_settings(chk, records):
             else:
                 out[key] = s
         elif kind in ("num", "int"):
-            c = Column("value", kind, "", lo=allowed[0] if allowed else None)
+            hi = allowed[1] if len(allowed) > 1 and key != "mip_rel_gap" else None
+            c = Column("value", kind, "", lo=allowed[0] if allowed else None, hi=hi, ceiling=hi is not None)
             x = chk.number("settings", row, "value", v, c)
-            if x is not None:
+            if x is not None and key == "mip_rel_gap" and x > MAX_GAP:
+                chk.err("settings", row, "value", f"{x:g} is above the maximum {MAX_GAP:g}: mip_rel_gap is a relative "
+                        f"gap, a share, so {x:g} is a gap of {100 * x:g}%; type 1% as 0.01 (allowed: 0..{MAX_GAP:g})")
+            elif x is not None:
                 out[key] = x
         else:
             s = chk.text("settings", row, "value", v)
@@ -238,7 +93,7 @@ def validate(raw: RawWorkbook) -> Inputs:
         if sheet.kv or sheet.name not in raw.sheets:
             continue
         out = []
-        for rec in raw.sheets[sheet.name]:
+        for rec in _without_units_row(chk, sheet, raw.sheets[sheet.name]):
             typed = {"_row": rec["_row"]}
             for c in sheet.columns:
                 typed[c.name] = chk.cell(sheet.name, rec, c)
@@ -286,15 +141,61 @@ def _check_keys(chk, tables):
                 seen[key] = rec["_row"]
 
 
+_EMPTY_WHY = {"supply": "without supply nothing can be shipped, and the plan would be all shortfall",
+              "demand": "without demand there is nothing to deliver", "route_legs": "every route needs its legs"}
+
+
 def _empty_sheets(chk, tables, raw):
-    """A required sheet of ids that holds no row: one message for the sheet (unless the reader has reported its
-    header already), and its ids count as unknown, so the references to them are not each reported."""
-    reported = {i.sheet for i in raw.issues if i.severity == "error"}
+    """A required sheet that holds no row: one message for the sheet (unless the reader or the units-row check
+    has reported it already); a sheet of ids counts as incomplete, so the references to it are not each
+    reported, and an empty sheet of other rows as bad, so the rules that read it stay silent."""
+    reported = {i.sheet for i in raw.issues if i.severity == "error"} | chk.bad_sheets
     for s in SHEETS:
-        if s.required and s.id_column and s.name in tables and not tables[s.name]:
-            chk.incomplete.add(s.name)
-            if s.name not in reported:
-                chk.err(s.name, None, "", f"no {s.name} declared: at least one row is needed")
+        if not s.required or s.kv or s.name not in raw.sheets or tables.get(s.name):
+            continue
+        chk.incomplete.add(s.name)
+        if s.name in reported:
+            continue
+        if s.id_column:
+            chk.err(s.name, None, "", f"no {s.name} declared: at least one row is needed")
+        else:
+            chk.err(s.name, None, "", f"no {s.name} rows: at least one is needed ("
+                    + _EMPTY_WHY.get(s.name, "the sheet is required") + ")")
+
+
+_UNIT_TEXT_MAX = 16  # characters: a unit such as USD/t, t/period, days, km
+
+
+def _unit_like(v) -> bool:
+    """A short text that is not a number: what a row of units holds in a number column."""
+    if not isinstance(v, str) or v is REPORTED:
+        return False
+    s = v.strip()
+    if not s or len(s) > _UNIT_TEXT_MAX or s in EXCEL_ERRORS or s == STAR:
+        return False
+    try:
+        float(s.replace("_", ""))
+    except ValueError:
+        return True
+    return False
+
+
+def _without_units_row(chk, sheet, records):
+    """``records`` without a first row of units (t, USD/t, days ... under the header): one error for that row,
+    not one per cell.  A row of units holds short texts that are not numbers in at least two number columns
+    and a number in none."""
+    if not records:
+        return records
+    first = records[0]
+    nums = [c for c in sheet.columns if c.kind in ("num", "int") and not blank(first.get(c.name))]
+    units = [c for c in nums if _unit_like(first.get(c.name))]
+    if len(units) < 2 or len(units) < len(nums):
+        return records
+    texts = list(dict.fromkeys(short(str(first[c.name]).strip(), _UNIT_TEXT_MAX) for c in units))
+    shown = ", ".join(texts[:4]) + (", ..." if len(texts) > 4 else "")
+    chk.err(sheet.name, first["_row"], units[0].name, f"row {first['_row']} looks like a row of units ({shown}): "
+            "delete it; the units are fixed by the contract, see docs/inputs.md")
+    return records[1:]
 
 
 def incomplete_sheets(tables: dict, raw: RawWorkbook) -> set:

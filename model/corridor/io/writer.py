@@ -29,12 +29,14 @@ _FORMATS = (  # column-name test -> number format
 )
 
 
-def write_solution(tables: dict, path: str | Path, input_path: str | Path | None = None) -> Path:
-    """Write ``tables`` (sheet -> DataFrame) to ``path`` atomically; refuse to overwrite the input."""
+def write_solution(tables: dict, path: str | Path, input_path: str | Path | None = None,
+                   kind: str = "solution") -> Path:
+    """Write ``tables`` (sheet -> DataFrame) to ``path`` atomically, marked as corridor's output of ``kind``;
+    refuse to overwrite the input.  (Where the file may go is the caller's check: `targets.check_target`.)"""
     path = Path(path)
     if input_path is not None and same_file(input_path, path):
         raise OutputError(f"refusing to write the solution over the input workbook {path}")
-    return atomic_save(solution_workbook(tables), path)
+    return atomic_save(solution_workbook(tables), path, kind)
 
 
 def solution_workbook(tables: dict) -> Workbook:

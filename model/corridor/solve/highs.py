@@ -40,11 +40,27 @@ def to_highs(spec: LinearSpec, settings: dict | None = None, tee: bool = False, 
         lp.col_names_, lp.row_names_ = _names(spec)
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS refused the model")
+        raise ModelRefused(refusal_reason(n))
     integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
     if len(integer):  # only the (few) integer columns are marked
         h.changeColsIntegrality(len(integer), integer, np.ones(len(integer), dtype=np.uint8))
     return h
+
+
+class ModelRefused(RuntimeError):
+    """HiGHS refused the model when it was handed over (a number it cannot take); the message says which."""
+
+
+LARGE_MATRIX_VALUE = 1e15  # HiGHS refuses matrix coefficients at or above this (its option large_matrix_value)
+
+
+def refusal_reason(n: dict) -> str:
+    """Why HiGHS may have refused the arrays ``n`` (`numbers`): the largest finite number in them."""
+    big = max((float(np.max(np.abs(v[np.isfinite(v)]), initial=0.0)) for k, v in n.items() if k != "offset"),
+              default=0.0)
+    return (f"HiGHS refused the model; its largest finite number is {big:.3g}" + (
+        f" (HiGHS takes no coefficient at or above {LARGE_MATRIX_VALUE:g}: a capacity or cost typed as "
+        "'unlimited' is a blank cell, not a huge number)" if big >= LARGE_MATRIX_VALUE else ""))
 
 
 def numbers(spec: LinearSpec) -> dict:
@@ -137,4 +153,4 @@ def _k(key):
     return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-__all__ = ["INF", "numbers", "run_highs", "solve_spec", "to_highs", "write_model"]
+__all__ = ["ModelRefused", "INF", "numbers", "run_highs", "solve_spec", "to_highs", "write_model"]

@@ -65,7 +65,7 @@ def write_comparison(results: Iterable[RunResult], path: str | Path, *, base_nam
     write_charts(wb, results, keys, sweep, currency)
     path = Path(path)
     try:
-        return atomic_save(wb, path)
+        return atomic_save(wb, path, "comparison")
     except OSError as exc:
         raise OutputError(f"could not write the comparison workbook {path}: {exc}") from exc
 

@@ -97,7 +97,7 @@ def write_pareto(table: pd.DataFrame, path: str | Path, settings: dict, solves: 
         chart.series.append(series)
         chart.height, chart.width = 9, 18
         ws.add_chart(chart, f"{chr(ord('A') + min(len(cols), 20))}2")
-    atomic_save(wb, path)
+    atomic_save(wb, path, "pareto")
     png = path.with_suffix(".png")
     _plot(table, metric, png, settings.get("currency", ""))
     return [path, png]
@@ -125,7 +125,7 @@ def _plot(table, metric, png, currency):
     fd, tmp = tempfile.mkstemp(prefix=f".{png.stem}-", suffix=".png", dir=png.parent)
     os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120)
+        fig.savefig(tmp, dpi=120, metadata={"Software": "corridor pareto"})
         os.replace(tmp, png)
     finally:
         plt.close(fig)

@@ -10,8 +10,10 @@ fails (invalid edit, no plan, a crash) is reported and the others go on.  The pa
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,9 +29,10 @@ from corridor.io.edits import (
     number,
     parse_study,
 )
-from corridor.io.files import OutputError, output_lock, path_in, same_file
+from corridor.io.files import OutputError, output_lock, path_in, remove_stale_temps, same_file
 from corridor.io.issues import InputError, Issue
 from corridor.io.reader import read_workbook
+from corridor.io.targets import check_target
 from corridor.io.validate import validate
 from corridor.io.writer import write_solution
 from corridor.pipeline import output_dir, solve_inputs
@@ -151,7 +154,7 @@ class StudyReport:
 def run_study(input_path: str | Path, names: Iterable[str] | None = None, workers: int | None = None,
               out_dir: str | Path | None = None, dask: str | None = None, sweep: tuple | None = None,
               security: bool = True, reuse: bool = True, log: Callable[[str], object] = print,
-              progress: TextIO | None = None) -> StudyReport:
+              progress: TextIO | None = None, force: bool = False) -> StudyReport:
     """Solve the base workbook and its scenarios; write each plan and ``comparison.xlsx`` into ``out_dir``.
 
     ``names``: the scenarios to run (None: all of the `scenarios` sheet).  ``workers``: local worker processes
@@ -160,7 +163,9 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
     each worker's model and re-solve in place when only numbers change (False: rebuild every run).
     ``log(line)`` gets one line per finished run; ``progress`` (a stream) gets a progress bar when it is a
     terminal.  Raises `InputError` (nothing run) for an invalid base workbook or an unknown scenario name, and
-    `files.OutputError` when the folder cannot be written or another study holds it.
+    `files.OutputError` when the folder cannot be written or another study holds it.  Every file the study
+    writes is checked first (`targets.check_target`): it never replaces the input, nor a file that is not an
+    earlier plan or comparison (unless ``force``).
     """
     t0 = time.perf_counter()
     input_path = Path(input_path)
@@ -182,14 +187,24 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
         raise OutputError(f"{out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     comparison = out_dir / "comparison.xlsx"
+    if same_file(comparison, input_path):
+        raise OutputError(f"the comparison would overwrite the input {input_path}; choose another folder with -o")
     files = {n: path_in(out_dir, n, ".xlsx") for n in [BASE_NAME, *chosen]}
     clash = [n for n, p in files.items() if same_file(p, input_path) or p == comparison]
     if clash:
         raise OutputError(f"the plan of '{clash[0]}' would overwrite {files[clash[0]]}; rename the scenario or "
                           "choose another folder with -o")
-    if len(set(files.values())) < len(files):
-        raise OutputError("two scenario names give the same file name; rename one of them")
+    by_file = {}
+    for n, p in files.items():
+        if p in by_file:
+            raise OutputError(f"the scenarios '{by_file[p]}' and '{n}' give the same file name {p.name}; rename "
+                              "one of them")
+        by_file[p] = n
+    check_target(comparison, "comparison", force)
+    for p in files.values():
+        check_target(p, "solution", force)
     with output_lock(comparison):
+        remove_stale_temps(files.values())
         remote = dask is not None
         tasks, results = [], {}
         base_meta = {"description": "the workbook as it is"}
@@ -240,13 +255,46 @@ def _run_local(tasks, workers, results, bar, log, fn=solve_run):
     queue = list(tasks)
     ctx = multiprocessing.get_context("spawn")  # no fork of the parent's state; the same on every platform
     while queue:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            broken = _schedule(pool, queue, workers, results, bar, log, fn)
+        with _pool(workers, ctx) as pool:
+            broken = _guarded(pool, lambda: _schedule(pool, queue, workers, results, bar, log, fn))
         for t in broken:  # each task that was in flight runs again alone: only the one that kills it fails
-            with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-                if _schedule(pool, [t], 1, results, bar, log, fn):
+            with _pool(1, ctx) as pool:
+                if _guarded(pool, lambda: _schedule(pool, [t], 1, results, bar, log, fn)):
                     _record(RunResult(t.name, "error", "the worker process died while solving it", **t.meta),
                             results, bar, log)
+
+
+def _pool(workers, ctx) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init)
+
+
+def _guarded(pool, schedule):
+    """``schedule()``; on Ctrl-C or SIGTERM in the parent the workers are ended at once (not waited for), so
+    none goes on solving and writing after the study has stopped."""
+    try:
+        return schedule()
+    except BaseException:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+
+def worker_init() -> None:
+    """Run in each worker process as it starts: it ends with its parent (Linux: the kernel sends it SIGTERM
+    when the parent dies, even by SIGKILL), and Ctrl-C at the terminal stops the parent, which ends the
+    workers, instead of each worker separately."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: the parent's own clean-up ends the workers
+        pass
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _schedule(pool, queue, slots, results, bar, log, fn=solve_run):

@@ -1,0 +1,238 @@
+"""Command line: corridor solve | validate | template | export | bench | pareto | docs | check | study | sweep.
+
+`main` parses the arguments (every option checked: a blank ``-o``, a time limit that is not a positive number,
+a frontier of more points than is meaningful are usage errors) and runs one command of
+`corridor.cli.commands` or `corridor.cli.runs`.  Ctrl-C and SIGTERM stop any command cleanly: a running solve
+is cancelled, study workers end with their parent, locks are released, nothing half-written is left, and the
+exit code is 130 (Ctrl-C) or 143 (SIGTERM); `corridor.cli.codes` lists every exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import signal
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from corridor import __version__
+from corridor.cli.codes import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_PLAN,
+    EXIT_NOT_PROVEN,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_SCENARIO_FAILED,
+    EXIT_STOPPED_NO_PLAN,
+    EXIT_TERMINATED,
+    EXIT_VIOLATIONS,
+    INTERRUPTED,
+    Terminated,
+)
+from corridor.cli.commands import cmd_check, cmd_docs, cmd_export, cmd_solve, cmd_template, cmd_validate
+from corridor.cli.runs import cmd_bench, cmd_pareto, cmd_study
+
+MAX_POINTS = 101  # a frontier of more points than this is no clearer, only slower (2 solves a point)
+METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
+
+
+def _positive_int(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 1")
+    return n
+
+
+def _points(text):
+    n = _positive_int(text)
+    if n < 2:
+        raise argparse.ArgumentTypeError("a frontier needs at least 2 points (its two ends)")
+    if n > MAX_POINTS:
+        raise argparse.ArgumentTypeError(f"{n} points: at most {MAX_POINTS} (each point is two solves)")
+    return n
+
+
+def _workers(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 0")
+    return n
+
+
+def _seconds(text):
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x) or x <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
+    return x
+
+
+def _name(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a file name (it is blank)")
+    return text
+
+
+def _force(parser):
+    parser.add_argument("--force", action="store_true", help="replace an existing file that is not an earlier "
+                                                             "output of this command")
+
+
+def _study_options(parser):
+    parser.add_argument("--workers", type=_workers, help="worker processes (default: one per core; 0: solve in "
+                                                         "this process)")
+    parser.add_argument("--dask", metavar="SCHEDULER_ADDRESS", help="send the runs to this Dask distributed "
+                                                                   "scheduler (pip install 'corridor[dask]')")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the model for every run (no in-place "
+                                                               "re-solve; for measuring)")
+    _force(parser)
+
+
+class _Version(argparse.Action):
+    """``--version``: print `version_text` on one line (argparse's own action wraps it) and exit 0."""
+
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit(0)
+
+
+def version_text() -> str:
+    """``corridor X (Python Y; HiGHS Z, Pyomo W, ...)``: what a bug report needs (installed versions, read
+    from the package metadata without importing the packages)."""
+    parts = []
+    for dist in ("highspy", "pyomo", "pandas", "openpyxl", "numpy"):
+        try:
+            parts.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist} not installed")
+    return f"corridor {__version__} (Python {platform.python_version()}; {', '.join(parts)})"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
+    p.add_argument("--version", action=_Version, help="show the versions of corridor, Python and its solvers")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="solve a workbook (default: the embedded Kazakhstan case)")
+    s.add_argument("input", nargs="?", type=_name, help="input workbook (.xlsx)")
+    s.add_argument("-o", "--output", type=_name, help="solution workbook (default: outputs/<input>-solution.xlsx)")
+    s.add_argument("-v", "--verbose", action="store_true", help="show the solver log")
+    _force(s)
+    s.set_defaults(func=cmd_solve)
+    v = sub.add_parser("validate", help="report every input error at once")
+    v.add_argument("input", type=_name)
+    v.set_defaults(func=cmd_validate)
+    t = sub.add_parser("template", help="write an empty input workbook with a README sheet and dropdowns")
+    t.add_argument("output", type=_name)
+    t.add_argument("--from", dest="from_input", type=_name,
+                   help="restrict id columns to the ids declared in this workbook")
+    _force(t)
+    t.set_defaults(func=cmd_template)
+    x = sub.add_parser("export", help="write the model as MPS or LP for any solver")
+    x.add_argument("input", type=_name)
+    x.add_argument("--format", choices=("mps", "lp"), default="mps")
+    x.add_argument("-o", "--output", type=_name, help="default: outputs/<input>.<format>")
+    _force(x)
+    x.set_defaults(func=cmd_export)
+    b = sub.add_parser("bench", help="benchmark: reference problems and scaled instances, per stage and solver")
+    b.add_argument("--reference", action="store_true", help="solve every published reference problem")
+    b.add_argument("--sizes", help="comma-separated generated sizes: xs, s, m, l (default all, unless --reference)")
+    b.add_argument("--solvers", default="highs", help="comma-separated: highs, appsi_highs, highs_mps, cbc, glpk, "
+                                                      "scip (absent ones are skipped with a note)")
+    b.add_argument("--repeat", type=_positive_int, default=1)
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--time-limit", type=_seconds, help="solver seconds per run, above 0 (default: the instance's "
+                                                       "setting)")
+    b.add_argument("--in-memory", action="store_true", help="build generated instances in memory (no workbook)")
+    b.add_argument("--external", type=_name, help="folder of the reference problems (default: shared/external "
+                                                  "beside this folder or the source checkout)")
+    b.add_argument("-o", "--output", type=_name, help="results folder (default outputs/bench)")
+    _force(b)
+    b.set_defaults(func=cmd_bench)
+    q = sub.add_parser("pareto", help="cost-security frontier: N plans from the min-cost to the most secure")
+    q.add_argument("input", type=_name)
+    q.add_argument("--points", type=_points, default=5, help=f"number of points (2..{MAX_POINTS}, default 5)")
+    q.add_argument("--metric", choices=METRICS, help="default: the workbook's security_metric")
+    q.add_argument("-o", "--output", type=_name, help="frontier workbook (default outputs/<input>-pareto.xlsx); "
+                                                      "the PNG is written beside it")
+    q.add_argument("-v", "--verbose", action="store_true", help="show the solver log")
+    _force(q)
+    q.set_defaults(func=cmd_pareto)
+    d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
+    d.add_argument("-o", "--output", type=_name, help="a Markdown file (.md)")
+    d.add_argument("--formulation", metavar="FILE", type=_name,
+                   help="refresh the constraint-family table of FILE (e.g. docs/formulation.md) from the registry")
+    _force(d)
+    d.set_defaults(func=cmd_docs)
+    c = sub.add_parser("check", help="verify a solution workbook against its input: every violation with its rows")
+    c.add_argument("input", type=_name, help="input workbook (.xlsx)")
+    c.add_argument("solution", type=_name, help="solution workbook (.xlsx), as written by corridor solve or edited "
+                                                "by hand")
+    c.set_defaults(func=cmd_check)
+    st = sub.add_parser("study", help="solve the base and the scenarios of the scenarios sheet in parallel; "
+                                      "write each plan and comparison.xlsx")
+    st.add_argument("input", type=_name, help="input workbook (.xlsx) with a scenarios sheet")
+    pick = st.add_mutually_exclusive_group()
+    pick.add_argument("--scenarios", help="comma-separated scenario names (default: all)")
+    pick.add_argument("--all", action="store_true", help="every scenario of the sheet (the default)")
+    st.add_argument("-o", "--output", type=_name, help="folder for the plans and comparison.xlsx (default "
+                                                       "outputs/<input>-study)")
+    _study_options(st)
+    st.set_defaults(func=cmd_study)
+    sw = sub.add_parser("sweep", help="one-parameter sensitivity: solve the workbook with one column set to each "
+                                      "value; comparison.xlsx with line charts")
+    sw.add_argument("input", type=_name, help="input workbook (.xlsx)")
+    sw.add_argument("--set", required=True, metavar="SHEET:KEY:COLUMN",
+                    help="what to vary, e.g. legs:FERRY-AKTAU-BAKU:capacity_t or demand:*:quantity_t")
+    sw.add_argument("--values", required=True, help="comma-separated: 0.5x,1x,2x (multiply), +100, +30%%, or "
+                                                     "absolute values")
+    sw.add_argument("-o", "--output", type=_name, help="folder (default outputs/<input>-sweep)")
+    _study_options(sw)
+    sw.set_defaults(func=cmd_study)
+    return p
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: the process's arguments); return the exit code."""
+    args = parser().parse_args(argv)
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (an embedding program): SIGTERM keeps its own handling
+        previous = None
+    try:
+        return args.func(args)
+    except Terminated:
+        print(f"corridor: terminated (SIGTERM) during `corridor {args.command}`; {INTERRUPTED}", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print(f"\ncorridor: interrupted (Ctrl-C) during `corridor {args.command}`; {INTERRUPTED}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as e:  # a folder that cannot be created, a file that cannot be written ...
+        print(f"corridor: {e.strerror or e}: {e.filename or ''}", file=sys.stderr)
+        return EXIT_OUTPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+__all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NOT_PROVEN", "EXIT_NO_PLAN", "EXIT_OK", "EXIT_OUTPUT",
+           "EXIT_SCENARIO_FAILED", "EXIT_STOPPED_NO_PLAN", "EXIT_TERMINATED", "EXIT_VIOLATIONS", "main", "parser",
+           "version_text"]
