@@ -62,6 +62,8 @@ def outcome(kind: str, termination: str, has_plan: bool, objective: float | None
         gap = 0.0 if objective == bound else abs(objective - bound) / max(1e-10, abs(objective))
     elif proven:
         gap = 0.0
+    if proven and gap is not None and gap >= 1e-4:  # the relative gap allowed it: say how far from the bound
+        message += f" (gap {100 * gap:.2g}%: the best plan may cost up to that much less)"
     if status in ("infeasible", "unbounded"):
         bound = None
     return SolveResult(status, str(termination), has_plan, proven, objective, bound, gap, seconds, message)
