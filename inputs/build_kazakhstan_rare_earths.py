@@ -1,17 +1,36 @@
 #!/usr/bin/env python3
-"""Write the default input workbook of corridor: Kazakh rare-earth ore to Japan, Korea, the US, the EU.
+"""Write the two Kazakhstan rare-earth input workbooks of corridor: Kazakh ore to Japan, Korea, the US, the EU.
 
-Usage:  python inputs/build_kazakhstan_rare_earths.py [OUT.xlsx]
-        (default: kazakhstan_rare_earths.xlsx beside this script, and the same bytes as the package's
-        embedded default case, model/corridor/cases/kazakhstan_rare_earths.xlsx; a test keeps the two identical)
+Usage:  python inputs/build_kazakhstan_rare_earths.py                  all four files below
+        python inputs/build_kazakhstan_rare_earths.py OUT.xlsx         the one-year case to OUT.xlsx only
+        python inputs/build_kazakhstan_rare_earths.py --strategic OUT.xlsx   the strategic case to OUT.xlsx only
+        (both may be given together; each option may be repeated)
+
+1. The one-year default case (contract v1), ``write``: kazakhstan_rare_earths.xlsx beside this script and the
+   same bytes as the package's embedded default case, model/corridor/cases/kazakhstan_rare_earths.xlsx (a test
+   keeps the two identical).  Twelve months of 2027 standing for any steady-state year (horizon cyclic),
+   ore and oxide (reo), a candidate plant in Kazakhstan, disruption scenarios and a planning study.
+2. The strategic case (contract v2), ``write_strategic``: kazakhstan_rare_earths_2027_2032.xlsx beside this
+   script and the same bytes in model/corridor/cases/.  It is built from the one-year case's tables
+   (``build_strategic_tables`` transforms ``build_tables``), as the case file's "The strategic case" says for
+   the horizon, demand growth, discount rate and investments: 72 monthly periods 2027-01 .. 2032-12 with their
+   `year` (horizon open, discount rate 0.08), demand +5% a year, a `concentrate` commodity made at a new
+   KZ-CONCENTRATOR at the mine (concentrate routes follow every ore route out of the mine over the same
+   legs), a concentrate -> reo process at every plant, KZ-NEW-PLANT built only through investments (three
+   exclusive sizes), and the Aktau and Caspian ferry expansions.  Not yet in it (the next issues): the
+   elements (site_products), charges and chain rules; the REO is still one oxide.  The one-year case's
+   `disruptions` and `scenarios` sheets are left out of it for now: its disruption scenarios and study
+   edits were written for a representative year (KZ-NEW-PLANT as a candidate site, compare_per_year), and
+   without them the 72-period case stays a single quick solve.
 
 Every figure comes from /work/shared/case/kazakhstan-rare-earths.md ("case file: ...") or is an
 assumption ("assumption: ...", with the reason in `note`). Sheets and columns follow the input
-workbook contract (spec/workbook.md). Output is byte-for-byte deterministic.
+workbook contract (spec/workbook.md, v1 and v2). Output is byte-for-byte deterministic.
 """
+import argparse
+import calendar
 import io
 import math
-import sys
 import zipfile
 from pathlib import Path
 
@@ -88,6 +107,7 @@ SITES = [  # site, capacity t ore/yr, cost per t ore, status, fixed_cost, tech_o
     ("KZ-NEW-PLANT", 200000, 210, "candidate", 150000000, "JP", "case file: sites table, KZ-NEW-PLANT candidate, fixed cost 150,000,000 annualised capex, tech JP (assumption)"),
 ]
 YIELD = 0.04  # case file: ~0.04 t REO per t ore (assumption: ~4-5% TREO grade, ~90% recovery)
+ORE_YIELD_SRC = "; yield 0.04 (case file, assumption)"
 
 # ----------------------------------------------------------------------------------------------
 # legs.  Freight = distance x rate of the leg's class; transit_days = ceil(dwell + km / speed).
@@ -399,7 +419,7 @@ def build_tables() -> dict:
     T["sites"] = (["site", "input_commodity", "output_commodity", "yield", "capacity_t", "cost_per_t", "status",
                    "fixed_cost", "min_throughput_t", "available_from", "tech_origin", "source", "note"],
                   [[s, "ore", "reo", YIELD, per_month(cap), cost, st, fc, 0, f"{YEAR}-01" if st == "candidate" else None,
-                    tech, src + "; yield 0.04 (case file, assumption)",
+                    tech, src + ORE_YIELD_SRC,
                     f"capacity_t = {cap:,} t ore/yr / 12" + ("; fixed cost paid once per horizon (= one year)" if st == "candidate" else "")]
                    for s, cap, cost, st, fc, tech, src in SITES])
     legs = [leg_figures(r) for r in LEGS]
@@ -449,12 +469,328 @@ def build_tables() -> dict:
     return T
 
 
-def write(path) -> None:
-    """Write the workbook to ``path`` with fixed document and zip entry times (byte-for-byte deterministic)."""
+# ==============================================================================================
+# The strategic case (contract v2): 2027-2032, what to build, when and who pays.  Built from the one-year
+# case's tables by `build_strategic_tables`; the figures below are the case file's "The strategic case".
+# ==============================================================================================
+S_STRAT = "case file: the strategic case (contract v2)"
+FIRST_YEAR, LAST_YEAR = 2027, 2032
+DISCOUNT_RATE = 0.08  # case file: discount_rate 0.08 (assumption)
+GROWTH = 0.05  # case file: demand grows 5% a year from the one-year case's figures (assumption)
+STRAT_GAP = 1e-4  # contract default; see the settings note
+CONC = "concentrate"
+CONCENTRATOR = "KZ-CONCENTRATOR"
+PLANT = "KZ-NEW-PLANT"
+CONC_YIELD = 0.36  # case file: 0.36 t REO per t of concentrate (assumption: 40% TREO, 90% recovery)
+CONCENTRATION = 9  # t ore per t concentrate at equal oxide content: CONC_YIELD / YIELD
+assert abs(CONC_YIELD / YIELD - CONCENTRATION) < 1e-9
+# case file: KZ-CONCENTRATOR ore -> concentrate, "yield 0.1 ... ships a tenth of the tonnes"; with the case file's
+# 0.36 t REO per t of concentrate that would keep only 0.036 t of the 0.04 t REO a tonne of ore makes (the 90%
+# recovery counted twice).  1/9 counts it once: 0.04 t REO per t of ore either way, a ninth of the tonnes shipped
+# (assumption, said in the row's note).
+CONCENTRATOR_YIELD = 1 / 9
+CONCENTRATOR_COST = 15  # USD per t ore (assumption)
+CONCENTRATOR_KM = 20  # mine -> concentrator (assumption)
+HOLD_CONC = 5  # USD/t/period (assumption)
+STORE_CONC_KZ = round(STORE_ORE_KZ * CONCENTRATOR_YIELD)  # t (assumption: the mine stockpile's tonnes / 10)
+AKTAU_RAIL = "RAIL-KARAGANDA-AKTAU"
+AKTAU_BASE = 25000  # t/month: this case's share of the Karaganda-Aktau line and Aktau port (assumption)
+FERRY = "FERRY-AKTAU-BAKU"
+ORE_ROUTE_FIXED_PER_YEAR = ROUTE_FIXED["ore"][0]  # 1,000,000 USD a year of contracting (one-year case)
+
+STRATEGIC_NODES = [  # node, kind, country, lat, lon, description, source, note
+    (CONCENTRATOR, "site", "KZ", 49.95, 73.30, "concentrator at the mine (US-KZ joint venture): ore -> concentrate",
+     S_STRAT + ": KZ-CONCENTRATOR, new site at the mine: ore -> concentrate, yield 0.1",
+     "location assumption: ~20 km from the mine; exists only through its investment KZ-CONCENTRATOR"),
+]
+CONCENTRATOR_LEGS = [  # legs-table rows (see LEGS): the 20 km hop between the mine railhead and the concentrator
+    ("RAIL-KARAGANDA-KZCONC", "KZ-KARAGANDA", CONCENTRATOR, "KZ-rail", "KZ", CONCENTRATOR_KM, "-", 1, None,
+     "assumption: concentrator ~20 km from the mine (case file: a new site at the mine); ore to the concentrator"),
+    ("RAIL-KZCONC-KARAGANDA", CONCENTRATOR, "KZ-KARAGANDA", "KZ-rail", "KZ", CONCENTRATOR_KM, "-", 0, None,
+     "assumption: concentrator ~20 km from the mine; concentrate back to the mine railhead, where every corridor "
+     "out of the mine starts (dwell 0: loading and export papers are the 2 d dwell of the mainline leg that follows)"),
+]
+PAYER_NOTE = {
+    "US-KZ-JV": "payer US-KZ-JV: assumption (the case file: the US-KZ joint venture's USD 110 M)",
+    "KZ-GOV": "payer KZ-GOV: assumption (the case file: Kazakhstan plans local processing by 2028)",
+    "JP-GOV": "payer JP-GOV: assumption (the case file: payer JP; JP-GOV as for the case's Japanese subsidy, so the "
+              "report puts Japan's spending under one label)",
+    "KZ-EXPORTERS": "payer KZ-EXPORTERS: assumption (the case file names none; the shippers charter the slots)",
+}
+INV_COLS = ["investment", "target_type", "target", "commodity", "input_commodity", "capacity_t", "max_units", "capex",
+            "fixed_cost_per_year", "lead_periods", "earliest_period", "payer", "exclusive_group", "source", "note"]
+S_PLANT = (S_STRAT + ": KZ-PLANT-S / -M / -L on KZ-NEW-PLANT, concentrate -> oxides, 5,000 / 10,000 / 20,000 t "
+           "concentrate/yr, capex 400 / 700 / 1,200 M USD (assumption), lead 36 months (and a sensitivity with 60)")
+INVESTMENTS = [  # investment, target_type, target, commodity, input_commodity, capacity per year (site) or month
+    #              (leg), max_units, capex, fixed_cost_per_year, lead_periods, payer, exclusive_group, source, note
+    ("KZ-CONCENTRATOR", "site", CONCENTRATOR, None, "ore", ("yr", 500000), 1, 110000000, 0, 18, "US-KZ-JV", None,
+     S_STRAT + ": KZ-CONCENTRATOR, 500,000 t ore/yr, 110 M USD, 18 months: the US-KZ joint venture's USD 110 M for "
+     "mine development and primary processing (seed); ships a tenth of the tonnes",
+     "operating cost: the sites row's cost_per_t"),
+    ("KZ-PLANT-S", "site", PLANT, None, CONC, ("yr", 5000), 1, 400000000, 0, 36, "KZ-GOV", "KZ-PLANT", S_PLANT,
+     "exclusive_group KZ-PLANT: at most one size is built; the case's sensitivity: lead_periods 60"),
+    ("KZ-PLANT-M", "site", PLANT, None, CONC, ("yr", 10000), 1, 700000000, 0, 36, "KZ-GOV", "KZ-PLANT", S_PLANT,
+     "exclusive_group KZ-PLANT: at most one size is built; the case's sensitivity: lead_periods 60"),
+    ("KZ-PLANT-L", "site", PLANT, None, CONC, ("yr", 20000), 1, 1200000000, 0, 36, "KZ-GOV", "KZ-PLANT", S_PLANT,
+     "exclusive_group KZ-PLANT: at most one size is built; the case's sensitivity: lead_periods 60"),
+    ("AKTAU-EXPANSION", "leg", AKTAU_RAIL, None, None, ("month", 10000), 1, 50000000, 0, 24, "JP-GOV", None,
+     S_STRAT + ": AKTAU-EXPANSION, leg Karaganda-Aktau rail / Aktau port handling, +10,000 t/month, 50 M USD, payer "
+     "JP (assumption), 24 months: Japan plans to invest in expanding Aktau port (seed)",
+     f"adds to the leg's base {AKTAU_BASE:,} t/month (assumption, see the legs sheet); a complement of "
+     "CASPIAN-FERRY-SHARE: the Middle Corridor carries more only with both"),
+    ("CASPIAN-FERRY-SHARE", "leg", FERRY, None, None, ("month", 10000), 1, 0, 12000000, 6, "KZ-EXPORTERS", None,
+     S_STRAT + ": CASPIAN-FERRY-SHARE, leg Aktau-Baku ferry, +10,000 t/month, fixed_cost_per_year 12 M USD (charter, "
+     "assumption), 6 months",
+     "capex 0: a charter, paid as fixed_cost_per_year; max_units 1: the case file gives one charter of +10,000 "
+     "t/month (a planner may allow more); the ferry's seasonality factors also cut the chartered share"),
+]
+
+
+def _records(tables: dict, sheet: str) -> list:
+    """One sheet of ``build_tables`` as a list of {column: value}."""
+    cols, rows = tables[sheet]
+    return [dict(zip(cols, r)) for r in rows]
+
+
+def _table(cols: list, records: list) -> tuple:
+    """{column: value} records back into a (columns, rows) sheet; a column a record lacks is blank."""
+    return cols, [[rec.get(c) for c in cols] for rec in records]
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _strategic_settings(one_year: dict) -> list:
+    rows = []
+    for key, value, source, note in one_year["settings"][1]:
+        if key == "objective":
+            note = _joined(note, "the one-year case's disruptions and scenarios sheets are left out of this case for "
+                                 "now (written for a representative year; see the builder's docstring)")
+        elif key == "horizon":
+            value, source = "open", "contract v2: a horizon that spans more than one year is open"
+            note = f"{FIRST_YEAR}-01 .. {LAST_YEAR}-12; stock at the end >= 0, arrivals after 2032-12 do not count"
+        elif key == "mip_rel_gap":
+            value, source = STRAT_GAP, "contract default 1e-4"
+            note = ("the one-year case's 1e-6 is too strict for 72 periods with whole investment units and route "
+                    "openings: proving the last 0.01% of six years of cost would spend the time limit")
+        rows.append([key, value, source, note])
+        if key == "horizon":
+            rows.append(["discount_rate", DISCOUNT_RATE, S_STRAT + ": discount_rate 0.08 (assumption)",
+                         "assumption: a cost of year y counts 1/1.08^(y-2027); of the order of a public-private "
+                         "infrastructure hurdle rate"])
+    return rows
+
+
+def _strategic_periods() -> list:
+    src = "calendar: real month lengths of 2027-2032 (2028 and 2032 are leap years)"
+    return [[f"{y}-{m:02d}", y, m, calendar.monthrange(y, m)[1], src, ""]
+            for y in range(FIRST_YEAR, LAST_YEAR + 1) for m in range(1, 13)]
+
+
+def _strategic_sites(one_year: dict) -> list:
+    """KZ-CONCENTRATOR (ore -> concentrate, capacity only through its investment); every plant that takes ore
+    keeps its ore row and gets a concentrate row of the same oxide output and cost per tonne of oxide;
+    KZ-NEW-PLANT becomes a concentrate plant built only through investments (no ore row)."""
+    blank = dict(fixed_cost=0, min_throughput_t=0, available_from=None)
+    out = [dict(site=CONCENTRATOR, input_commodity="ore", output_commodity=CONC, **{"yield": CONCENTRATOR_YIELD},
+                capacity_t=0, cost_per_t=CONCENTRATOR_COST, status="existing", tech_origin="KZ", **blank,
+                source=S_STRAT + ": KZ-CONCENTRATOR ore -> concentrate, yield 0.1 (a tenth of the tonnes)",
+                note="capacity_t 0, existing: exists only through its investment KZ-CONCENTRATOR (contract v2); yield "
+                     "1/9 (assumption, not the case file's 0.1): with 0.36 t REO per t of concentrate, 0.1 would keep "
+                     "0.036 t of the 0.04 t REO a tonne of ore makes direct, counting the 90% recovery twice; 1/9 keeps "
+                     "0.04 either way and ships a ninth of the tonnes; cost "
+                     "15 USD/t ore: assumption (crushing, grinding and flotation of a light-REE ore, order 10-20 "
+                     "USD/t; the case file gives none); tech_origin KZ: beneficiation is no controlled technology")]
+    conc_src = (S_STRAT + ": 0.36 t REO per t of concentrate (assumption: 40% TREO, 90% recovery) = 9 x the "
+                "0.04 per t of raw ore")
+    for r in _records(one_year, "sites"):
+        ore_cap, ore_cost = r["capacity_t"], r["cost_per_t"]
+        site_src = r["source"].removesuffix(ORE_YIELD_SRC)  # the site's own figures, without the ore's yield
+        conc_cost = ore_cost * CONCENTRATION
+        cost_note = (f"cost_per_t = {ore_cost} USD/t ore x 9 = {conc_cost} USD/t concentrate: the same cost per t of "
+                     "oxide (assumption)")
+        if r["site"] == PLANT:  # the candidate of the one-year case: built through KZ-PLANT-S/-M/-L only
+            out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD}, capacity_t=0, cost_per_t=conc_cost,
+                            status="existing", **blank,
+                            source=_joined(f"case file: sites table, KZ-NEW-PLANT {ore_cost} USD/t ore, tech "
+                                           f"{r['tech_origin']} (assumption)", conc_src,
+                                           S_STRAT + ": KZ-PLANT-S / -M / -L, concentrate -> oxides"),
+                            note=_joined("capacity_t 0, existing: exists only through its investments KZ-PLANT-S / -M "
+                                         "/ -L (a candidate site cannot be an investment target, contract v2); no ore "
+                                         "row: the plant takes concentrate only", cost_note)))
+            continue
+        out.append(r)
+        out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD},
+                        capacity_t=round(ore_cap * YIELD / CONC_YIELD), cost_per_t=conc_cost,
+                        source=_joined(site_src, conc_src),
+                        note=_joined(f"capacity_t = {ore_cap:,} t ore/month x 0.04 / 0.36: the oxide output of the "
+                                     "ore row (assumption: a concentrate line beside the ore line; their capacities "
+                                     "add)", cost_note)))
+    return out
+
+
+def _path(route_id: str, steps: dict, legs: dict) -> list:
+    seq = steps[route_id]
+    return [legs[seq[0]]["from_node"]] + [legs[x]["to_node"] for x in seq]
+
+
+def _strategic_routes(one_year: dict, legs: dict) -> tuple:
+    """Routes and route_legs: the one-year case's, without the ore route to KZ-NEW-PLANT (it takes no ore), plus
+    the ore hop to the concentrator and, for every ore route out of the mine, a concentrate route from the
+    concentrator over RAIL-KZCONC-KARAGANDA and then the ore route's legs (shared legs and capacities)."""
+    steps = {}
+    for r in _records(one_year, "route_legs"):
+        steps.setdefault(r["route"], []).append(r["leg"])
+    pv = round(sum(ORE_ROUTE_FIXED_PER_YEAR / (1 + DISCOUNT_RATE) ** k for k in range(LAST_YEAR - FIRST_YEAR + 1)))
+    fixed_note = (f"fixed_cost {pv:,} = the one-year case's {ORE_ROUTE_FIXED_PER_YEAR:,} USD a year of contracting "
+                  f"the route, over the 6 years {FIRST_YEAR}-{LAST_YEAR} as a present value at 8% (the contract pays "
+                  "it once over the horizon, in the first year; assumption)")
+    ore, conc, reo = [], [], []
+    for r in _records(one_year, "routes"):
+        r = dict(r)
+        if r["commodity"] != "ore":
+            reo.append((r, steps[r["route"]]))
+            continue
+        if r["fixed_cost"]:
+            r["fixed_cost"], r["note"] = pv, _joined(r["note"], fixed_note)
+        if r["destination"] != PLANT:
+            ore.append((r, steps[r["route"]]))
+        if r["origin"] == "KZ-KARAGANDA":
+            rid = "CONC-" + r["route"].removeprefix("ORE-")
+            seq = ["RAIL-KZCONC-KARAGANDA"] + steps[r["route"]]
+            conc.append((dict(r, route=rid, origin=CONCENTRATOR, commodity=CONC,
+                              description=" -> ".join([CONCENTRATOR] + _path(r["route"], steps, legs)),
+                              source=_joined(S_STRAT + f": concentrate follows ore route {r['route']} (same legs, "
+                                                       "corridor, fixed cost and volumes)", r["source"]),
+                              note=r["note"]), seq))
+    hop = dict(route="ORE-DOM-KZ-CONCENTRATOR", origin="KZ-KARAGANDA", destination=CONCENTRATOR, commodity="ore",
+               corridor="Domestic", fixed_cost=0, min_volume_t=None, max_volume_t=None,
+               description=f"KZ-KARAGANDA -> {CONCENTRATOR}",
+               source=S_STRAT + ": KZ-CONCENTRATOR, a new site at the mine",
+               note="fixed_cost 0: a haul inside the mine's own operation needs no contract (assumption)")
+    ore.append((hop, ["RAIL-KARAGANDA-KZCONC"]))
+    routes, route_legs = [], []
+    for r, seq in ore + conc + reo:
+        routes.append(r)
+        route_legs += [dict(route=r["route"], seq=i, leg=x, source="derived: routes sheet path", note="")
+                       for i, x in enumerate(seq, start=1)]
+    return routes, route_legs
+
+
+def _strategic_storage(one_year: dict, sites: list) -> list:
+    """The one-year case's storage rows (without ore at KZ-NEW-PLANT, which takes no ore), plus concentrate where
+    it is made (the concentrator, in place of the mine's ore stockpile) and where it is processed."""
+    out = [r for r in _records(one_year, "storage") if not (r["node"] == PLANT and r["commodity"] == "ore")]
+    ore_store = {r["node"]: r["capacity_t"] for r in out if r["commodity"] == "ore"}
+    hold = f"holding {HOLD_CONC} USD/t/period: assumption (covered store for a concentrate worth ~10x ore per t)"
+    conc = [dict(node=CONCENTRATOR, commodity=CONC, capacity_t=STORE_CONC_KZ, holding_cost_per_t=HOLD_CONC, initial_t=0,
+                 source="assumption: concentrate stockpile at the concentrator, the mine's 100,000 t ore stockpile / 10",
+                 note=_joined("lets the concentrator run flat while corridors close seasonally; no ore store there: "
+                              "the mine's stockpile is 20 km away", hold))]
+    for r in sites:
+        if r["input_commodity"] != CONC:
+            continue
+        if r["site"] == PLANT:
+            largest = max(i[5][1] for i in INVESTMENTS if i[2] == PLANT)
+            cap, why = largest // 4, f"3 months of the largest plant size ({largest:,} t concentrate/yr)"
+        else:
+            cap = round(ore_store[r["site"]] / CONCENTRATION)
+            why = f"the site's ore yard ({ore_store[r['site']]:,} t, 3 months of ore) / 9: the same oxide content"
+        conc.append(dict(node=r["site"], commodity=CONC, capacity_t=cap, holding_cost_per_t=HOLD_CONC, initial_t=0,
+                         source="assumption: concentrate store of 3 months of input capacity",
+                         note=_joined(why, hold)))
+    mine = [i for i, r in enumerate(out) if r["node"] == "KZ-KARAGANDA"]
+    at = mine[-1] + 1 if mine else 0
+    return out[:at] + conc[:1] + out[at:] + conc[1:]
+
+
+def _strategic_demand(one_year: dict) -> list:
+    """Each one-year demand row (every month alike) as one row per period, grown 5% a year from 2027."""
+    out = []
+    for r in _records(one_year, "demand"):
+        for period, year, *_ in _strategic_periods():
+            g = (1 + GROWTH) ** (year - FIRST_YEAR)
+            grown = f" / 12 x 1.05^({year}-{FIRST_YEAR}) = x {g:.6f}, rounded to the kg;"
+            out.append(dict(r, period=period, quantity_t=round(r["quantity_t"] * g, 3),
+                            source=_joined(r["source"], S_STRAT + ": demand grows 5% a year from the one-year "
+                                                                  "case's figures (assumption)"),
+                            note=r["note"].replace(" / 12;", grown, 1)))
+    return out
+
+
+def _strategic_licences(one_year: dict) -> list:
+    out = []
+    for r in _records(one_year, "licences"):
+        if r["licence"] == "CN-TRANSIT":
+            r = dict(r, commodity="ore,concentrate,reo",
+                     note=_joined(r["note"], "concentrate added to the case file's ore and reo (assumption): China "
+                                             "refused transit of Kazakh rare earths, and concentrate is ore by another "
+                                             "name; without it concentrate would cross China to Japan and the US"))
+        out.append(r)
+    return out
+
+
+def _investments() -> list:
+    out = []
+    for inv, tt, target, com, inp, (per, cap), units, capex, fixed, lead, payer, group, src, note in INVESTMENTS:
+        cap_t = per_month(cap) if per == "yr" else cap
+        what = {"ore": "t ore", CONC: "t concentrate"}.get(inp, "t")
+        cap_note = (f"capacity_t = {cap:,} {what}/yr / 12 = {cap_t:,} {what}/month" if per == "yr"
+                    else f"capacity_t = {cap_t:,} t/month")
+        out.append(dict(investment=inv, target_type=tt, target=target, commodity=com, input_commodity=inp,
+                        capacity_t=cap_t, max_units=units, capex=capex, fixed_cost_per_year=fixed, lead_periods=lead,
+                        earliest_period=None, payer=payer, exclusive_group=group, source=src,
+                        note=_joined(cap_note, note, PAYER_NOTE[payer])))
+    return out
+
+
+def build_strategic_tables() -> dict:
+    """The strategic case 2027-2032 as {sheet: (columns, rows)}: the one-year case's tables, transformed."""
+    one = build_tables()
+    T = {"settings": (one["settings"][0], _strategic_settings(one)),
+         "periods": (["period", "year", "month", "days", "source", "note"], _strategic_periods())}
+    com = _records(one, "commodities")
+    com.insert(1, dict(commodity=CONC, unit="t", description="mineral concentrate (~40% TREO), made from ore at the mine",
+                       source=S_STRAT + ": concentrate of 40% TREO (assumption), made by KZ-CONCENTRATOR",
+                       note="one t of concentrate holds the oxide of 9 t of ore (0.36 / 0.04)"))
+    T["commodities"] = _table(one["commodities"][0], com)
+    nodes = _records(one, "nodes")
+    for r in nodes:
+        if r["node"] == PLANT:
+            r.update(description="Kazakh separation plant (planned by 2028), built only through its investments",
+                     note=_joined(r["note"], "strategic case: concentrate -> reo, sizes KZ-PLANT-S / -M / -L"))
+    nodes += [dict(zip(one["nodes"][0], n)) for n in STRATEGIC_NODES]
+    T["nodes"] = _table(one["nodes"][0], nodes)
+    T["supply"] = one["supply"]
+    sites = _strategic_sites(one)
+    T["sites"] = _table(one["sites"][0], sites)
+    legs = _records(one, "legs") + [leg_figures(r) for r in CONCENTRATOR_LEGS]
+    for r in legs:
+        if r["leg"] == AKTAU_RAIL:
+            r.update(capacity_t=AKTAU_BASE, note=_joined(r["note"], (
+                f"capacity_t {AKTAU_BASE:,} t/month (strategic case only; assumption): this case's share of the "
+                "line and of Aktau port handling, equal to its ferry share, so that AKTAU-EXPANSION adds to a "
+                "finite capacity (unlimited in the one-year case, where the ferry share alone binds)")))
+    T["legs"] = _table(one["legs"][0], legs)
+    routes, route_legs = _strategic_routes(one, {r["leg"]: r for r in legs})
+    T["routes"] = _table(one["routes"][0], routes)
+    T["route_legs"] = _table(one["route_legs"][0], route_legs)
+    T["seasonality"] = one["seasonality"]  # keyed on the calendar month: the same months every year
+    T["storage"] = _table(one["storage"][0], _strategic_storage(one, sites))
+    T["demand"] = _table(one["demand"][0], _strategic_demand(one))
+    T["licences"] = _table(one["licences"][0], _strategic_licences(one))
+    T["policies"] = one["policies"]
+    T["investments"] = _table(INV_COLS, _investments())
+    return T
+
+
+def _save(tables: dict, path) -> None:
+    """Write ``tables`` to ``path`` with fixed document and zip entry times (byte-for-byte deterministic)."""
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
-    for name, (cols, rows) in build_tables().items():
+    for name, (cols, rows) in tables.items():
         ws = wb.create_sheet(name)
         ws.append(cols)
         for cell in ws[1]:
@@ -462,9 +798,10 @@ def write(path) -> None:
         for r in rows:
             ws.append(r)
         ws.freeze_panes = "A2"
-    for row in wb["scenarios"].iter_rows(min_row=2, max_row=200, min_col=5, max_col=5):
-        for cell in row:  # Text, so that a planner typing +100 or x1.2 keeps what was typed
-            cell.number_format = "@"
+    if "scenarios" in wb.sheetnames:
+        for row in wb["scenarios"].iter_rows(min_row=2, max_row=200, min_col=5, max_col=5):
+            for cell in row:  # Text, so that a planner typing +100 or x1.2 keeps what was typed
+                cell.number_format = "@"
     # deterministic bytes: fixed document times and fixed zip entry times
     import datetime
     fixed = datetime.datetime(2027, 1, 1)
@@ -482,11 +819,31 @@ def write(path) -> None:
     Path(path).write_bytes(out.getvalue())
 
 
+def write(path) -> None:
+    """Write the one-year default case to ``path`` (byte-for-byte deterministic)."""
+    _save(build_tables(), path)
+
+
+def write_strategic(path) -> None:
+    """Write the strategic case 2027-2032 to ``path`` (byte-for-byte deterministic)."""
+    _save(build_strategic_tables(), path)
+
+
 HERE = Path(__file__).resolve().parent
 EMBEDDED = HERE.parent / "model" / "corridor" / "cases"  # the package data the installed product solves by default
+ONE_YEAR, STRATEGIC = "kazakhstan_rare_earths.xlsx", "kazakhstan_rare_earths_2027_2032.xlsx"
 
 if __name__ == "__main__":
-    targets = sys.argv[1:] or [HERE / "kazakhstan_rare_earths.xlsx", EMBEDDED / "kazakhstan_rare_earths.xlsx"]
-    for target in targets:
-        write(target)
+    ap = argparse.ArgumentParser(description="Write the Kazakhstan rare-earth input workbooks (no argument: all four "
+                                             "files, in inputs/ and model/corridor/cases/).")
+    ap.add_argument("out", nargs="*", help="write the one-year case to these files")
+    ap.add_argument("--strategic", action="append", default=[], metavar="OUT.xlsx",
+                    help="write the strategic case 2027-2032 to this file (may be repeated)")
+    args = ap.parse_args()
+    jobs = [(write, t) for t in args.out] + [(write_strategic, t) for t in args.strategic]
+    if not jobs:
+        jobs = [(write, HERE / ONE_YEAR), (write, EMBEDDED / ONE_YEAR),
+                (write_strategic, HERE / STRATEGIC), (write_strategic, EMBEDDED / STRATEGIC)]
+    for job, target in jobs:
+        job(target)
         print(f"wrote {target}")

@@ -44,6 +44,34 @@ def rich_case() -> Net:
     return n
 
 
+def investment_case() -> Net:
+    """Three monthly periods over two years (discount 10%), open horizon: a mine whose supply can be raised
+    (SUP, 2 units), a site that exists only through investments (two sizes in one exclusive group, the larger
+    of 2 units: a Chosen binary), a leg that can be widened a period after the decision (LEG), a store that
+    can be enlarged (STORE): the investment rows and the capacity rows they enter."""
+    n = Net(periods=3, horizon="open", months=[11, 12, 1], discount_rate=0.1)
+    for per, year in zip(n.sheets["periods"], (2027, 2027, 2028)):
+        per["year"] = year
+    n.node("M", "mine").node("S", "site").node("K", "market", "JP")
+    n.supply("M", 10, cost=1)
+    n.site("S", 0, cost=2, yield_=0.5)
+    n.link("MS", "M", "S", cost=1, cap=8).link("SK", "S", "K", cost=1, commodity="reo")
+    n.storage("S", cap=2, hold=1)
+    n.demand("K", 3)
+    common = dict(max_units=1, capex=0, fixed_cost_per_year=0, lead_periods=0)
+    n.add("investments", investment="SUP", target_type="supply", target="M", capacity_t=5,
+          **{**common, "max_units": 2, "capex": 10})
+    n.add("investments", investment="S-SMALL", target_type="site", target="S", capacity_t=5, exclusive_group="PLANT",
+          **{**common, "capex": 30, "fixed_cost_per_year": 12})
+    n.add("investments", investment="S-BIG", target_type="site", target="S", capacity_t=10, exclusive_group="PLANT",
+          **{**common, "max_units": 2, "capex": 50})
+    n.add("investments", investment="LEG", target_type="leg", target="MS", capacity_t=4,
+          **{**common, "capex": 5, "lead_periods": 1})
+    n.add("investments", investment="STORE", target_type="storage", target="S", commodity="reo", capacity_t=3,
+          **{**common, "capex": 2})
+    return n
+
+
 def security_case(metric: str) -> Net:
     """The two-corridor case (builders.two_corridors) with ``objective = max_security`` and ``metric``."""
     return two_corridors(objective="max_security", security_metric=metric, cost_budget=800)
@@ -88,7 +116,7 @@ def lp_text(spec, blocks, title: str) -> str:
         if spec.integer[j]:
             integer.append(f" {n}")
     return "\n".join([f"\\ corridor golden model: {title}", "subject to", *sorted(rows), "bounds", *sorted(bounds),
-                      "binary", *sorted(integer), "end"]) + "\n"
+                      "general", *sorted(integer), "end"]) + "\n"
 
 
 def _key(key) -> str:

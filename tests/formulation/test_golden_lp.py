@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from golden import lp_text, rich_case, security_case
+from golden import investment_case, lp_text, rich_case, security_case
 
 from corridor.formulation import families
 from corridor.formulation.build import formulate
@@ -38,7 +38,11 @@ def _compare(name, text):
         pytest.fail(f"the rows of {name} changed:\n{diff}")
 
 
-@pytest.mark.parametrize("family", [f for f in families.FAMILIES if f.build is not None], ids=lambda f: f.name)
+INVESTED = ("Supply_Capacity", "Site_Capacity", "Leg_Capacity", "Storage_Capacity")  # rows investments enter
+
+
+@pytest.mark.parametrize("family", [f for f in families.FAMILIES if f.build is not None
+                                    and f.name != "investment_limits"], ids=lambda f: f.name)
 def test_family_rows_equal_their_golden_lp(rich_spec, family):
     blocks = [b.name for b in family.blocks]
     assert any(rich_spec.row_blocks[b].keys for b in blocks), f"the rich case writes no row of {family.name}"
@@ -56,3 +60,26 @@ def test_security_rows_equal_their_golden_lp(tmp_path, family):
         SecureSolver(f, inputs.settings)
         parts.append(lp_text(f.spec, blocks, f"family {family}, security_metric {metric}, on the two-corridor case"))
     _compare(family, "".join(parts))
+
+
+def test_investment_rows_equal_their_golden_lp(tmp_path):
+    """The investment family's rows and the capacity rows the units enter (with the case's objective, whose
+    capex and fixed-cost lines are discounted)."""
+    spec = formulate(read_inputs(investment_case().write(tmp_path / "inv.xlsx"))).spec
+    blocks = [b.name for b in next(f for f in families.FAMILIES if f.name == "investment_limits").blocks]
+    assert all(spec.row_blocks[b].keys for b in blocks)
+    text = lp_text(spec, blocks + list(INVESTED), "family investment_limits and the capacity rows of "
+                                                  "tests/formulation/golden.py investment_case")
+    costs = sorted(f" {line}: " + " ".join(f"{a:+.12g} {_name(spec, j)}" for j, a in sorted(zip(*spec.costs[line]),
+                   key=lambda t: _name(spec, t[0]))) + f" {spec.cost_constants.get(line, 0.0):+.12g}"
+                   for line in ("capex", "investment_fixed", "supply", "shortfall_penalty"))
+    _compare("investment_limits", text + "objective\n" + "\n".join(costs) + "\n")
+
+
+def _name(spec, j):
+    for vb in spec.var_blocks.values():
+        if vb.start <= j < vb.start + len(vb.keys):
+            key = vb.keys[j - vb.start]
+            return f"{vb.name}({','.join(map(str, key)) if isinstance(key, tuple) else key})"
+    return str(j)
+

@@ -4,7 +4,7 @@ is the one the registry generates."""
 from pathlib import Path
 
 import pytest
-from golden import rich_case, security_case
+from golden import investment_case, rich_case, security_case
 
 from corridor.diagnose.trace import TRACERS
 from corridor.formulation import families
@@ -22,7 +22,8 @@ def blocks_written(tmp_path_factory) -> set:
     """The row blocks with rows in the rich case, the default case and the security step of every metric."""
     tmp = tmp_path_factory.mktemp("registry")
     found = set()
-    for f in (formulate(read_inputs(rich_case().write(tmp / "rich.xlsx"))), formulate(read_inputs(DEFAULT_INPUT))):
+    for f in (formulate(read_inputs(rich_case().write(tmp / "rich.xlsx"))), formulate(read_inputs(DEFAULT_INPUT)),
+              formulate(read_inputs(investment_case().write(tmp / "investments.xlsx")))):
         found |= {name for name, rb in f.spec.row_blocks.items() if rb.keys}
     for metric in METRICS:
         inputs = read_inputs(security_case(metric).write(tmp / f"{metric}.xlsx"))
@@ -47,12 +48,14 @@ def test_the_registry_drives_the_derived_tables():
                                          "Policy_Max_Share", "Policy_Active_Routes", "Licence_Quota",
                                          "Demand_Must_Meet")
     assert families.once_blocks() == {"Licence_Single", "Policy_Active_Routes", "Worst_Shortfall", "Cvar_Excess",
-                                      "Dependence_Cap", "Cost_Budget", "Security_Cap"}
+                                      "Dependence_Cap", "Cost_Budget", "Security_Cap", "Investment_Units",
+                                      "Investment_Choice", "Investment_Exclusive"}
     assert families.big_m_blocks() == {"Site_Capacity": "site", "Route_Active": "route", "Route_Period_Max": "route",
                                        "Licence_Gate": "licence", "Licence_Cover_Gate": "licence"}
     assert [f.name for f in families.FAMILIES if f.build is not None] == [
         "supply_limits", "site_processing", "route_volumes", "leg_capacity", "node_balance", "storage_limits",
-        "demand_limits", "licence_holding", "licence_gating", "policy_shares", "policy_active_routes"]
+        "demand_limits", "licence_holding", "licence_gating", "policy_shares", "policy_active_routes",
+        "investment_limits"]
 
 
 def test_the_family_table_of_the_docs_is_fresh():

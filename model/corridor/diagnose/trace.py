@@ -127,7 +127,7 @@ class Tracer:
         rows = _for_period(d.inputs.tables["supply"], lambda r: r["node"] == n and r["commodity"] == c, p)
         return [Cite("supply", (r["_row"],), "capacity_t", r["capacity_t"],
                      f"{n} can supply at most {cap:g} t of {c} in {p}", p) for r in rows] + \
-            _seasons(d, "supply", n, p)
+            _seasons(d, "supply", n, p) + _invested(d, "supply", (n, c), p)
 
     @traces("site_capacity")
     def _r_site_capacity(self, v, d, k):
@@ -135,7 +135,8 @@ class Tracer:
         rec = d.sites[s]
         cap = d.site_period[k][0]
         return [Cite("sites", (rec["_row"],), "capacity_t", rec["capacity_t"],
-                     f"site {s} can process at most {cap:g} t of input in {p}", p)] + _seasons(d, "site", s, p)
+                     f"site {s} can process at most {cap:g} t of input in {p}", p)] + \
+            _seasons(d, "site", rec["site"], p) + _invested(d, "site", s, p)
 
     @traces("site_min_throughput")
     def _r_site_min_throughput(self, v, d, k):
@@ -162,7 +163,7 @@ class Tracer:
         rec = d.legs[leg]
         return [Cite("legs", (rec["_row"],), "capacity_t", rec["capacity_t"],
                      f"leg {leg} carries at most {d.leg_cap[k]:g} t in {q}, shared by the routes using it", q)] + \
-            _seasons(d, "leg", leg, q)
+            _seasons(d, "leg", leg, q) + _invested(d, "leg", leg, q)
 
     @traces("node_balance")
     def _r_node_balance(self, v, d, k):
@@ -220,7 +221,21 @@ class Tracer:
             return [Cite("storage", (rec["_row"],), "initial_t", rec["initial_t"],
                          f"{k[0]} starts with {d.storage[k][2]:g} t of {k[1]}")]
         return [Cite("storage", (rec["_row"],), "capacity_t", rec["capacity_t"],
-                     f"{k[0]} can hold at most {d.storage[k[:2]][0]:g} t of {k[1]} at the end of {k[2]}", k[2])]
+                     f"{k[0]} can hold at most {d.storage[k[:2]][0]:g} t of {k[1]} at the end of {k[2]}", k[2])] + \
+            _invested(d, "storage", k[:2], k[2])
+
+    @traces("investment_units")
+    def _r_investment_units(self, v, d, k):
+        inv = d.investments[k]
+        return [Cite("investments", (inv.row,), "max_units", inv.max_units,
+                     f"investment {k} may build at most {inv.max_units} unit(s) over the horizon")]
+
+    @traces("investment_exclusive")
+    def _r_investment_exclusive(self, v, d, k):
+        members = [inv for inv in d.investments.values() if inv.group == k]
+        return [Cite("investments", (inv.row,), "exclusive_group", k, f"investment {inv.id} is one of the "
+                     f"alternatives of {k} (" + ", ".join(m.id for m in members) + "): at most one is built")
+                for inv in members]
 
     def _demand(self, d, k, column, text):
         m, c, e, p = k
@@ -364,3 +379,21 @@ def _seasons(d, ttype, target, p):
             out.append(Cite(sheet, (r["_row"],), "capacity_factor", r["capacity_factor"],
                             f"scales the capacity of {ttype} {target} in {p} by {r['capacity_factor']:g}", p))
     return out
+
+
+def _invested(d, kind, key, p):
+    """The investments rows that can add capacity to a target in ``p`` (units in service from a decision
+    period plus its lead)."""
+    out = []
+    for i in d.invested.get((kind, key), ()):
+        inv = d.investments[i]
+        if not inv.decisions:
+            continue
+        first = inv.decisions[0] if d.cal.cyclic else d.periods[min(len(d.periods) - 1, d.cal.index[
+            inv.decisions[0]] + inv.lead)]
+        out.append(Cite("investments", (inv.row,), "capacity_t", inv.capacity_t,
+                        f"investment {i} adds {inv.capacity_t:g} t per unit (at most {inv.max_units}) to {kind} "
+                        f"{key if isinstance(key, str) else ', '.join(key)} once in service (from {first} at the "
+                        f"earliest: lead {inv.lead} periods)", p))
+    return out
+

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from corridor.formulation.case_data import CaseData, prepare, routes_into
 from corridor.formulation.disruptions import BASE, disruptions
 from corridor.formulation.families import FAMILIES
+from corridor.formulation.families.investment import chosen_keys
+from corridor.formulation.investments import decision_keys, fixed_cost_of
 from corridor.formulation.provenance import untag
 from corridor.formulation.spec import INF, LinearSpec
 from corridor.perf import paused_gc
@@ -29,7 +31,7 @@ COST_LINES = ("supply", "processing", "freight", "handling", "route_fixed", "sit
 
 
 
-FIRST_STAGE = ("Open", "Active", "Apply")  # decided once for all scenarios (here and now)
+FIRST_STAGE = ("Open", "Active", "Apply", "Build", "Chosen")  # decided once for all scenarios (here and now)
 
 
 class Formulation:
@@ -193,9 +195,13 @@ def _formulate_two_stage(pairs) -> Formulation:
             views.append(v)
         per_view = [variable_blocks(v.sets, v.d) for v in views]
         for i, (name, _keys, _ub, integer, doc) in enumerate(per_view[0]):
-            if name in FIRST_STAGE:
-                keys = sorted({k for blocks in per_view for k in blocks[i][1]})
-                f.spec.add_vars(name, keys, ub=1.0, integer=integer, doc=doc)
+            if name in FIRST_STAGE:  # the union of every scenario's keys, each with its own bound (1 for a binary)
+                bound = {}
+                for blocks in per_view:
+                    bound.update((k, b) for k, b in zip(blocks[i][1], _bound_list(blocks[i][2], blocks[i][1]))
+                                 if k not in bound)
+                keys = sorted(bound)
+                f.spec.add_vars(name, keys, ub=[bound[k] for k in keys], integer=integer, doc=doc)
                 continue
             keys, ubs = [], []
             for v, blocks in zip(views, per_view):
@@ -263,6 +269,8 @@ def add_sets(f: Formulation, d: CaseData) -> None:
     S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)
     S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
     S["APPLICATIONS"] = sorted(d.windows)
+    S["BUILD"] = decision_keys(d)
+    S["CHOSEN"] = chosen_keys(d)
     S["COVERS"] = sorted((L, a, p) for (L, a), w in d.windows.items()
                          if d.licences[L].get("quota_t") is not None for p in w)
 
@@ -290,6 +298,9 @@ def variable_blocks(S: dict, d: CaseData) -> list:
          "1 if a route with a minimum volume is used in the period"),
         ("Apply", S["APPLICATIONS"], 1.0, True, "1 if a licence is applied for in the period"),
         ("Cover", S["COVERS"], None, False, "tonnes of period p covered by the licence applied for in a"),
+        ("Build", S["BUILD"], [float(d.investments[i].max_units) for (i, _a) in S["BUILD"]], True,
+         "units of an investment decided in the period"),
+        ("Chosen", S["CHOSEN"], 1.0, True, "1 if an alternative of an exclusive group is the one built"),
     ]
 
 
@@ -331,6 +342,13 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
 
     With scenarios each line is the expected value: a second-stage line is weighted by the scenario's
     ``weight`` (its probability); first-stage lines (route_fixed, site_fixed, licence) are added once.
+
+    Years (contract v2): every coefficient of a period is multiplied by that period's discount factor
+    (`Calendar.discount`): supply, processing, holding and shortfall in their period, freight and handling in
+    the dispatch period, a licence in its application period; route_fixed and site_fixed ("once over the
+    horizon") count in the first year.  With investments two more lines: capex = capex * discount(a) *
+    Build[i,a]; investment_fixed = Build[i,a] * sum over the periods p it is in service of
+    fixed_cost_per_year * days(p) / 365 * discount(p).
     """
     spec, col = f.spec, f.col
     record = f.recorded if isinstance(f, DisruptionView) else None
@@ -348,13 +366,18 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
         else:
             spec.add_cost(name, js, [a * weight for a in coefs], constant * weight)
 
-    line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1])
-    line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1])
-    line("freight", "Ship", lambda key: d.ship[(key[0], key[2])].freight)
-    line("handling", "Ship", lambda key: d.ship[(key[0], key[2])].handling)
+    disc = d.cal.discount
+    line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1] * disc[key[2]])
+    line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1] * disc[key[3]])
+    line("freight", "Ship", lambda key: d.ship[(key[0], key[2])].freight * disc[key[2]])
+    line("handling", "Ship", lambda key: d.ship[(key[0], key[2])].handling * disc[key[2]])
     line("route_fixed", "Active", lambda r: _first_stage_record(f, "routes", r).fixed_cost)
     line("site_fixed", "Open", lambda s: _first_stage_record(f, "sites", s)["fixed_cost"] or 0.0)
-    line("licence", "Apply", lambda key: _first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)
-    line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1])
-    owed = sum(q * pen for (q, pen, _price) in d.demand.values())
-    line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1], constant=owed)
+    line("licence", "Apply", lambda key: (_first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)
+         * disc[key[1]])
+    line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1] * disc[key[2]])
+    owed = sum(q * pen * disc[key[3]] for key, (q, pen, _price) in d.demand.items())
+    line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1] * disc[key[3]], constant=owed)
+    if d.investments:
+        line("capex", "Build", lambda key: d.investments[key[0]].capex * disc[key[1]])
+        line("investment_fixed", "Build", lambda key: fixed_cost_of(d, *key))

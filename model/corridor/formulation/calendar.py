@@ -14,9 +14,13 @@ class Calendar:
     A shipment dispatched at the start of period p that has travelled d days is in the period that holds
     day ``start(p) + d``.  For periods of equal length this is the contract's ``p + floor(d / days)``.
     In a cyclic horizon days wrap around the year; in an open one a day past the end has no period.
+
+    Years (contract v2): ``year[p]`` from the periods sheet's year column (None without one), and
+    ``discount[p]`` = 1 / (1 + rate)^(year(p) - first year), the factor every cost of period p is counted with
+    (1.0 everywhere without years or at rate 0).
     """
 
-    def __init__(self, period_rows: Sequence[dict], cyclic: bool):
+    def __init__(self, period_rows: Sequence[dict], cyclic: bool, discount_rate: float = 0.0):
         self.periods = [r["period"] for r in period_rows]
         self.index = {p: i for i, p in enumerate(self.periods)}
         self.month = {r["period"]: int(r["month"]) for r in period_rows}
@@ -28,6 +32,13 @@ class Calendar:
             self.start.append(acc)
             acc += self.days[p]
         self.total_days = acc
+        self.year = {r["period"]: r.get("year") for r in period_rows}
+        years = [y for y in self.year.values() if y is not None]
+        self.first_year = min(years) if years else None
+        rate = float(discount_rate or 0.0)
+        self.discount = {p: 1.0 if y is None or rate == 0.0 else 1.0 / (1.0 + rate) ** (y - self.first_year)
+                         for p, y in self.year.items()}
+        self.years = sorted(set(years))
 
     def __len__(self):
         return len(self.periods)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corridor.formulation.calendar import Calendar, Seasons
+from corridor.formulation.investments import most_added, prepare_investments
 from corridor.formulation.provenance import Tagging, rule_matches, transited, untag
 from corridor.io.issues import Issue
 from corridor.io.schema import STAR
@@ -98,6 +99,8 @@ class CaseData:
     covers: dict = field(default_factory=dict)  # (L, p) -> [a] applications whose window holds p
     windows: dict = field(default_factory=dict)  # (L, a) -> [covered periods]
     policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
+    investments: dict = field(default_factory=dict)  # investment id -> `investments.Investment`
+    invested: dict = field(default_factory=lambda: defaultdict(list))  # (kind, target key) -> [investment ids]
     tagging: Tagging | None = None
     removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
     revoked: set = field(default_factory=set)  # (licence, period) revoked in this scenario
@@ -123,7 +126,7 @@ def prepare(inputs: Inputs) -> CaseData:
 def _prepare(inputs) -> CaseData:
     t = inputs.tables
     s = inputs.settings
-    cal = Calendar(t["periods"], cyclic=s["horizon"] == "cyclic")
+    cal = Calendar(t["periods"], cyclic=s["horizon"] == "cyclic", discount_rate=s.get("discount_rate") or 0.0)
     seasons = Seasons(t["seasonality"], cal)
     nodes = _by(t["nodes"], "node")
     country = {n: r["country"] for n, r in nodes.items()}
@@ -145,7 +148,8 @@ def _prepare(inputs) -> CaseData:
     rules = [r for r in t["licences"]]
     policy_rows = [p for p in t["policies"] if p.get("active", "yes") != "no"]
     d = CaseData(inputs, s, cal, seasons, [r["commodity"] for r in t["commodities"]], nodes, country, legs,
-                 routes, _by(t["sites"], "site"), rules, policy_rows)
+                 routes, processes(t["sites"]), rules, policy_rows)
+    prepare_investments(d, t.get("investments", []))
     _supply_sites_storage_demand(d, t)
     d.tagging = Tagging(d)
     _route_periods(d)
@@ -160,6 +164,21 @@ def _prepare(inputs) -> CaseData:
     return d
 
 
+def processes(rows: list) -> dict:
+    """The processes of the sites sheet, by process id: the site id when the site has one row, else
+    ``site/input_commodity`` (contract v2: a site may have one row per input commodity).  Each record is its
+    sites row with ``pid`` added; ``site`` stays the node."""
+    by_site = defaultdict(list)
+    for r in rows:
+        by_site[r["site"]].append(r)
+    out = {}
+    for s, rs in by_site.items():
+        for r in rs:
+            pid = s if len(rs) == 1 else f"{s}/{r['input_commodity']}"
+            out[pid] = {**r, "pid": pid}
+    return out
+
+
 def _supply_sites_storage_demand(d, t):
     cal, se = d.cal, d.seasons
     explicit = {(r["node"], r["commodity"], r["period"]) for r in t["supply"] if r["period"] != STAR}
@@ -168,20 +187,23 @@ def _supply_sites_storage_demand(d, t):
             key = (r["node"], r["commodity"], p)
             if r["period"] == STAR and key in explicit:
                 continue  # a '*' row and a row for the period: the period's own row wins
-            cap = r["capacity_t"] * se.cap_factor("supply", r["node"], p)
+            # the most it can ever supply: its capacity and every unit of the investments on it
+            cap = (r["capacity_t"] + most_added(d, "supply", key[:2])) * se.cap_factor("supply", r["node"], p)
             cost = (r["cost_per_t"] or 0.0) * se.cost_factor("supply", r["node"], p)
             if cap > 0:
                 d.supply[key] = (cap, cost)
     for s, r in d.sites.items():
         first = cal.index[r["available_from"]] if r.get("available_from") else 0
+        most = r["capacity_t"] + most_added(d, "site", s)  # with every unit of the investments on it
         for p in cal.periods[first:]:
-            cap = r["capacity_t"] * se.cap_factor("site", s, p)
+            cap = most * se.cap_factor("site", r["site"], p)
             if cap <= 0:
                 continue
-            cost = (r["cost_per_t"] or 0.0) * se.cost_factor("site", s, p)
+            cost = (r["cost_per_t"] or 0.0) * se.cost_factor("site", r["site"], p)
             d.site_period[(s, p)] = (cap, cost, min(r["min_throughput_t"] or 0.0, cap))
     for r in t["storage"]:
-        cap = INF if r["capacity_t"] is None else r["capacity_t"]
+        cap = INF if r["capacity_t"] is None else r["capacity_t"] + most_added(d, "storage", (r["node"],
+                                                                                             r["commodity"]))
         init = 0.0 if d.cal.cyclic else (r["initial_t"] or 0.0)
         if init > cap:
             d.warnings.append(Issue("storage", r["_row"], "initial_t", f"{init:g} t exceeds capacity_t {cap:g}; "
@@ -216,7 +238,8 @@ def _route_periods(d):
         return t
 
     seasonal = se.targets
-    leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"], rec["cost_per_t"] or 0.0,
+    leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"] + most_added(d, "leg", leg),
+                        rec["cost_per_t"] or 0.0,
                         rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
     leg_periods, leg_cap = d.leg_periods, d.leg_cap
     for r, route in d.routes.items():
@@ -301,8 +324,10 @@ def _tags_and_gating(d):
     for (n, c), (_cap, _h, init) in d.storage.items():
         if init > 0:
             sources.update((n, k) for k in tg.source_tags(c))
-    site_nodes = {s: rec["input_commodity"] for s, rec in d.sites.items()
-                  if any((s, p) in d.site_period for p in d.periods)}
+    site_nodes = defaultdict(list)  # node -> [(process, input commodity)] of the processes that can run
+    for s, rec in d.sites.items():
+        if any((s, p) in d.site_period for p in d.periods):
+            site_nodes[rec["site"]].append((s, rec["input_commodity"]))
     demand_uses = defaultdict(set)
     for (m, c, e) in demand_rows:
         demand_uses[(m, c)].add(tg.demand_class(c, e))
@@ -325,9 +350,10 @@ def _tags_and_gating(d):
     live_at = defaultdict(list)
     for (n, k) in sorted(live):
         live_at[n].append(k)
-    for s, c_in in site_nodes.items():
-        d.proc_arcs[s] = [(k, k2) for k in live_at[s] if untag(k)[0] == c_in
-                          for k2 in tg.site_outputs(s, k) if (s, k2) in live]
+    for node, procs in site_nodes.items():
+        for s, c_in in procs:
+            d.proc_arcs[s] = [(k, k2) for k in live_at[node] if untag(k)[0] == c_in
+                              for k2 in tg.site_outputs(s, k) if (node, k2) in live]
     for (n, c) in d.storage:
         d.stock_tags[(n, c)] = [k for k in live_at[n] if untag(k)[0] == c]
     for s, rec in d.sites.items():
@@ -388,8 +414,8 @@ def _bounds(d):
     consumes = set()
     for (s, _p), (cap, _c, _m) in d.site_period.items():
         rec = d.sites[s]
-        made[(s, rec["output_commodity"])] += cap * rec["yield"]
-        consumes.add((s, rec["input_commodity"]))
+        made[(rec["site"], rec["output_commodity"])] += cap * rec["yield"]
+        consumes.add((rec["site"], rec["input_commodity"]))
     for (n, c), (_cap, _h, init) in d.storage.items():
         made[(n, c)] += init
     total = defaultdict(float)

@@ -99,7 +99,7 @@ class Tagging:
         if data.settings.get("objective") == "max_security" and data.settings.get("security_metric") == \
                 "max_dependence":
             # track every transit country, processing country and export corridor (see docs/security.md)
-            proc_countries = {data.country[s] for s in sites}
+            proc_countries = {data.country[rec["site"]] for rec in sites.values()}
             self.transit_flags = {c for route in data.routes.values() for c in route.transit_countries}
             made_in = {data.country[r["node"]] for r in data.inputs.tables["supply"]}
             self.export_corridor = {r: "@" + route.corridor for r, route in data.routes.items()
@@ -109,7 +109,7 @@ class Tagging:
         for s, rec in sites.items():
             c = rec["output_commodity"]
             cc = rec["tech_origin"] if rec["tech_origin"] in cc_countries[c] else NONE
-            pc = data.country[s] if data.country[s] in proc_countries else NONE
+            pc = data.country[rec["site"]] if data.country[rec["site"]] in proc_countries else NONE
             self.site_prov[s] = (cc, pc)
             provs[c].add((cc, pc))
         self.use_labels = sorted({r["end_use"] for r in rules if r["end_use"] != STAR})
@@ -139,7 +139,7 @@ class Tagging:
         return [tag(c, NONE, NONE, eu) for eu in self.uses(c)]
 
     def site_outputs(self, s: str, k_in: str) -> list:
-        """The output tags that processing input of tag ``k_in`` at site ``s`` makes."""
+        """The output tags that processing input of tag ``k_in`` in process ``s`` makes."""
         rec = self.d.sites[s]
         c_in, c_out = rec["input_commodity"], rec["output_commodity"]
         cc, pc = self.site_prov[s]
@@ -169,8 +169,8 @@ class Tagging:
         """Forward/backward closure.
 
         ``allowed(r, k)``: may tags ``k`` move on route r; ``sources``: (node, tag) pairs that enter by supply or
-        initial stock; ``site_nodes``: site -> input commodity; ``demand_uses``: (node, commodity) -> set of
-        end-use classes demanded there.  Returns (reached, useful) sets of (node, tag).
+        initial stock; ``site_nodes``: node -> [(process, input commodity)]; ``demand_uses``: (node, commodity) ->
+        set of end-use classes demanded there.  Returns (reached, useful) sets of (node, tag).
         """
         d = self.d
         reached = set(sources)
@@ -185,8 +185,9 @@ class Tagging:
             for r in out_routes[n]:
                 if allowed(r, k):
                     new.append((d.routes[r].destination, self.arrival_tag(d.routes[r], k)))
-            if n in site_nodes and untag(k)[0] == site_nodes[n]:
-                new.extend((n, k2) for k2 in self.site_outputs(n, k))
+            for s, c_in in site_nodes.get(n, ()):
+                if untag(k)[0] == c_in:
+                    new.extend((n, k2) for k2 in self.site_outputs(s, k))
             for item in new:
                 preds[item].append((n, k))
                 if item not in reached:

@@ -75,6 +75,16 @@ class CellChecker:
         self.bad_cells: set = set()  # (sheet, row, column) of every error: rules across cells skip them
         self.bad_sheets: set = set()  # sheets with at least one error
         self.incomplete: set = set()  # sheets whose ids are not all known (see `incomplete_sheets`)
+        self.setting_rows: dict = {}  # setting name -> its Excel row on the settings sheet
+
+    def bad_column(self, sheet: str, column: str) -> bool:
+        """True when some cell of ``column`` on ``sheet`` holds a reported error."""
+        return any(s == sheet and c == column for s, _r, c in self.bad_cells)
+
+    def incomplete_sheet(self, sheet: str) -> bool:
+        """True when the rows of ``sheet`` are not all known good (an error there, or ids not read): rules that
+        look things up in it stay silent rather than report a follow-on error."""
+        return sheet in self.incomplete or sheet in self.bad_sheets
 
     def err(self, sheet: str, row: int | None, col: str, msg: str) -> None:
         """Record an error in a cell (its sheet, row and column count as bad from now on)."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from corridor.io.files import as_text, cell_value, is_number
 
@@ -34,6 +35,21 @@ def corridor_periods_chart(wb: Workbook, df: pd.DataFrame) -> None:
     chart.height, chart.width = 9, 18
     target = wb["summary"] if "summary" in wb.sheetnames else ws
     target.add_chart(chart, "D2")
+
+
+def capacity_in_service_chart(wb: Workbook, df: pd.DataFrame) -> None:
+    """Native line chart of the ``capacity_in_service`` sheet (capacity the investments have in service per
+    period, one line per investment), placed on that sheet beside its data."""
+    ws = wb["capacity_in_service"]
+    n_rows, n_cols = len(df) + 1, len(df.columns)
+    chart = LineChart()
+    chart.title = "Capacity in service, per investment"
+    chart.y_axis.title, chart.x_axis.title = "capacity added (t)", "period"
+    chart.add_data(Reference(ws, min_col=2, max_col=n_cols, min_row=1, max_row=n_rows), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n_rows))
+    show_axes(chart)
+    chart.height, chart.width = 10, 22
+    ws.add_chart(chart, f"{get_column_letter(n_cols + 2)}2")
 
 
 def write_block(ws: Worksheet, row: int, title: str, header: Sequence, rows: Sequence[Sequence], fmt: str | None = None,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from corridor.io.plausible import RULES as PLAUSIBLE_RULES
 from corridor.io.plausible import case_only_differences, licence_windows, time_order, unusable_rows
 from corridor.io.schema import STAR
+from corridor.io.strategic import RULES as STRATEGIC_RULES
+from corridor.io.strategic import investments, years_and_horizon
 
 if TYPE_CHECKING:
     from corridor.io.cells import CellChecker
@@ -37,12 +39,13 @@ RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
     "licence is granted for the whole horizon only",
     "settings: time_limit_s above 0; cvar_alpha below 1; cost_budget or cost_budget_pct, not both; mip_rel_gap "
     "0..0.5",
-) + PLAUSIBLE_RULES
+) + PLAUSIBLE_RULES + STRATEGIC_RULES
 
 
 def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     """Append an issue to ``chk`` for every violated cross-sheet rule; never raises."""
     _periods(chk, tables)
+    years_and_horizon(chk, tables, settings, chk.setting_rows)
     time_order(chk, tables.get("periods", []))
     licence_windows(chk, tables, settings)
     nodes = _first(tables.get("nodes", []), "node")
@@ -54,6 +57,7 @@ def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     _tag_safe(chk, tables)
     _policies(chk, tables)
     _disruptions(chk, tables)
+    investments(chk, tables, settings)
     case_only_differences(chk, tables)
     unusable_rows(chk, tables, settings)
 

@@ -21,6 +21,7 @@ YES_NO = ("yes", "no")
 MEASURES = ("corridor", "transit_country", "processing_country", "route", "max_active_routes")
 OBJECTIVES = ("min_cost", "max_security")
 SECURITY_METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
+INVESTMENT_TARGETS = ("leg", "site", "storage", "supply")
 DISRUPTION_TARGETS = ("leg", "route", "corridor", "site", "country", "supply", "licence")
 HORIZONS = ("cyclic", "open")
 
@@ -114,10 +115,13 @@ FREE = frozenset(c.name for c in _free())  # kept and echoed, never interpreted
 SETTINGS = {
     # key: (kind, default, allowed/lo, description)
     "objective": ("enum", "min_cost", OBJECTIVES, "min_cost or max_security"),
-    "horizon": ("enum", "cyclic", HORIZONS,
+    "horizon": ("enum", None, HORIZONS,
                 "cyclic: the periods are a representative year that repeats (end stock = start stock, "
                 "shipments in transit wrap around); open: plain horizon (end stock >= 0, arrivals after "
-                "the last period are not delivered)"),
+                "the last period are not delivered); blank: cyclic when the periods are one year, open when their "
+                "year column spans several (cyclic with several years is an error)"),
+    "discount_rate": ("num", 0.0, (0, 1), "yearly rate: a cost of year y counts 1 / (1 + rate)^(y - first year) "
+                      "(0.08 = 8% a year; costs once over the horizon count in the first year)"),
     "currency": ("text", "USD", (), "label only"),
     "shortfall_penalty_per_t": ("num", 1e6, (0, MAX_PER_T),
                                 "cost of one tonne of unmet demand where demand gives none (at most 1e9)"),
@@ -150,6 +154,9 @@ SHEETS: tuple[Sheet, ...] = (
         Column("month", "int", "calendar month 1..12; seasonality keys on it (blank: read from a YYYY-MM id)",
                lo=1, hi=12),
         Column("days", "num", "length of the period", default=30.0, unit="days", lo=1, hi=MAX_DAYS),
+        Column("year", "int", "calendar year of the period, e.g. 2027 (contract v2): given on every row or on none, "
+               "never decreasing down the sheet; costs are discounted by year (settings.discount_rate)",
+               lo=1900, hi=2500),
     ) + _free(), key=("period",), id_column="period"),
     Sheet("commodities", "The goods that flow (e.g. ore, reo).", (
         Column("commodity", "id", "commodity id", required=True),
@@ -171,7 +178,8 @@ SHEETS: tuple[Sheet, ...] = (
         tonnes("capacity_t", "tonnes per period", required=True),
         per_t("cost_per_t", "cost per tonne supplied", default=0.0),
     ) + _free(), key=("node", "commodity", "period")),
-    Sheet("sites", "Processing sites: one row per site.", (
+    Sheet("sites", "Processing sites: one row per process (a site may have several rows, one per input "
+          "commodity, each with its own capacity, cost and status).", (
         Column("site", "ref", "a node of kind site", required=True, ref="nodes"),
         Column("input_commodity", "ref", "commodity consumed", required=True, ref="commodities"),
         Column("output_commodity", "ref", "commodity produced", required=True, ref="commodities"),
@@ -186,7 +194,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("available_from", "ref", "first period it may process (blank: the first period)",
                ref="periods"),
         Column("tech_origin", "text", "country whose technology it uses (blank: the site's country)"),
-    ) + _free(), required=False, key=("site",)),
+    ) + _free(), required=False, key=("site", "input_commodity")),
     Sheet("legs", "Physical links; several routes may share one leg and its capacity.", (
         Column("leg", "id", "leg id", required=True),
         Column("from_node", "ref", "start node", required=True, ref="nodes"),
@@ -281,6 +289,36 @@ SHEETS: tuple[Sheet, ...] = (
         Column("active", "enum", "no = the row is switched off (kept for scenarios)", default="yes",
                allowed=YES_NO),
     ) + _free(), required=False, key=("policy",), id_column="policy"),
+)
+
+SHEETS = SHEETS + (
+    Sheet("investments", "Capacity the model may decide to build (optional, contract v2): whole units decided per "
+          "period, in service from lead_periods later to the end of the horizon; rows on one target add up, rows "
+          "sharing an exclusive_group are alternatives (at most one of them is ever built).", (
+              Column("investment", "id", "investment id", required=True),
+              Column("target_type", "enum", "what the units add capacity to", required=True,
+                     allowed=INVESTMENT_TARGETS),
+              Column("target", "text", "leg id, site id (a sites row's site), storage node or supplying node",
+                     required=True),
+              Column("commodity", "ref", "storage and supply targets: which row (blank when the node has one)",
+                     ref="commodities"),
+              Column("input_commodity", "ref", "site targets: which process (blank when the site has one row)",
+                     ref="commodities"),
+              tonnes("capacity_t", "capacity one unit adds, in the target's own unit: t per period for legs, "
+                     "sites (input) and supply; t of stock for storage", required=True),
+              Column("max_units", "int", "whole units that may be built over the horizon", default=1, lo=0,
+                     hi=10_000),
+              money("capex", "per unit, paid in the period the unit is decided (discounted with its year); in a "
+                    "cyclic horizon the cost of one cycle", default=0.0),
+              money("fixed_cost_per_year", "per unit and year in service, paid per period as days/365 of it",
+                    default=0.0),
+              Column("lead_periods", "int", "periods from the decision to the first period a unit can be used "
+                     "(0 in a cyclic horizon)", default=0, unit="periods", lo=0, hi=100_000),
+              Column("earliest_period", "ref", "first period in which a unit may be decided (blank: the first "
+                     "period)", ref="periods"),
+              Column("payer", "text", "who pays, for reporting (e.g. JP-JBIC)"),
+              Column("exclusive_group", "text", "rows sharing a value are alternatives: at most one is built"),
+          ) + _free(), required=False, key=("investment",), id_column="investment"),
 )
 
 SHEETS = SHEETS + (

@@ -81,6 +81,7 @@ def _convert_settings(chk, records):
         chk.err("settings", seen.get("cost_budget_pct"), "value", "give cost_budget or cost_budget_pct, not both")
     if out["time_limit_s"] is not None and out["time_limit_s"] <= 0:
         chk.err("settings", seen.get("time_limit_s"), "value", "time_limit_s must be above 0 seconds")
+    chk.setting_rows = dict(seen)
     return out
 
 
@@ -101,7 +102,7 @@ def validate(raw: RawWorkbook) -> Inputs:
         tables[sheet.name] = out
     settings = _convert_settings(chk, raw.sheets.get("settings", []))
     for name in ("supply", "sites", "seasonality", "storage", "demand", "licences", "policies", "disruptions",
-                 "scenarios"):
+                 "investments", "scenarios"):
         tables.setdefault(name, [])
     chk.incomplete = incomplete_sheets(tables, raw)
     _empty_sheets(chk, tables, raw)

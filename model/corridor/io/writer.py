@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from corridor.io.charts import corridor_periods_chart
+from corridor.io.charts import capacity_in_service_chart, corridor_periods_chart
 from corridor.io.files import (
     OutputError,
     as_text,
@@ -18,8 +18,10 @@ from corridor.io.files import (
     same_file,
 )
 
-SHEET_ORDER = ("summary", "costs", "security", "scenarios", "route_flows", "leg_use", "processing", "deliveries",
-               "inventory", "licences", "corridor_shares", "corridor_periods", "decisions")
+SHEET_ORDER = ("summary", "costs", "payers", "security", "scenarios", "route_flows", "leg_use", "processing",
+               "deliveries",
+               "inventory", "licences", "corridor_shares", "corridor_periods", "decisions", "investments",
+               "capacity_in_service")
 
 _FORMATS = (  # column-name test -> number format
     (lambda c: c in ("share", "utilisation"), "0.0%"),
@@ -77,4 +79,6 @@ def solution_workbook(tables: dict) -> Workbook:
             ws.auto_filter.ref = ws.dimensions
     if "corridor_periods" in tables and len(tables["corridor_periods"]):
         corridor_periods_chart(wb, tables["corridor_periods"])
+    if "capacity_in_service" in tables and len(tables["capacity_in_service"]):
+        capacity_in_service_chart(wb, tables["capacity_in_service"])
     return wb

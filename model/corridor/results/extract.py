@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corridor.formulation.provenance import untag
+from corridor.results.investments import added_capacity, in_service_by_period, investment_tables
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -75,6 +76,7 @@ def extract(target: Formulation | pyo.ConcreteModel, result: SolveResult, stage_
     tables["corridor_shares"] = _corridor_shares(m, d)
     tables["corridor_periods"] = _corridor_periods(tables["route_flows"], d)
     tables["decisions"] = _decisions(m, d)
+    tables.update(investment_tables(m, d))
     return tables
 
 
@@ -85,6 +87,10 @@ def _summary(m, d, res, costs, stages, stats, extra=()):
             ("objective", res.objective), ("best_bound", res.bound), ("relative_gap", res.gap),
             ("currency", d.settings["currency"]), ("horizon", d.settings["horizon"]),
             ("periods", len(d.periods)),
+            *([("years", f"{d.cal.years[0]}..{d.cal.years[-1]}"), ("discount_rate", d.settings.get("discount_rate")),
+               ("cost_lines_are", f"present values in {d.cal.years[0]} money (each period's costs times 1 / (1 + "
+                                  f"discount_rate)^(year - {d.cal.years[0]}); the plan sheets show nominal money)")]
+              if d.cal.years else []),
             ("input_file", inp.path.name if inp.path else ""), ("input_sha256", inp.sha256)]
     rows += list(extra)
     rows += [(f"cost_{k}", v) for k, v in costs.items()]
@@ -122,6 +128,7 @@ def _route_flows(m, d):
 
 
 def _leg_use(m, d):
+    serving = in_service_by_period(m, d)
     shipped = defaultdict(float)
     for (r, k, p), t in m.items("Ship"):
         shipped[(r, p)] += t
@@ -131,8 +138,9 @@ def _leg_use(m, d):
         for p in d.periods:
             t = flow.get((leg, p), 0.0)
             cap = d.leg_cap.get((leg, p))
-            if cap is None and d.legs[leg]["capacity_t"] is not None:
-                cap = d.legs[leg]["capacity_t"] * d.seasons.cap_factor("leg", leg, p)
+            if ("leg", leg) in d.invested or (cap is None and d.legs[leg]["capacity_t"] is not None):
+                cap = ((d.legs[leg]["capacity_t"] + added_capacity(d, serving, "leg", leg, p))
+                       * d.seasons.cap_factor("leg", leg, p))
             if t <= 0 and cap is None:
                 continue
             rows.append({"leg": leg, "from_node": d.legs[leg]["from_node"], "to_node": d.legs[leg]["to_node"],
@@ -143,6 +151,7 @@ def _leg_use(m, d):
 
 
 def _processing(m, d):
+    serving = in_service_by_period(m, d)
     inp = defaultdict(float)
     for (s, ki, ko, p), v in m.items("Process"):
         inp[(s, p)] += v
@@ -151,8 +160,11 @@ def _processing(m, d):
         opened = 1 if rec["status"] == "existing" else round(m.value("Open", s))
         for p in d.periods:
             cap, cost, _mn = d.site_period.get((s, p), (0.0, 0.0, 0.0))
+            if ("site", s) in d.invested and (s, p) in d.site_period:  # the capacity in service, not the most
+                cap = ((rec["capacity_t"] + added_capacity(d, serving, "site", s, p))
+                       * d.seasons.cap_factor("site", rec["site"], p))
             x = inp.get((s, p), 0.0)
-            rows.append({"site": s, "status": rec["status"], "open": "yes" if opened else "no", "period": p,
+            rows.append({"site": rec["site"], "status": rec["status"], "open": "yes" if opened else "no", "period": p,
                          "input_commodity": rec["input_commodity"], "input_t": x,
                          "output_commodity": rec["output_commodity"], "output_t": x * rec["yield"],
                          "capacity_t": cap, "utilisation": x / cap if cap else None, "cost": x * cost})

@@ -72,7 +72,8 @@ def dependence(v: Formulation, x: Sequence[float]) -> dict:
         if t:
             proc[(s, ki, ko)] += t
     for (s, ki, ko), t in proc.items():
-        inflow[(s, ko)].append((t * d.sites[s]["yield"], (s, ki), {d.country[s]}))
+        node = d.sites[s]["site"]
+        inflow[(node, ko)].append((t * d.sites[s]["yield"], (node, ki), {d.country[node]}))
     for (n, k, _p), j in v.col("Supply").items():
         t = _val(x, j)
         if t:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corridor.formulation.families import flow, rules
+from corridor.formulation.families import flow, investment, rules
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,10 @@ FAMILIES: tuple[Family, ...] = (
         Block("Policy_Min_Share", "policy_min_share", elastic=3)), anchor="6-policies"),
     Family("policy_active_routes", rules.policy_active_routes, (
         Block("Policy_Active_Routes", "policy_active_routes", elastic=5),), once=True, anchor="6-policies"),
+    Family("investment_limits", investment.investment_limits, (
+        Block("Investment_Units", "investment_units"),
+        Block("Investment_Choice", "investment_units"),
+        Block("Investment_Exclusive", "investment_exclusive")), once=True, anchor="8-investments"),
     Family("security_metric", None, (
         Block("Worst_Shortfall"), Block("Cvar_Excess"), Block("Dependence_Cap")), once=True,
            anchor="objective--max_security", doc="security.md"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from corridor.formulation.investments import added_terms
 from corridor.formulation.provenance import untag
 
 if TYPE_CHECKING:
@@ -29,15 +30,24 @@ def supply_limits(f: Formulation, d: CaseData) -> None:
     """Supply_Capacity[n,c,p]:  sum_k Supply[n,k,p] <= capacity_t(n,c) * capacity_factor(supply n, p)   [t]
 
     Indexed over supply rows (node, commodity, period) with positive effective capacity.  With a single
-    tag the bound sits on the variable itself and no row is added.
+    tag the bound sits on the variable itself and no row is added.  With investments on the supply row
+    (contract v2) the row always exists and reads
+    sum_k Supply[n,k,p] <= capacity_t * f + sum_i sum_{a serving p} capacity_t(i) * f * Build[i,a].
     """
     groups = defaultdict(list)
     col = f.col("Supply")
     for (n, k, p), j in col.items():
         groups[(n, untag(k)[0], p)].append(j)
     blk = f.spec.block("Supply_Capacity")
-    for key in sorted(key for key, js in groups.items() if len(js) > 1):
-        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.supply[key][0])
+    for key in sorted(key for key, js in groups.items() if len(js) > 1 or (("supply", key[:2]) in d.invested)):
+        js = groups[key]
+        if ("supply", key[:2]) in d.invested:  # base capacity + the units in service (contract v2)
+            factor = d.seasons.cap_factor("supply", key[0], key[2])
+            cols, coefs = added_terms(f, d, "supply", key[:2], key[2], factor)
+            f.spec.add_row(blk, key, js + cols, [1.0] * len(js) + [-a for a in coefs],
+                           hi=base_supply(d, key) * factor)
+        else:
+            f.spec.add_row(blk, key, js, [1.0] * len(js), hi=d.supply[key][0])
 
 
 def site_processing(f: Formulation, d: CaseData) -> None:
@@ -45,7 +55,10 @@ def site_processing(f: Formulation, d: CaseData) -> None:
     Site_Min_Throughput[s,p]:  sum Process[s,.,.,p] >= min(min_throughput_t, effective capacity) * Open[s]
 
     Indexed over (site, period) from ``available_from`` on where the effective capacity is positive.  For
-    existing sites ``Open[s]`` is the constant 1.  Output tonnes are ``yield * Process`` (node balance).
+    existing sites ``Open[s]`` is the constant 1.  Output tonnes are ``yield * Process`` (node balance).  A site
+    with several rows has one process per row (``s`` is the process id, ``site/input_commodity``).  A process
+    with investments (contract v2) has Site_Capacity[s,p]: sum Process <= capacity_t * f + sum_i sum_{a serving
+    p} capacity_t(i) * f * Build[i,a] (and its Process bound is the most it can ever take).
     """
     arcs = defaultdict(list)
     for (s, ki, ko, p), j in f.col("Process").items():
@@ -55,7 +68,12 @@ def site_processing(f: Formulation, d: CaseData) -> None:
     for key in sorted(arcs):
         s, p = key
         js = arcs[key]
-        if s in opened:
+        if ("site", s) in d.invested:  # existing process built up by investments (contract v2)
+            factor = d.seasons.cap_factor("site", d.sites[s]["site"], p)
+            cols, coefs = added_terms(f, d, "site", s, p, factor)
+            f.spec.add_row(cap_blk, key, js + cols, [1.0] * len(js) + [-a for a in coefs],
+                           hi=(d.sites[s]["capacity_t"] or 0.0) * factor)
+        elif s in opened:
             f.spec.add_row(cap_blk, key, js + [opened[s]], [1.0] * len(js) + [-d.site_period[key][0]], hi=0.0)
         elif len(js) > 1:
             f.spec.add_row(cap_blk, key, js, [1.0] * len(js), hi=d.site_period[key][0])
@@ -118,19 +136,30 @@ def leg_capacity(f: Formulation, d: CaseData) -> None:
     Indexed over (leg, period) pairs where the leg has a finite capacity and the routes using it could
     exceed it.  The period q in which route r's leg k is used for a shipment dispatched in p is
     p + floor(days before leg k / period days) (calendar walk, wrapping in a cyclic horizon): that is the
-    shared leg capacity with the leg's period offset along each route.
+    shared leg capacity with the leg's period offset along each route.  A leg with investments (contract v2)
+    adds the units in service in q: <= capacity_t(l) * f + sum_i sum_{a serving q} capacity_t(i) * f * Build[i,a].
     """
     S = f.sets
     blk = f.spec.block("Leg_Capacity")
     ship_cols, ship = S["ship_cols"], d.ship
     rows = []
     for key in sorted(d.leg_cap):
-        cap = d.leg_cap[key]
+        leg, q = key
+        invested = ("leg", leg) in d.invested
+        if invested:
+            factor = d.seasons.cap_factor("leg", leg, q)
+            cap = (d.legs[leg]["capacity_t"] or 0.0) * factor if factor > 0 else 0.0
+        else:
+            cap = d.leg_cap[key]
         users = [rp for rp in d.leg_periods.get(key, ()) if rp in ship_cols]
         if not users or sum(ship[rp].bound for rp in users) <= cap + 1e-9:
             continue
         cols = [j for rp in users for j in ship_cols[rp]]
-        rows.append((key, cols, [1.0] * len(cols), -INF, cap))
+        coefs = [1.0] * len(cols)
+        if invested:
+            more, amounts = added_terms(f, d, "leg", leg, q, factor)
+            cols, coefs = cols + more, coefs + [-a for a in amounts]
+        rows.append((key, cols, coefs, -INF, cap))
     f.spec.add_rows(blk, rows)
 
 
@@ -153,10 +182,11 @@ def node_balance(f: Formulation, d: CaseData) -> None:
         cols_of[key].append(j)
         coefs_of[key].append(1.0)
     for (s, ki, ko, p), j in f.col("Process").items():
-        cols_of[(s, ko, p)].append(j)
-        coefs_of[(s, ko, p)].append(d.sites[s]["yield"])
-        cols_of[(s, ki, p)].append(j)
-        coefs_of[(s, ki, p)].append(-1.0)
+        node = d.sites[s]["site"]
+        cols_of[(node, ko, p)].append(j)
+        coefs_of[(node, ko, p)].append(d.sites[s]["yield"])
+        cols_of[(node, ki, p)].append(j)
+        coefs_of[(node, ki, p)].append(-1.0)
     routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
     for (r, k, p), j in f.col("Ship").items():
         route = routes[r]
@@ -201,14 +231,21 @@ def storage_limits(f: Formulation, d: CaseData) -> None:
     """Storage_Capacity[n,c,p]:  sum_k Stock[n,k,p] <= capacity_t(n,c)      [t, end of period]
 
     Indexed over storage rows with a finite capacity whose stock is split over several tags (with one tag
-    the bound sits on the variable).
+    the bound sits on the variable), and every period of a storage row with investments (contract v2):
+    sum_k Stock[n,k,p] <= capacity_t + sum_i sum_{a serving p} capacity_t(i) * Build[i,a].
     """
     groups = defaultdict(list)
     for (n, k, p), j in f.col("Stock").items():
         groups[(n, untag(k)[0], p)].append(j)
     blk = f.spec.block("Storage_Capacity")
-    for key in sorted(key for key, js in groups.items() if len(js) > 1 and d.storage[key[:2]][0] < INF):
-        f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), hi=d.storage[key[:2]][0])
+    for key in sorted(key for key, js in groups.items() if d.storage[key[:2]][0] < INF
+                      and (len(js) > 1 or ("storage", key[:2]) in d.invested)):
+        js = groups[key]
+        if ("storage", key[:2]) in d.invested:  # base capacity + the units in service (contract v2)
+            cols, coefs = added_terms(f, d, "storage", key[:2], key[2])
+            f.spec.add_row(blk, key, js + cols, [1.0] * len(js) + [-a for a in coefs], hi=base_storage(d, key[:2]))
+        else:
+            f.spec.add_row(blk, key, js, [1.0] * len(js), hi=d.storage[key[:2]][0])
 
 
 def demand_limits(f: Formulation, d: CaseData) -> None:
@@ -235,4 +272,17 @@ def demand_limits(f: Formulation, d: CaseData) -> None:
         js = groups.get(key, [])
         f.spec.add_expr("Shortfall", key, js, [-1.0] * len(js), q)
 
+
+def base_supply(d: CaseData, key: tuple) -> float:
+    """The supply row's own capacity_t for (node, commodity, period) (the period's row, else the ``*`` row),
+    before seasonality and investments."""
+    n, c, p = key
+    rows = [r for r in d.inputs.tables["supply"] if r["node"] == n and r["commodity"] == c]
+    own = [r for r in rows if r["period"] == p] or [r for r in rows if r["period"] == "*"]
+    return own[0]["capacity_t"] if own else 0.0
+
+
+def base_storage(d: CaseData, key: tuple) -> float:
+    """The storage row's own capacity_t (before investments)."""
+    return next(r["capacity_t"] for r in d.inputs.tables["storage"] if (r["node"], r["commodity"]) == key)
 
