@@ -275,3 +275,14 @@ def test_an_investment_too_late_for_a_must_meet_demand_is_named(tmp_path):
     assert rep.result.status == "infeasible"
     sheets = {c.sheet for c in rep.explanation.conflicts}
     assert "investments" in sheets and "demand" in sheets, rep.explanation.lines()
+
+
+def test_an_investment_on_an_unlimited_leg_is_warned(tmp_path):
+    """A leg with a blank capacity is unlimited: units on it add nothing, and the validator says so."""
+    n = Net(periods=1).node("M", "mine").node("K", "market", "JP").supply("M", 10).link("A", "M", "K")
+    n.demand("K", 5, commodity="ore")
+    invest(n, "LEG", "leg", "A", 6, capex=50)
+    inputs = read_inputs(n.write(tmp_path / "unlimited.xlsx"))
+    warned = [w for w in inputs.warnings if w.sheet == "investments"]
+    assert len(warned) == 1 and warned[0].row == 2 and warned[0].column == "target"
+    assert "unlimited" in warned[0].message and "add nothing" in warned[0].message

@@ -8,7 +8,8 @@
   a supplying node and commodity); a candidate site is not a target (model a plant to be built as a site with
   capacity_t 0 and status existing); ``lead_periods`` is 0 in a cyclic horizon; an ``earliest_period`` from
   which no unit can ever be in service before the end of an open horizon is warned about; the rows of an
-  ``exclusive_group`` are alternatives.
+  ``exclusive_group`` are alternatives; a leg or storage row with a blank (unlimited) capacity gains nothing
+  from investments, which is warned about.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ RULES = (
     "investments: the target exists for its target_type (legs: a leg; sites: a sites row, with input_commodity "
     "when the site has several rows; storage: a storage row, with commodity when the node stores several; supply: "
     "a supplying node and commodity, with commodity when the node supplies several); a candidate site is not a "
-    "target; lead_periods is 0 in a cyclic horizon",
+    "target; lead_periods is 0 in a cyclic horizon; units on a leg or storage row of unlimited capacity, or that "
+    "can never be in service before the end of the horizon, are warned about",
 )
 
 
@@ -58,7 +60,9 @@ def investments(chk: CellChecker, tables: dict, settings: dict) -> None:
     rows = tables.get("investments", [])
     if not rows:
         return
-    legs = {r["leg"] for r in tables.get("legs", []) if r.get("leg")}
+    legs = {r["leg"]: r for r in tables.get("legs", []) if r.get("leg")}
+    unlimited_stores = {(r.get("node"), r.get("commodity")) for r in tables.get("storage", [])
+                        if r.get("node") and r.get("capacity_t") is None}
     processes = defaultdict(dict)  # site -> {input commodity: sites row}
     for r in tables.get("sites", []):
         if r.get("site") and r.get("input_commodity"):
@@ -81,10 +85,18 @@ def investments(chk: CellChecker, tables: dict, settings: dict) -> None:
         if tt == "leg":
             if target not in legs and not chk.incomplete_sheet("legs"):
                 chk.err("investments", row, "target", f"'{target}' is not a leg" + _pool(legs))
+            elif target in legs and legs[target].get("capacity_t") is None:
+                chk.warn("investments", row, "target", f"leg '{target}' has a blank capacity_t (unlimited, legs row "
+                         f"{legs[target]['_row']}): the units add nothing; give the leg its capacity")
         elif tt == "site":
             _site_target(chk, r, processes)
         elif tt == "storage":
             _node_target(chk, r, stores, "storage", "a storage row")
+            held = stores.get(target, set())
+            c = r.get("commodity") or (next(iter(held)) if len(held) == 1 else None)
+            if (target, c) in unlimited_stores:
+                chk.warn("investments", row, "target", f"storage at '{target}' has a blank capacity_t (unlimited): "
+                         "the units add nothing; give the storage row its capacity")
         elif tt == "supply":
             _node_target(chk, r, supplies, "supply", "a supply row")
         lead = r.get("lead_periods") or 0
