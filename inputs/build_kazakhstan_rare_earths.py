@@ -16,7 +16,7 @@ Usage:  python inputs/build_kazakhstan_rare_earths.py                  all four 
    the horizon, demand growth, discount rate and investments: 72 monthly periods 2027-01 .. 2032-12 with their
    `year` (horizon open, discount rate 0.08), demand +5% a year, a `concentrate` commodity made at a new
    KZ-CONCENTRATOR at the mine (concentrate routes follow every ore route out of the mine over the same
-   legs), a concentrate -> reo process at every plant, KZ-NEW-PLANT built only through investments (three
+   legs), ore concentrated on site and one concentrate -> reo line at every plant (capacity shared by both feeds), KZ-NEW-PLANT built only through investments (three
    exclusive sizes), and the Aktau and Caspian ferry expansions.  Not yet in it (the next issues): the
    elements (site_products), charges and chain rules; the REO is still one oxide.  The one-year case's
    `disruptions` and `scenarios` sheets are left out of it for now: its disruption scenarios and study
@@ -589,9 +589,10 @@ def _strategic_periods() -> list:
 
 
 def _strategic_sites(one_year: dict) -> list:
-    """KZ-CONCENTRATOR (ore -> concentrate, capacity only through its investment); every plant that takes ore
-    keeps its ore row and gets a concentrate row of the same oxide output and cost per tonne of oxide;
-    KZ-NEW-PLANT becomes a concentrate plant built only through investments (no ore row)."""
+    """KZ-CONCENTRATOR (ore -> concentrate, capacity only through its investment); every plant that took ore
+    concentrates it on site (ore -> concentrate) and separates concentrate in one line of the one-year case's
+    oxide capacity, at the same cost per tonne of oxide by either feed; KZ-NEW-PLANT becomes a concentrate plant
+    built only through investments (no ore row)."""
     blank = dict(fixed_cost=0, min_throughput_t=0, available_from=None)
     out = [dict(site=CONCENTRATOR, input_commodity="ore", output_commodity=CONC, **{"yield": CONCENTRATOR_YIELD},
                 capacity_t=0, cost_per_t=CONCENTRATOR_COST, status="existing", tech_origin="KZ", **blank,
@@ -607,8 +608,9 @@ def _strategic_sites(one_year: dict) -> list:
     for r in _records(one_year, "sites"):
         ore_cap, ore_cost = r["capacity_t"], r["cost_per_t"]
         site_src = r["source"].removesuffix(ORE_YIELD_SRC)  # the site's own figures, without the ore's yield
-        conc_cost = ore_cost * CONCENTRATION
-        cost_note = (f"cost_per_t = {ore_cost} USD/t ore x 9 = {conc_cost} USD/t concentrate: the same cost per t of "
+        conc_cost = (ore_cost - CONCENTRATOR_COST) * CONCENTRATION
+        cost_note = (f"cost_per_t = ({ore_cost} - {CONCENTRATOR_COST}) USD/t ore x 9 = {conc_cost} USD/t concentrate: "
+                     f"with the {CONCENTRATOR_COST} USD/t of KZ-CONCENTRATOR, the same cost per t of "
                      "oxide (assumption)")
         if r["site"] == PLANT:  # the candidate of the one-year case: built through KZ-PLANT-S/-M/-L only
             out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD}, capacity_t=0, cost_per_t=conc_cost,
@@ -620,13 +622,26 @@ def _strategic_sites(one_year: dict) -> list:
                                          "/ -L (a candidate site cannot be an investment target, contract v2); no ore "
                                          "row: the plant takes concentrate only", cost_note)))
             continue
-        out.append(r)
-        out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD},
-                        capacity_t=round(ore_cap * YIELD / CONC_YIELD), cost_per_t=conc_cost,
+        # One separation line per plant, fed with concentrate: its capacity is the one-year case's oxide output
+        # (ore_cap x 0.04 t REO = ore_cap / 9 t concentrate x 0.36), whichever feed arrives.  Raw ore is first
+        # concentrated on site (ore -> concentrate, as at the mine), so ore and concentrate share the line
+        # instead of each getting a line of its own (which would double every plant's oxide capacity).
+        line_cap = round(ore_cap * YIELD / CONC_YIELD)
+        sep_cost = (ore_cost - CONCENTRATOR_COST) * CONCENTRATION
+        out.append(dict(r, output_commodity=CONC, **{"yield": CONCENTRATOR_YIELD}, cost_per_t=CONCENTRATOR_COST,
+                        source=_joined(site_src, S_STRAT + ": raw ore (0.04 t REO per t) is concentrated before "
+                                                           "separation; KZ-CONCENTRATOR's yield and cost"),
+                        note=_joined(f"on-site beneficiation: ore -> concentrate, yield 1/9 and {CONCENTRATOR_COST} "
+                                     "USD/t ore as at KZ-CONCENTRATOR (assumption); capacity_t = the one-year case's "
+                                     f"{ore_cap:,} t ore/month; the oxide is made by the site's concentrate row")))
+        out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD}, capacity_t=line_cap, cost_per_t=sep_cost,
                         source=_joined(site_src, conc_src),
-                        note=_joined(f"capacity_t = {ore_cap:,} t ore/month x 0.04 / 0.36: the oxide output of the "
-                                     "ore row (assumption: a concentrate line beside the ore line; their capacities "
-                                     "add)", cost_note)))
+                        note=_joined(f"capacity_t = {ore_cap:,} t ore/month x 0.04 / 0.36 = the one-year case's oxide "
+                                     "output, shared by concentrate from the mine and concentrate made on site from "
+                                     "ore (assumption: one separation line per plant)",
+                                     f"cost_per_t = ({ore_cost} - {CONCENTRATOR_COST}) USD/t ore x 9 = {sep_cost} "
+                                     f"USD/t concentrate: with the {CONCENTRATOR_COST} USD/t of concentrating, the "
+                                     "one-year case's cost per t of oxide by either feed (assumption)")))
     return out
 
 

@@ -37,6 +37,7 @@ _WHERE = {  # public name -> the module that owns it
     "explain_infeasible": "corridor.diagnose.explain",
     "check": "corridor.check.checker",
     "run": "corridor.pipeline", "RunReport": "corridor.pipeline", "DEFAULT_INPUT": "corridor.pipeline",
+    "STRATEGIC_INPUT": "corridor.pipeline",
     "run_study": "corridor.studies.runner",
 }
 

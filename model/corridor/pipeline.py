@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 CASES = Path(__file__).resolve().parent / "cases"  # the embedded cases, package data
 DEFAULT_INPUT = CASES / "kazakhstan_rare_earths.xlsx"  # the default case (a copy of inputs/ in the repository)
+STRATEGIC_INPUT = CASES / "kazakhstan_rare_earths_2027_2032.xlsx"  # the strategic case 2027-2032 (contract v2)
 
 
 def output_dir() -> Path:
