@@ -5,7 +5,10 @@ The workbooks are corridor-shaped: a mine, optionally a processing site (ore -> 
 two markets, routes of one or two legs whose transit days cross period boundaries, 1-4 periods of equal or
 unequal length, a cyclic or open horizon, and optionally storage (with initial stock), seasonality, a
 licence rule (with a quota, lead time and validity), a policy, route fixed costs and minimum volumes, and a
-disruption scenario.
+disruption scenario.  Contract v2 now and then: a year column over two years with a discount rate (an open
+horizon), a second process at the site (concentrate ``con`` -> reo, supplied at the mine), and an investment
+on a leg, a process, the storage row or the supply (lead, 1-2 units, capex, fixed cost per year, sometimes
+with an alternative in an exclusive group, sometimes on a target with no capacity of its own).
 """
 from __future__ import annotations
 
@@ -34,6 +37,16 @@ def workbooks(draw):
     book = {"settings": {"horizon": horizon, "mip_rel_gap": 0, "threads": 1, "time_limit_s": 60,
                          "shortfall_penalty_per_t": draw(st.sampled_from([50, 200, 1000]))},
             "periods": periods, "commodities": [{"commodity": "ore"}, {"commodity": "reo"}]}
+    if n_per >= 2 and draw(st.integers(0, 2)) == 0:  # two years: an open horizon, given or left blank
+        split = draw(st.integers(1, n_per - 1))
+        for i, per in enumerate(periods):
+            per["year"] = 2027 if i < split else 2028
+        book["settings"]["discount_rate"] = draw(st.sampled_from([0, 0.05, 0.1, 0.5]))
+        horizon = "open"
+        if draw(st.booleans()):
+            del book["settings"]["horizon"]
+        else:
+            book["settings"]["horizon"] = horizon
     with_site = draw(st.booleans())
     two_markets = draw(st.booleans())
     hub_country = draw(st.sampled_from(["CN", "RU", "KZ"]))
@@ -106,6 +119,17 @@ def workbooks(draw):
                           "min_throughput_t": draw(st.sampled_from([0, 0, min(3, capacity)])),
                           "available_from": draw(st.sampled_from([None] + pids)),
                           "tech_origin": draw(st.sampled_from([None, "CN", "JP"]))}]
+        if draw(st.integers(0, 2)) == 0:  # a second process: concentrate from the mine, by the ore's leg
+            book["commodities"].append({"commodity": "con"})
+            book["supply"].append({"node": "M", "commodity": "con", "period": "*",
+                                   "capacity_t": draw(st.integers(0, 40)), "cost_per_t": draw(st.integers(0, 5))})
+            route("CON-D", ["MS"], "con", "West")
+            cap2 = draw(st.integers(0, 30))
+            book["sites"].append({"site": "S", "input_commodity": "con", "output_commodity": "reo",
+                                  "yield": draw(st.sampled_from([0.5, 1.0, 1.5])), "capacity_t": cap2,
+                                  "cost_per_t": draw(st.integers(0, 4)), "status": "existing", "fixed_cost": 0,
+                                  "min_throughput_t": draw(st.sampled_from([0, 0, min(2, cap2)])),
+                                  "tech_origin": draw(st.sampled_from([None, "CN"]))})
     markets = ["K1", "K2"] if two_markets else ["K1"]
     demand = []
     for m in markets:
@@ -188,7 +212,44 @@ def workbooks(draw):
             row["capacity_factor"] = draw(st.sampled_from([0, 0.5]))
             row["cost_factor"] = draw(st.sampled_from([1, 2]))
         book["disruptions"] = [row]
+    if draw(st.integers(0, 2)) == 0:
+        book["investments"] = _investments(draw, book, horizon, pids)
     return book
+
+
+def _investments(draw, book, horizon, pids):
+    """One investment (sometimes two alternatives in an exclusive group) on a leg, an existing process, the
+    storage row or the supply of ore; sometimes the target is given no capacity of its own."""
+    targets = [("leg", x) for x in book["legs"]] + [("supply", book["supply"][0])]  # unlimited legs too
+    targets += [("site", x) for x in book.get("sites", []) if x["status"] == "existing"]
+    targets += [("storage", x) for x in book.get("storage", [])]
+    kind, rec = draw(st.sampled_from(targets))
+    if draw(st.integers(0, 2)) == 0 and rec.get("capacity_t") is not None:  # exists only through the units
+        rec["capacity_t"] = 0
+        if kind == "site":
+            rec["min_throughput_t"] = 0
+    target = {"leg": rec.get("leg"), "site": rec.get("site"), "storage": rec.get("node"),
+              "supply": rec.get("node")}[kind]
+    extra = {"input_commodity": rec["input_commodity"]} if kind == "site" else (
+        {"commodity": rec["commodity"]} if kind in ("storage", "supply") else {})
+    cyclic = horizon == "cyclic"
+
+    def row(name):
+        return {"investment": name, "target_type": kind, "target": target, **extra,
+                "capacity_t": draw(st.integers(1, 30)), "max_units": draw(st.sampled_from([None, 1, 2])),
+                "capex": draw(st.sampled_from([0, 10, 50, 200])),
+                "fixed_cost_per_year": draw(st.sampled_from([0, 0, 100, 1000])),
+                "lead_periods": 0 if cyclic else draw(st.integers(0, 2)),
+                "earliest_period": draw(st.sampled_from([None, None, None] + pids)),
+                "payer": draw(st.sampled_from([None, "JP", "KZ"]))}
+
+    rows = [row("I1")]
+    if draw(st.integers(0, 2)) == 0:
+        rows.append(row("I2"))
+        if draw(st.integers(0, 2)) > 0:
+            for r in rows:
+                r["exclusive_group"] = "G"
+    return rows
 
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from corridor.check.common import Ctx, fmt, slack
+from corridor.check.invest import added
 from corridor.check.tags import Tracking, dead_initial_stock
 
 _IN = ("arrivals", "produced", "stock from the previous period")
@@ -21,10 +22,12 @@ def check_balances(ctx: Ctx) -> None:
           = departures + processed + delivered + stock kept at the end of the period
 
     arrivals: route_flows rows ending at the node whose arrival (dispatch + transit days on the calendar)
-    is the period; produced: yield x input_t of the site at the node; stock from the previous period: the
+    is the period; produced: yield x input_t of every process of the site at the node (each of its rows, by input
+    commodity); processed: the input_t of the process taking the commodity; stock from the previous period: the
     last period's stock in a cyclic horizon, the initial stock (min(initial_t, capacity)) in the first period
     of an open one.  There is no disposal.  ``supplied`` is what the balance needs: it must be 0 where no
-    supply row exists, >= 0, and <= capacity_t x supply factor (``supply``).
+    supply row exists, >= 0, and <= (capacity_t + what the investments in service add) x supply factor
+    (``supply``).
     """
     case, cal = ctx.case, ctx.case.cal
     terms = defaultdict(lambda: defaultdict(float))
@@ -38,12 +41,12 @@ def check_balances(ctx: Ctx) -> None:
             terms[(f.r.destination, c, f.arrive)]["arrivals"] += f.tonnes
             sol[(f.r.destination, c, f.arrive)].append(("route_flows", f.row))
     for (s, p), x in ctx.input_t.items():
-        site = case.sites[s]
+        site, n = case.procs[s], s[0]
         for c, what, v in ((site["input_commodity"], "processed", x),
                            (site["output_commodity"], "produced", x * site["yield"])):
-            terms[(s, c, p)][what] += v
-            sol[(s, c, p)].extend(ctx.proc_rows[(s, p)])
-            inp[(s, c, p)].append(("sites", site["_row"]))
+            terms[(n, c, p)][what] += v
+            sol[(n, c, p)].extend(ctx.proc_rows[(s, p)])
+            inp[(n, c, p)].append(("sites", site["_row"]))
     for (m, c, e, p), x in ctx.delivered.items():
         terms[(m, c, p)]["delivered"] += x
         sol[(m, c, p)].extend(ctx.deliv_rows[(m, c, e, p)])
@@ -75,8 +78,9 @@ def check_balances(ctx: Ctx) -> None:
         need = outflow - inflow
         tol = slack(inflow, outflow)
         sup = case.supply.get(key)
-        cap = sup[0] if sup else 0.0
-        refs = inp[key] + (sup[2] if sup else [])
+        more, inv_in, inv_sol, more_text = added(ctx, "supply", (n, c), p) if sup else (0.0, [], [], "")
+        cap = sup.cap(more) if sup else 0.0
+        refs = inp[key] + (sup.refs if sup else [])
         detail = "; ".join(f"{side}: {', '.join(f'{k} {fmt(tm[k])}' for k in names if tm[k]) or 'nothing'}"
                            for side, names in (("in", _IN), ("out", _OUT)))
         where = f"node {n}, {c}, {p}"
@@ -89,9 +93,11 @@ def check_balances(ctx: Ctx) -> None:
             ctx.add("balance", f"{where}: {fmt(need)} t go out that never came in, and no supply row allows "
                     f"supply of {c} at {n} ({detail})", need, inputs=refs, solution=sol[key])
         elif need > cap + slack(need, cap):
+            what = (f"capacity_t {fmt(sup.base)} plus {more_text}, x supply factor {fmt(sup.factor)}" if more_text
+                    else "capacity_t x supply factor")
             ctx.add("supply", f"{where}: the balance needs {fmt(need)} t of supply, above the supply capacity "
-                    f"{fmt(cap)} t (capacity_t x supply factor), by {fmt(need - cap)} t ({detail})", need - cap,
-                    inputs=refs, solution=sol[key])
+                    f"{fmt(cap)} t ({what}), by {fmt(need - cap)} t ({detail})", need - cap,
+                    inputs=refs + inv_in, solution=sol[key] + inv_sol)
         if sup is not None:
             ctx.supply[key] = max(0.0, need)
 

@@ -6,29 +6,38 @@ import).  Only reading and validating the workbook (`corridor.io.validate.read_i
 
 Everything here is plain data about the input; nothing looks at a plan.  Each figure keeps the Excel rows
 it came from, so that a violation can name them (``refs``: tuples ``(sheet, row)`` of the input).
+
+Contract v2: the calendar carries the years and each period's discount factor; a site may have several rows,
+one per input commodity, each a process keyed ``(site, input_commodity)`` (`Case.procs`); the investments rows
+are resolved to their targets (`invest.read_investments`).  Capacities take what the investments in service
+add as an argument (``added``): that depends on the plan, which the investment family reads.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from corridor.check.common import BASE, INF, STAR
+from corridor.check.invest import can_serve, read_investments
 
 if TYPE_CHECKING:
     from corridor.io.validate import Inputs
 
 
 class Calendar:
-    """Periods in sheet order, with months, lengths (days, default 30) and start days.
+    """Periods in sheet order, with months, lengths (days, default 30), start days, years and discount factors.
 
     A shipment dispatched at the start of p that has travelled d days is in the period holding day
     start(p) + d (for equal lengths: the contract's p + floor(d / days)).  Cyclic: days wrap around the
     year; open: a day at or past the end is in no period (None).
+
+    Contract v2: ``year[p]`` (None without a year column) and ``disc[p]`` = 1 / (1 + discount_rate)^(year(p) -
+    first year), the factor every cost of period p counts with (1 without years).
     """
 
-    def __init__(self, rows: Sequence[dict], cyclic: bool):
+    def __init__(self, rows: Sequence[dict], cyclic: bool, discount_rate: float = 0.0):
         self.periods = [r["period"] for r in rows]
         self.index = {p: i for i, p in enumerate(self.periods)}
         self.month = {r["period"]: r.get("month") for r in rows}
@@ -39,6 +48,11 @@ class Calendar:
             self.starts.append(acc)
             acc += self.days[p]
         self.total = acc
+        self.year = {r["period"]: r.get("year") for r in rows}
+        self.years = sorted({y for y in self.year.values() if y is not None})
+        first = self.years[0] if self.years else None
+        rate = discount_rate or 0.0
+        self.disc = {p: 1.0 if y is None else 1.0 / (1.0 + rate) ** (y - first) for p, y in self.year.items()}
 
     def shift(self, p: str, days: float) -> str | None:
         """Period reached ``days`` after the start of ``p`` (None past the end of an open horizon)."""
@@ -145,6 +159,20 @@ class Route:
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
 
 
+class Supply(NamedTuple):
+    """A supply row's effective figures for (node, commodity, period): the row's own ``capacity_t``, the supply
+    capacity factor of the period, the cost per tonne (with its cost factor) and the rows they came from."""
+
+    base: float
+    factor: float
+    cost: float
+    refs: list
+
+    def cap(self, added: float = 0.0) -> float:
+        """(capacity_t + ``added``, what investments in service add) x capacity factor; 0 when the factor is."""
+        return (self.base + added) * self.factor if self.factor > 0 else 0.0
+
+
 @dataclass
 class Case:
     """The effective input of one scenario (see the module docstring)."""
@@ -158,14 +186,16 @@ class Case:
     country: dict  # node -> country
     legs: dict  # leg id -> record
     routes: dict  # route id -> Route
-    sites: dict  # site id -> record
-    supply: dict = field(default_factory=dict)  # (n, c, p) -> (capacity_t, cost_per_t, refs)
+    procs: dict  # process (site, input commodity) -> its sites row
+    supply: dict = field(default_factory=dict)  # (n, c, p) -> Supply
     storage: dict = field(default_factory=dict)  # (n, c) -> (capacity_t or INF, holding/t, initial_t, row)
     demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (quantity_t, penalty/t, row, must_meet)
     rules: list = field(default_factory=list)  # licence records as the scenario has them
     revoked: dict = field(default_factory=dict)  # (licence, period) -> disruptions row
     policies: list = field(default_factory=list)  # active policy rows expanded per market
     settings: dict = field(default_factory=dict)
+    investments: dict = field(default_factory=dict)  # investment id -> `invest.Investment`
+    invested: dict = field(default_factory=dict)  # (kind, target key) -> [investment ids]
 
     @property
     def periods(self) -> list:
@@ -177,26 +207,41 @@ class Case:
         """True when the horizon is cyclic."""
         return self.cal.cyclic
 
-    def site_period(self, s: str, p: str) -> tuple[float, float, float, list]:
-        """(effective capacity, cost per t of input, minimum throughput, refs) of site ``s`` in ``p``;
-        capacity 0 before ``available_from``."""
-        rec = self.sites[s]
-        cost = (rec.get("cost_per_t") or 0.0) * self.factors.cost("site", s, p)
+    def at_site(self, site: str) -> list:
+        """The processes (site, input commodity) of a site, in sheet order."""
+        return [k for k in self.procs if k[0] == site]
+
+    def label(self, proc: tuple) -> str:
+        """A process as messages name it: the site alone when it has one row, else ``site (input commodity)``."""
+        return proc[0] if len(self.at_site(proc[0])) == 1 else f"{proc[0]} ({proc[1]})"
+
+    def most(self, kind: str, key: object) -> float:
+        """The most every unit of every investment on a target can add (before its capacity factor)."""
+        return sum(self.investments[i].capacity_t * self.investments[i].max_units
+                   for i in self.invested.get((kind, key), ()) if can_serve(self.investments[i], self.cal))
+
+    def site_period(self, s: tuple, p: str, added: float = 0.0) -> tuple[float, float, float, list]:
+        """(effective capacity, cost per t of input, minimum throughput, refs) of process ``s`` in ``p``:
+        (capacity_t + ``added`` by investments in service) x the site's capacity factor; 0 before
+        ``available_from``."""
+        rec = self.procs[s]
+        cost = (rec.get("cost_per_t") or 0.0) * self.factors.cost("site", s[0], p)
         first = rec.get("available_from")
         if first is not None and self.cal.index[p] < self.cal.index[first]:
             return 0.0, cost, 0.0, [("sites", rec["_row"])]
-        f, refs = self.factors.cap("site", s, p)
-        cap = rec["capacity_t"] * f if f > 0 else 0.0
+        f, refs = self.factors.cap("site", s[0], p)
+        cap = (rec["capacity_t"] + added) * f if f > 0 else 0.0
         return cap, cost, min(rec.get("min_throughput_t") or 0.0, cap), [("sites", rec["_row"])] + refs
 
-    def leg_capacity(self, leg: str, q: str) -> tuple[float, list]:
-        """(capacity in period q or INF, refs): capacity_t * factor; a factor <= 0 closes the leg."""
+    def leg_capacity(self, leg: str, q: str, added: float = 0.0) -> tuple[float, list]:
+        """(capacity in period q or INF, refs): (capacity_t + ``added`` by investments in service) x factor; a
+        factor <= 0 closes the leg; a blank capacity_t is unlimited."""
         rec = self.legs[leg]
         f, refs = self.factors.cap("leg", leg, q)
         refs = [("legs", rec["_row"])] + refs
         if rec.get("capacity_t") is None:
             return (INF if f > 0 else 0.0), refs
-        return (rec["capacity_t"] * f if f > 0 else 0.0), refs
+        return ((rec["capacity_t"] + added) * f if f > 0 else 0.0), refs
 
     def route_max(self, r: str, p: str) -> tuple[float, list]:
         """(most tonnes route r may take when dispatched in p, refs): max_volume_t times the route's and
@@ -265,7 +310,8 @@ def probabilities(tables: dict) -> dict:
 def derive(inputs: Inputs, scenario: str = BASE) -> Case:
     """The effective data of ``scenario`` (see the module docstring and docs/security.md for scenarios)."""
     t = inputs.tables
-    cal = Calendar(t["periods"], inputs.settings.get("horizon", "cyclic") == "cyclic")
+    cal = Calendar(t["periods"], inputs.settings.get("horizon", "cyclic") == "cyclic",
+                   inputs.settings.get("discount_rate") or 0.0)
     factors = Factors(cal)
     for r in t.get("seasonality", []):
         factors.add(r["target_type"], r["target"], r.get("month"), r.get("period"), r.get("capacity_factor"),
@@ -289,7 +335,10 @@ def derive(inputs: Inputs, scenario: str = BASE) -> Case:
             {legs[s["leg"]]["country"] for s in seq}, r["_row"], [s["_row"] for s in seq])
     probs = probabilities(t)
     case = Case(inputs, scenario, probs.get(scenario, 0.0), probs, cal, factors, country, legs, routes,
-                {r["site"]: r for r in t.get("sites", [])}, settings=inputs.settings)
+                {(r["site"], r["input_commodity"]): r for r in t.get("sites", [])}, settings=inputs.settings)
+    case.investments = read_investments(t, cal)
+    for i, inv in case.investments.items():
+        case.invested.setdefault((inv.kind, inv.key), []).append(i)
     case.rules = [dict(r) for r in t.get("licences", [])]
     if scenario != BASE:
         _apply_disruptions(case, t, [r for r in t.get("disruptions", []) if r.get("scenario") == scenario])
@@ -314,9 +363,9 @@ def _apply_disruptions(case, t, rows):
             for leg in t["legs"]:
                 if leg["country"] == target:
                     f.add("leg", leg["leg"], month, period, cap, cost, ref)
-            for s in t.get("sites", []):
-                if case.country.get(s["site"]) == target:
-                    f.add("site", s["site"], month, period, cap, cost, ref)
+            for s in dict.fromkeys(x["site"] for x in t.get("sites", [])):  # once per site, whatever its rows
+                if case.country.get(s) == target:
+                    f.add("site", s, month, period, cap, cost, ref)
         elif tt == "licence":
             rule = next((x for x in case.rules if x["licence"] == target), None)
             if rule is None:
@@ -338,7 +387,8 @@ def _apply_disruptions(case, t, rows):
 
 
 def _supply(case, t):
-    """(n, c, p) -> capacity_t * supply factor, cost_per_t * cost factor; a period's own row wins over ``*``."""
+    """(n, c, p) -> `Supply` (capacity_t, supply factor, cost_per_t * cost factor); a period's own row wins over
+    ``*``."""
     own = {(r["node"], r["commodity"], r["period"]) for r in t["supply"] if r["period"] != STAR}
     for r in t["supply"]:
         for p in (case.periods if r["period"] == STAR else [r["period"]]):
@@ -346,18 +396,19 @@ def _supply(case, t):
             if r["period"] == STAR and key in own:
                 continue
             f, refs = case.factors.cap("supply", r["node"], p)
-            cap = r["capacity_t"] * f if f > 0 else 0.0
             cost = (r.get("cost_per_t") or 0.0) * case.factors.cost("supply", r["node"], p)
-            case.supply[key] = (cap, cost, [("supply", r["_row"])] + refs)
+            case.supply[key] = Supply(r["capacity_t"], f, cost, [("supply", r["_row"])] + refs)
 
 
 def _storage_demand(case, t):
     """Storage: capacity (blank = unlimited), holding cost, initial stock min(initial_t, capacity) in an open
-    horizon (0 when cyclic).  Demand: a period's own row wins over ``*``; penalty = the row's, else the
-    settings' shortfall_penalty_per_t."""
+    horizon (0 when cyclic; with investments on the row the capacity is the most it can reach, capacity_t plus
+    every unit, as docs/formulation.md's bounds read it).  Demand: a period's own row wins over ``*``; penalty =
+    the row's, else the settings' shortfall_penalty_per_t."""
     for r in t.get("storage", []):
         cap = INF if r.get("capacity_t") is None else r["capacity_t"]
-        init = 0.0 if case.cyclic else min(r.get("initial_t") or 0.0, cap)
+        init = 0.0 if case.cyclic else min(r.get("initial_t") or 0.0, cap + case.most("storage", (r["node"],
+                                                                                               r["commodity"])))
         case.storage[(r["node"], r["commodity"])] = (cap, r.get("holding_cost_per_t") or 0.0, init, r["_row"])
     default = case.settings.get("shortfall_penalty_per_t")
     default = 1e6 if default is None else default

@@ -7,6 +7,9 @@ optimisation model: it shares only the reading and validation of the input (`cor
 
 Families, in the order they run (each documented in its own function):
 
+- ``investment`` (`invest`, contract v2): the units decided per investment and period (whole, within
+  max_units, not before earliest_period, one alternative of an exclusive_group), the units in service they give
+  (from the decision + lead_periods), the figures of the investments and payers sheets;
 - ``route``, ``leg capacity`` (`flow`): route-periods (arrival, max/min volume with seasonal
   factors), shared leg capacities in the period each leg is used;
 - ``site``, ``storage``, ``demand``, ``balance``, ``supply`` (`flow`, `balance`): processing
@@ -16,7 +19,13 @@ Families, in the order they run (each documented in its own function):
   node and period), so a hand edit cannot smuggle tonnes past a rule;
 - ``licence``, ``policy`` (`rules`): prohibited flows, licences held, quotas, policy shares and
   counts;
-- ``cost`` (`costs`): every cost line recomputed and compared with the solution.
+- ``cost`` (`costs`): every cost line recomputed and compared with the solution; with years each line is a
+  present value (every period's money times 1 / (1 + discount_rate)^(year - first year)).
+
+A site may have several rows, one per input commodity (contract v2): each is a process, checked on its own
+(capacity, availability, opening, minimum throughput, cost), and the output of every process of a site enters
+that node's balance.  The capacity of a leg, a process, a supply or a storage row is its base capacity plus what
+the investments in service add (times the target's capacity factors; storage has none).
 
 ``plan`` violations are cells of the solution that contradict the input or each other (an unknown id, a
 reported figure that does not follow from the plan).  With disruption scenarios the plan sheets show one
@@ -29,6 +38,7 @@ from pathlib import Path
 from corridor.check import balance as checker_balance
 from corridor.check import costs as checker_costs
 from corridor.check import flow as checker_flow
+from corridor.check import invest as checker_invest
 from corridor.check import rules as checker_rules
 from corridor.check import tags as checker_tags
 from corridor.check.case import derive
@@ -54,6 +64,9 @@ def check(input_path: str | Path, solution_path: str | Path) -> CheckReport:
         known = ", ".join(case.probabilities)
         raise SolutionError(f"the solution's plan sheets show scenario '{scenario}', which the input does not "
                             f"define (scenarios: {known})")
+    if case.investments and "investments" not in plan.sheets:
+        raise SolutionError(f"{Path(solution_path).name} is not a complete solution workbook: sheet 'investments' "
+                            "is missing (the input has investments)")
     report = CheckReport(str(input_path), str(solution_path), scenario, len(case.probabilities))
     report.currency = str(plan.summary.get("currency", ("",))[0] or inputs.settings.get("currency") or "")
     sha = str(plan.summary.get("input_sha256", (None,))[0] or "")
@@ -65,13 +78,15 @@ def check(input_path: str | Path, solution_path: str | Path) -> CheckReport:
                             "they were checked against that scenario's data"
                             + (" (no disruption)" if scenario == BASE else " (its disruptions applied)"))
     ctx = Ctx(case, plan, report)
-    for family in (checker_flow.check_route_flows, checker_flow.check_legs, checker_flow.check_sites,
+    for family in (checker_invest.check_investments, checker_costs.check_years, checker_flow.check_route_flows,
+                   checker_flow.check_legs, checker_flow.check_sites,
                    checker_flow.check_storage, checker_flow.check_demand, checker_balance.check_balances,
                    checker_tags.check_provenance, checker_rules.check_licences, checker_rules.check_policies,
                    checker_costs.check_costs):
         family(ctx)
     report.notes.append("not checked: the report sheets derived from the plan (leg_use, corridor_shares, "
-                        "corridor_periods, security) and the security metrics")
+                        "corridor_periods, security" + (", capacity_in_service" if case.investments else "")
+                        + ") and the security metrics")
     return report
 
 

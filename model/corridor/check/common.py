@@ -127,9 +127,9 @@ class Ctx:
     def __init__(self, case: Case, plan: Plan, report: CheckReport):
         self.case, self.plan, self.report = case, plan, report
         self.flows = []  # route_flows rows that name a known route and period, with tonnes > 0
-        self.input_t = {}  # (site, p) -> input tonnes processed
-        self.proc_rows = defaultdict(list)  # (site, p) -> processing rows
-        self.opened = {}  # candidate site -> opened?
+        self.input_t = {}  # ((site, input commodity), p) -> input tonnes processed by the process
+        self.proc_rows = defaultdict(list)  # ((site, input commodity), p) -> processing rows
+        self.opened = {}  # candidate process (site, input commodity) -> opened?
         self.delivered = defaultdict(float)  # (m, c, e, p) -> tonnes
         self.deliv_rows = defaultdict(list)
         self.stock = defaultdict(float)  # (n, tag, p) -> tonnes; tag = (c, cc, pc, eu, tc)
@@ -141,6 +141,9 @@ class Ctx:
         self.active_routes = {}  # route -> decisions row (None: used in route_flows only)
         self.applications = defaultdict(int)  # (licence, period) -> applications
         self.app_rows = defaultdict(list)
+        self.decided = {}  # (investment, period) -> units decided (> 0)
+        self.serving = {}  # (investment, period) -> units in service, from the decisions
+        self.inv_rows = {}  # (investment, period) -> its row of the investments sheet
 
     def add(self, family: str, message: str, amount: float | None = None, inputs: Iterable[tuple] = (),
             solution: Iterable[tuple] = ()) -> None:

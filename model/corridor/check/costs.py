@@ -1,52 +1,86 @@
 """Checker family ``cost``: every cost line recomputed from the plan and the input, and compared with the
-solution (money over the horizon, in the workbook's currency)."""
+solution (money over the horizon, in the workbook's currency).
+
+With years (contract v2) every line is a present value at the first year: each period's money times d(p) =
+1 / (1 + discount_rate)^(year(p) - first year); the plan sheets show nominal money per row.
+"""
 from __future__ import annotations
 
 import math
 
 from corridor.check.common import Ctx, fmt, money_slack
+from corridor.check.invest import money_of
 
 LINES = ("supply", "processing", "freight", "handling", "route_fixed", "site_fixed", "licence", "holding",
          "shortfall_penalty")
-FIRST_STAGE = ("route_fixed", "site_fixed", "licence")
+INVESTMENT_LINES = ("capex", "investment_fixed")  # only when the input has investments
+FIRST_STAGE = ("route_fixed", "site_fixed", "licence") + INVESTMENT_LINES
+
+
+def lines_of(ctx: Ctx) -> tuple:
+    """The cost lines the solution has for this input: `LINES`, and `INVESTMENT_LINES` with investments."""
+    return LINES + (INVESTMENT_LINES if ctx.case.investments else ())
 
 
 def recompute(ctx: Ctx) -> dict:
-    """The cost lines of the plan sheets' scenario:
+    """The cost lines of the plan sheets' scenario, each period's money times its discount factor d(p):
 
-    supply = sum supplied (derived from the balances) x cost_per_t x supply cost factor;
-    processing = sum input_t x cost_per_t x site cost factor;
+    supply = sum supplied (derived from the balances) x cost_per_t x supply cost factor x d(p);
+    processing = sum input_t x cost_per_t x site cost factor x d(p);
     freight / handling = sum tonnes x (sum over the route's legs of cost_per_t / handling_cost_per_t x the
-    leg's cost factor in the period it is used) x route and corridor cost factors in the dispatch period;
-    route_fixed = fixed_cost of every route used (route_flows) or contracted (decisions sheet);
-    site_fixed = fixed_cost of every candidate site opened;
-    licence = application_cost x applications;
-    holding = sum end-of-period stock x holding_cost_per_t (per period);
-    shortfall_penalty = sum (quantity_t - delivered) x penalty (the row's, else the settings').
+    leg's cost factor in the period it is used) x route and corridor cost factors in the dispatch period p x d(p);
+    route_fixed = fixed_cost of every route used (route_flows) or contracted (decisions sheet), undiscounted;
+    site_fixed = fixed_cost of every candidate process opened, undiscounted ("once over the horizon");
+    licence = application_cost x applications x d(application period);
+    holding = sum end-of-period stock x holding_cost_per_t (per period) x d(p);
+    shortfall_penalty = sum (quantity_t - delivered) x penalty (the row's, else the settings') x d(p);
+    with investments: capex = sum units decided x capex x d(decision period); investment_fixed = sum units in
+    service x fixed_cost_per_year x days(p) / 365 x d(p).
     """
     case = ctx.case
-    c = dict.fromkeys(LINES, 0.0)
+    d = case.cal.disc
+    c = dict.fromkeys(lines_of(ctx), 0.0)
     for key, t in ctx.supply.items():
-        c["supply"] += t * case.supply[key][1]
+        c["supply"] += t * case.supply[key].cost * d[key[2]]
     for (s, p), x in ctx.input_t.items():
-        c["processing"] += x * case.site_period(s, p)[1]
+        c["processing"] += x * case.site_period(s, p)[1] * d[p]
     rates = {}
     for f in ctx.flows:
         key = (f.route, f.period)
         if key not in rates:
             rates[key] = case.rates(f.route, f.period)
-        c["freight"] += f.tonnes * rates[key][0]
-        c["handling"] += f.tonnes * rates[key][1]
+        c["freight"] += f.tonnes * rates[key][0] * d[f.period]
+        c["handling"] += f.tonnes * rates[key][1] * d[f.period]
     c["route_fixed"] = sum(case.routes[r].fixed_cost for r in ctx.active_routes)
-    c["site_fixed"] = sum(case.sites[s].get("fixed_cost") or 0.0 for s, opened in ctx.opened.items() if opened)
+    c["site_fixed"] = sum(case.procs[s].get("fixed_cost") or 0.0 for s, opened in ctx.opened.items() if opened)
     cost = {r["licence"]: r.get("application_cost") or 0.0 for r in case.inputs.tables.get("licences", [])}
-    c["licence"] = sum(n * cost[L] for (L, _a), n in ctx.applications.items())
-    for (n, tag, _p), t in ctx.stock.items():
+    c["licence"] = sum(n * cost[L] * d[a] for (L, a), n in ctx.applications.items())
+    for (n, tag, p), t in ctx.stock.items():
         if (n, tag[0]) in case.storage:
-            c["holding"] += t * case.storage[(n, tag[0])][1]
+            c["holding"] += t * case.storage[(n, tag[0])][1] * d[p]
     for key, (q, pen, _row, _must) in case.demand.items():
-        c["shortfall_penalty"] += max(0.0, q - ctx.delivered.get(key, 0.0)) * pen
+        c["shortfall_penalty"] += max(0.0, q - ctx.delivered.get(key, 0.0)) * pen * d[key[3]]
+    if case.investments:
+        money = money_of(ctx).values()
+        c["capex"] = sum(m[0] for m in money)
+        c["investment_fixed"] = sum(m[1] for m in money)
     return c
+
+
+def check_years(ctx: Ctx) -> None:
+    """``plan``: with years, the summary's ``years`` (first..last) and ``discount_rate`` are the input's."""
+    cal, summary = ctx.case.cal, ctx.plan.summary
+    if not cal.years:
+        return
+    rate = ctx.case.settings.get("discount_rate") or 0.0
+    for item, want in (("years", f"{cal.years[0]}..{cal.years[-1]}"), ("discount_rate", rate)):
+        got, row = summary.get(item, (None, None))
+        if got is None:
+            continue
+        same = _num(got) is not None and abs(_num(got) - want) <= 1e-12 if item == "discount_rate" else \
+            str(got).strip() == want
+        if not same:
+            ctx.add("plan", f"summary: {item} says {got}, but the input's is {want}", solution=[("summary", row)])
 
 
 def _compare(ctx, line, mine, theirs, where, refs):
@@ -74,10 +108,10 @@ def check_costs(ctx: Ctx) -> None:
     """``cost``: without disruption scenarios each recomputed line equals the `costs` sheet and their total
     equals the summary objective.  With scenarios the plan sheets show one scenario: each recomputed line
     equals that scenario's row of the `scenarios` sheet (its own, unweighted cost), the first-stage lines
-    (route_fixed, site_fixed, licence: decided once) equal the `costs` sheet, each second-stage line of the
-    `costs` sheet equals the probability-weighted sum over the scenarios (the plan's scenario recomputed,
-    the others as the `scenarios` sheet gives them), and the expected total equals the objective.  With
-    objective = max_security the total is also within the summary's cost budget."""
+    (route_fixed, site_fixed, licence, capex, investment_fixed: decided once) equal the `costs` sheet, each
+    second-stage line of the `costs` sheet equals the probability-weighted sum over the scenarios (the plan's
+    scenario recomputed, the others as the `scenarios` sheet gives them), and the expected total equals the
+    objective.  With objective = max_security the total is also within the summary's cost budget."""
     rep, plan, case = ctx.report, ctx.plan, ctx.case
     mine = recompute(ctx)
     rep.costs = mine
@@ -85,15 +119,17 @@ def check_costs(ctx: Ctx) -> None:
     rep.objective = _num(obj)
     costs = {k: v for k, (v, _row) in plan.costs.items()}
     crow = {k: [("costs", row)] for k, (_v, row) in plan.costs.items()}
-    ctx.count("cost lines", len(LINES))
+    lines = lines_of(ctx)
+    ctx.count("cost lines", len(lines))
     if rep.scenarios <= 1:
-        for line in LINES:
+        for line in lines:
             _compare(ctx, line, mine[line], costs.get(line), "costs sheet", crow.get(line, []))
         rep.total = sum(mine.values())
     else:
         rows = {r.get("scenario"): r for r in (plan.scenarios or [])}
         own = rows.get(case.scenario)
-        for line in FIRST_STAGE:
+        first = [line for line in lines if line in FIRST_STAGE]
+        for line in first:
             _compare(ctx, line, mine[line], costs.get(line), "costs sheet (first stage: decided once)",
                      crow.get(line, []))
         if own is None:
@@ -102,13 +138,13 @@ def check_costs(ctx: Ctx) -> None:
             return
         agree = {line: _compare(ctx, line, mine[line], own.get(f"cost_{line}"),
                                 f"scenarios sheet (scenario {case.scenario})", [("scenarios", own["_row"])])
-                 for line in LINES}
-        expected = {line: mine[line] for line in FIRST_STAGE}
+                 for line in lines}
+        expected = {line: mine[line] for line in first}
         missing = [name for name in case.probabilities if name != case.scenario and name not in rows]
         for name in missing:
             ctx.add("cost", f"the scenarios sheet has no row for scenario {name}: its costs are unknown, so the "
                     "expected cost lines cannot be compared", solution=[("scenarios", None)])
-        for line in LINES:
+        for line in lines:
             if line in FIRST_STAGE:
                 continue
             total = sum(p * (mine[line] if name == case.scenario else rows[name].get(f"cost_{line}") or 0.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from corridor.check.common import ABS_T, INF, Ctx, fmt, money_slack, slack
+from corridor.check.invest import added
 from corridor.check.plan import tag_of
 from corridor.check.tags import Tracking, idle_sites
 
@@ -22,7 +23,8 @@ def check_route_flows(ctx: Ctx) -> None:
       arrive after the last period is never delivered and is not allowed (docs/formulation.md);
     - sum of tonnes(r, p) <= max_volume_t * route factor(p) * corridor factor(p) (capacity factors in the
       dispatch period; a factor 0 closes the route);
-    - sum of tonnes(r, p) is 0 or >= min_volume_t (per period in which the route is used).
+    - sum of tonnes(r, p) is 0 or >= min_volume_t (per period in which the route is used; up to 1e-4 t, what
+      the solver's tolerances leave on an unused route, reads as 0).
     """
     case, cal = ctx.case, ctx.case.cal
     totals, rows = defaultdict(float), defaultdict(list)
@@ -74,7 +76,7 @@ def check_route_flows(ctx: Ctx) -> None:
                 why += f" times capacity factor {fmt(cap / route.max_t if route.max_t < INF and route.max_t else 0)}"
             ctx.add("route", f"route {r} dispatched in {p}: {fmt(t)} t, above the most it may take, {fmt(cap)} t "
                     f"({why}), by {fmt(t - cap)} t", t - cap, inputs=refs, solution=rows[(r, p)])
-        if route.min_t > 0 and t < route.min_t - slack(route.min_t):
+        if route.min_t > 0 and ABS_T < t < route.min_t - slack(route.min_t):  # (within 1e-4 t of 0: not used)
             ctx.add("route", f"route {r} dispatched in {p}: {fmt(t)} t, below its min_volume_t {fmt(route.min_t)} "
                     f"(a route used in a period carries at least its minimum), by {fmt(route.min_t - t)} t",
                     route.min_t - t, inputs=[("routes", route.row)], solution=rows[(r, p)])
@@ -90,8 +92,9 @@ def check_route_flows(ctx: Ctx) -> None:
 def check_legs(ctx: Ctx) -> None:
     """``leg capacity``: shared leg capacities.  A shipment dispatched in p enters leg k of its route in
     q = p + (days travelled before leg k, walked on the calendar; wrapping when cyclic) and uses the leg's
-    capacity there only.  For every (leg, q): sum of the tonnes entering it <= capacity_t * leg capacity
-    factor(q) (blank capacity: unlimited; a factor <= 0 closes the leg)."""
+    capacity there only.  For every (leg, q): sum of the tonnes entering it <= (capacity_t + what the
+    investments in service in q add) * leg capacity factor(q) (blank capacity: unlimited; a factor <= 0 closes
+    the leg; capacity_t 0: the leg exists only through its investments)."""
     case = ctx.case
     use = defaultdict(list)
     for f in ctx.flows:
@@ -101,63 +104,114 @@ def check_legs(ctx: Ctx) -> None:
     for (leg, q), users in use.items():
         ctx.count("leg-periods")
         total = sum(f.tonnes for f, _b in users)
-        cap, refs = case.leg_capacity(leg, q)
+        more, inv_in, inv_sol, more_text = added(ctx, "leg", leg, q)
+        cap, refs = case.leg_capacity(leg, q, more)
         if total <= cap + slack(total, cap):
             continue
         base = case.legs[leg].get("capacity_t")
-        factor = cap / base if base else 0.0
+        if more_text:
+            factor = case.factors.cap("leg", leg, q)[0]
+            why = f"capacity_t {fmt(base)} plus {more_text}, x capacity factor {fmt(factor)}"
+        else:
+            why = f"capacity_t {fmt(base)} x capacity factor {fmt(cap / base if base else 0.0)}"
         who = "; ".join(f"{fmt(f.tonnes)} t on {f.route} dispatched in {f.period}, entering after {fmt(b)} days"
                         for f, b in users[:6]) + (" ..." if len(users) > 6 else "")
         ctx.add("leg capacity", f"leg {leg} in {q}: {fmt(total)} t enter it, above its effective capacity "
-                f"{fmt(cap)} t (capacity_t {fmt(base)} x capacity factor {fmt(factor)}), by {fmt(total - cap)} t "
-                f"({who})", total - cap,
-                inputs=refs + [("route_legs", f.r.leg_rows[f.r.legs.index(leg)]) for f, _b in users],
-                solution=[("route_flows", f.row) for f, _b in users])
+                f"{fmt(cap)} t ({why}), by {fmt(total - cap)} t ({who})", total - cap,
+                inputs=refs + [("route_legs", f.r.leg_rows[f.r.legs.index(leg)]) for f, _b in users] + inv_in,
+                solution=[("route_flows", f.row) for f, _b in users] + inv_sol)
 
 
-def check_sites(ctx: Ctx) -> None:
-    """``site``: processing per (site, period), in tonnes of input.
+def _process_of(case, site, c_in):
+    """The process (site, input commodity) a solution row names, or None (the site alone: its only row)."""
+    if c_in is not None:
+        return (site, c_in) if (site, c_in) in case.procs else None
+    procs = case.at_site(site)
+    return procs[0] if len(procs) == 1 else None
 
-    - input_t >= 0 and <= capacity_t * site factor(p); 0 before ``available_from``;
-    - a candidate site processes only if it is opened (decisions sheet, and the processing sheet's ``open``
-      column must agree); an existing site is always open;
-    - an open site processes at least min(min_throughput_t, effective capacity) in every period from
-      ``available_from`` on (docs/formulation.md: not imposed on an existing site that no input can reach;
-      reported as a note);
-    - output_t = yield * input_t (``plan``).
-    """
-    case = ctx.case
-    decided = {}
+
+def _decided_sites(ctx):
+    """Candidate process -> (opened?, decisions row): ``site opened`` / ``site not opened`` rows, whose id is the
+    site (one row) or ``site/input commodity``."""
+    case, out = ctx.case, {}
     for rec in ctx.plan.sheets["decisions"]:
-        if rec.get("decision") in ("site opened", "site not opened"):
-            decided[rec.get("id")] = (rec["decision"] == "site opened", rec["_row"])
-    said_open = defaultdict(set)
+        if rec.get("decision") not in ("site opened", "site not opened"):
+            continue
+        text = rec.get("id") or ""
+        site, _sep, c_in = text.rpartition("/")
+        if case.at_site(text):
+            key = _process_of(case, text, None)
+        else:
+            key = _process_of(case, site, c_in) if case.at_site(site) else None
+        if key is None:
+            what = (f"site {text} has several processes: name one as {text}/input_commodity" if case.at_site(text)
+                    else f"'{text}' is not a site (or site/input_commodity) of the input")
+            ctx.add("plan", f"decisions: {what}", solution=[("decisions", rec["_row"])])
+            continue
+        out[key] = (rec["decision"] == "site opened", rec["_row"])
+    return out
+
+
+def _read_processing(ctx):
+    """Input tonnes per (process, period) into the context; the processing sheet's ``open`` per process."""
+    case, said_open = ctx.case, defaultdict(set)
     for rec in ctx.plan.sheets["processing"]:
         s, p, sol = rec.get("site"), rec.get("period"), [("processing", rec["_row"])]
-        if s not in case.sites:
+        if not case.at_site(s):
             if rec["input_t"]:
                 ctx.add("plan", f"processing: '{s}' is not a site of the input", solution=sol)
+            continue
+        key = _process_of(case, s, rec.get("input_commodity"))
+        if key is None:
+            if rec["input_t"]:
+                ctx.add("plan", f"processing: site {s} has no process taking '{rec.get('input_commodity')}' (its "
+                        f"processes take {', '.join(k[1] for k in case.at_site(s))})",
+                        inputs=[("sites", case.procs[k]["_row"]) for k in case.at_site(s)], solution=sol)
             continue
         if p not in case.cal.index:
             ctx.add("plan", f"processing: period '{p}' is not a period of the input", solution=sol)
             continue
-        ctx.input_t[(s, p)] = ctx.input_t.get((s, p), 0.0) + rec["input_t"]
-        ctx.proc_rows[(s, p)].append(("processing", rec["_row"]))
+        ctx.input_t[(key, p)] = ctx.input_t.get((key, p), 0.0) + rec["input_t"]
+        ctx.proc_rows[(key, p)].append(("processing", rec["_row"]))
         if rec.get("open") in ("yes", "no"):
-            said_open[s].add(rec["open"] == "yes")
-        y = case.sites[s]["yield"]
+            said_open[key].add(rec["open"] == "yes")
+        site = case.procs[key]
+        y = site["yield"]
         if "output_t" in rec and abs(rec["output_t"] - y * rec["input_t"]) > slack(rec["output_t"]):
-            ctx.add("plan", f"site {s} in {p}: output_t {fmt(rec['output_t'])} is not yield {fmt(y)} x input_t "
-                    f"{fmt(rec['input_t'])} = {fmt(y * rec['input_t'])}", inputs=[("sites", case.sites[s]["_row"])],
+            ctx.add("plan", f"site {case.label(key)} in {p}: output_t {fmt(rec['output_t'])} is not yield {fmt(y)} x "
+                    f"input_t {fmt(rec['input_t'])} = {fmt(y * rec['input_t'])}", inputs=[("sites", site["_row"])],
                     solution=sol)
+        oc = rec.get("output_commodity")
+        if oc is not None and oc != site["output_commodity"]:
+            ctx.add("plan", f"site {case.label(key)} in {p}: the row says output_commodity '{oc}' but the process "
+                    f"makes '{site['output_commodity']}'", inputs=[("sites", site["_row"])], solution=sol)
+    return said_open
+
+
+def check_sites(ctx: Ctx) -> None:
+    """``site``: processing per process (a site's row for one input commodity) and period, in tonnes of input.
+
+    - input_t >= 0 and <= (capacity_t + what investments in service add) * site factor(p); 0 before
+      ``available_from``;
+    - a candidate process processes only if it is opened (decisions sheet, and the processing sheet's ``open``
+      column must agree); an existing one is always open;
+    - an open process processes at least min(min_throughput_t, effective capacity) in every period from
+      ``available_from`` on (docs/formulation.md: not imposed on an existing process that no input can reach;
+      reported as a note);
+    - output_t = yield * input_t (``plan``).
+    """
+    case = ctx.case
+    decided = _decided_sites(ctx)
+    said_open = _read_processing(ctx)
     unreachable, noted = idle_sites(case, Tracking(case)), set()
-    for s, site in case.sites.items():
+    for s, site in case.procs.items():
+        name = case.label(s)
         candidate = site.get("status") == "candidate"
         if candidate:
             dec = decided.get(s)
             proc = said_open.get(s)
             if dec is not None and proc and proc != {dec[0]}:
-                ctx.add("plan", f"candidate site {s}: the decisions sheet says "
+                ctx.add("plan", f"candidate site {name}: the decisions sheet says "
                         f"{'opened' if dec[0] else 'not opened'} but the processing sheet says open = "
                         f"{'yes' if True in proc else 'no'}", solution=[("decisions", dec[1])] + [
                             r for p in case.periods for r in ctx.proc_rows.get((s, p), [])][:1])
@@ -166,30 +220,37 @@ def check_sites(ctx: Ctx) -> None:
         for p in case.periods:
             ctx.count("site-periods")
             x = ctx.input_t.get((s, p), 0.0)
-            cap, _cost, mn, refs = case.site_period(s, p)
+            more, inv_in, inv_sol, more_text = added(ctx, "site", s, p)
+            cap, _cost, mn, refs = case.site_period(s, p, more)
             sol = ctx.proc_rows.get((s, p), [])
             if x < -slack(x):
-                ctx.add("site", f"site {s} in {p}: negative input {fmt(x)} t", -x, inputs=refs, solution=sol)
+                ctx.add("site", f"site {name} in {p}: negative input {fmt(x)} t", -x, inputs=refs, solution=sol)
             elif x > slack(x) and not is_open:
-                ctx.add("site", f"candidate site {s} processes {fmt(x)} t in {p} but is not opened (decisions "
+                ctx.add("site", f"candidate site {name} processes {fmt(x)} t in {p} but is not opened (decisions "
                         "sheet): a candidate processes only once opened, and then pays its fixed_cost", x,
                         inputs=refs, solution=sol + ([("decisions", decided[s][1])] if s in decided else []))
             elif x > cap + slack(x, cap):
                 first = site.get("available_from")
-                why = (f"it may process only from {first} (available_from)" if cap == 0 and first is not None
-                       and case.cal.index[p] < case.cal.index[first] else
-                       f"capacity_t {fmt(site['capacity_t'])} x capacity factor "
-                       f"{fmt(cap / site['capacity_t'] if site['capacity_t'] else 0)}")
-                ctx.add("site", f"site {s} in {p}: {fmt(x)} t of input processed, above its effective capacity "
-                        f"{fmt(cap)} t ({why}), by {fmt(x - cap)} t", x - cap, inputs=refs, solution=sol)
+                f = case.factors.cap("site", s[0], p)[0]
+                if cap == 0 and first is not None and case.cal.index[p] < case.cal.index[first]:
+                    why = f"it may process only from {first} (available_from)"
+                elif more_text:
+                    why = f"capacity_t {fmt(site['capacity_t'])} plus {more_text}, x capacity factor {fmt(f)}"
+                else:
+                    why = (f"capacity_t {fmt(site['capacity_t'])} x capacity factor "
+                           f"{fmt(cap / site['capacity_t'] if site['capacity_t'] else 0)}")
+                ctx.add("site", f"site {name} in {p}: {fmt(x)} t of input processed, above its effective capacity "
+                        f"{fmt(cap)} t ({why}), by {fmt(x - cap)} t", x - cap, inputs=refs + inv_in,
+                        solution=sol + inv_sol)
             if is_open and mn > 0 and x < mn - slack(mn):
                 if not candidate and s in unreachable:
                     if s not in noted:
                         noted.add(s)
-                        ctx.report.notes.append(f"site {s}: min_throughput_t is not imposed, as no input can reach "
-                                                "the site or its output cannot reach a demand (docs/formulation.md)")
+                        ctx.report.notes.append(f"site {name}: min_throughput_t is not imposed, as no input can "
+                                                "reach the site or its output cannot reach a demand "
+                                                "(docs/formulation.md)")
                     continue
-                ctx.add("site", f"site {s} in {p}: {fmt(x)} t of input processed, below its minimum throughput "
+                ctx.add("site", f"site {name} in {p}: {fmt(x)} t of input processed, below its minimum throughput "
                         f"{fmt(mn)} t (min_throughput_t, per period while open), by {fmt(mn - x)} t", mn - x,
                         inputs=refs, solution=sol)
 
@@ -198,7 +259,8 @@ def check_storage(ctx: Ctx) -> None:
     """``storage``: end-of-period stock (inventory sheet, per node, commodity, tags and period).
 
     - stock >= 0; stock only where a storage row allows it (node, commodity);
-    - sum over tags of the stock at (node, commodity) <= capacity_t (blank: unlimited), every period.
+    - sum over tags of the stock at (node, commodity) <= capacity_t (blank: unlimited) + what the investments
+      in service in the period add, every period.
     Initial stock (open horizon only, min(initial_t, capacity)) enters the first period's balance.
     """
     case = ctx.case
@@ -226,9 +288,12 @@ def check_storage(ctx: Ctx) -> None:
                         f"stock of {c} at {n} (stock may only be held where a row allows it)", t, solution=sol)
             continue
         cap, _hold, _init, row = case.storage[(n, c)]
-        if t > cap + slack(t, cap):
+        more, inv_in, inv_sol, more_text = added(ctx, "storage", (n, c), p)
+        if t > cap + more + slack(t, cap + more):
+            why = f" (capacity_t {fmt(cap)} plus {more_text})" if more_text else ""
             ctx.add("storage", f"node {n} holds {fmt(t)} t of {c} at the end of {p}, above its storage capacity "
-                    f"{fmt(cap)} t, by {fmt(t - cap)} t", t - cap, inputs=[("storage", row)], solution=sol)
+                    f"{fmt(cap + more)} t{why}, by {fmt(t - cap - more)} t", t - cap - more,
+                    inputs=[("storage", row)] + inv_in, solution=sol + inv_sol)
 
 
 def check_demand(ctx: Ctx) -> None:

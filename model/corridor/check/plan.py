@@ -3,8 +3,9 @@
 The plan is read from the sheets a planner edits: `route_flows` (tonnes per route, provenance tags and
 dispatch period), `processing` (input tonnes per site and period), `deliveries` (tonnes delivered per
 demand row), `inventory` (end-of-period stock per node, commodity and tags), `licences` (applications)
-and `decisions` (routes used, candidate sites opened).  `summary`, `costs` and (with disruption scenarios)
-`scenarios` give the figures the plan is compared with.  Every record keeps its Excel row (``_row``).
+and `decisions` (routes used, candidate sites opened), and with investments (contract v2) `investments` (units
+decided per investment and period).  `summary`, `costs`, `payers` and (with disruption scenarios) `scenarios`
+give the figures the plan is compared with.  Every record keeps its Excel row (``_row``).
 Nothing is ever written to the workbook.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import openpyxl
 
 from corridor.check.common import ANY_USE, NONE
+from corridor.check.invest import INVESTMENT_COLUMNS, PAYER_COLUMNS
 
 REQUIRED = {  # sheet -> columns the checker cannot do without
     "summary": ("item", "value"),
@@ -31,6 +33,12 @@ REQUIRED = {  # sheet -> columns the checker cannot do without
     "licences": ("licence", "period", "applied"),
     "decisions": ("decision", "id"),
 }
+OPTIONAL = {  # sheets a solution has only for some inputs -> the columns they need when present
+    "scenarios": (),
+    "investments": ("investment", "period", "decided_units"),
+    "payers": ("payer",),
+}
+SHEET_NUMBERS = {"investments": set(INVESTMENT_COLUMNS), "payers": set(PAYER_COLUMNS)}  # numbers of one sheet
 NUMBERS = {"tonnes", "input_t", "output_t", "delivered_t", "demand_t", "shortfall_t", "penalty_cost", "stock_t",
            "applied", "held", "tonnes_covered", "amount", "probability", "total_cost"}
 
@@ -139,14 +147,14 @@ def read_plan(path: str | Path) -> Plan:
     sheets, problems, bad = {}, [], []
     try:
         names = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-        for name in list(REQUIRED) + ["scenarios"]:
+        for name in list(REQUIRED) + list(OPTIONAL):
             ws = names.get(name)
             if ws is None:
-                if name != "scenarios":
+                if name not in OPTIONAL:
                     problems.append(f"sheet '{name}' is missing")
                 continue
             recs, header = _records(ws)
-            missing = [c for c in REQUIRED.get(name, ()) if c not in header]
+            missing = [c for c in REQUIRED.get(name, OPTIONAL.get(name, ())) if c not in header]
             if missing and (recs or name in ("summary", "costs")):  # an empty sheet may lack its header
                 problems.append(f"sheet '{name}' lacks column(s) {', '.join(missing)}")
             sheets[name] = recs
@@ -160,7 +168,8 @@ def read_plan(path: str | Path) -> Plan:
     for name, recs in sheets.items():
         for rec in recs:
             for col in list(rec):
-                if col in NUMBERS or (name == "scenarios" and col.startswith("cost_")):
+                if (col in NUMBERS or col in SHEET_NUMBERS.get(name, ())
+                        or (name == "scenarios" and col.startswith("cost_"))):
                     rec[col] = _number(rec[col], name, rec["_row"], col, bad)
                 elif col != "_row" and not (name == "summary" and col == "value"):
                     rec[col] = _text(rec[col])

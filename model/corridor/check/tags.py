@@ -20,7 +20,9 @@ Method: for every (node, period) where the commodity balances hold, tonnes of ea
 The unknown splits (supply over earmarks, which tags a site processes and which it makes, which tags are
 delivered) make this a flow problem: a circulation in which every known quantity (arrivals, stock,
 departures, deliveries, supply, processing) must be carried in full.  Output tonnes are counted in
-tonnes of input (divided by the yield) so that processing conserves flow.  It is solved with a small
+tonnes of input (divided by the yield) so that processing conserves flow; a site with several processes
+(contract v2: one per input commodity) has one such arc per process, and each commodity its own scale along
+the chain of processes (output of one may be the input of another).  It is solved with a small
 max-flow (Edmonds-Karp), independent of any solver.
 """
 from __future__ import annotations
@@ -44,7 +46,7 @@ class Tracking:
         self.tc = {p["value"] for p in case.policies if p["measure"] == "transit_country"}
         self.labels = sorted({r["end_use"] for r in case.rules if r.get("end_use") not in (None, STAR)})
         techs = defaultdict(lambda: {NONE})
-        for rec in case.sites.values():
+        for rec in case.procs.values():
             if (rec["output_commodity"], rec.get("tech_origin")) in self.cc:
                 techs[rec["output_commodity"]].add(rec.get("tech_origin"))
         relevant = set()
@@ -57,7 +59,7 @@ class Tracking:
         changed = True
         while changed:  # an earmarked input keeps its earmark through processing
             changed = False
-            for rec in case.sites.values():
+            for rec in case.procs.values():
                 if rec["input_commodity"] in relevant and rec["output_commodity"] not in relevant:
                     relevant.add(rec["output_commodity"])
                     changed = True
@@ -74,14 +76,16 @@ class Tracking:
 
 def runnable_routes(case: Case) -> set:
     """Routes that can run in some dispatch period: arrival within the horizon, the route's, corridor's and every
-    leg's capacity > 0 (legs in the period they are used), and room for the route's min_volume_t."""
+    leg's capacity > 0 (legs in the period they are used, with every unit of their investments), and room for the
+    route's min_volume_t."""
     out = set()
     for r, route in case.routes.items():
         for p in case.periods:
             if case.cal.shift(p, route.total_days) is None:
                 continue
             bound = case.route_max(r, p)[0]
-            caps = [case.leg_capacity(leg, case.cal.shift(p, b))[0] for leg, b in zip(route.legs, route.before)]
+            caps = [case.leg_capacity(leg, case.cal.shift(p, b), case.most("leg", leg))[0]
+                    for leg, b in zip(route.legs, route.before)]
             bound = min([bound] + caps)
             if bound > 0 and bound >= route.min_t:
                 out.add(r)
@@ -94,17 +98,22 @@ def live_states(case: Case, tr: Tracking) -> set:
 
     Forward from the sources (supply with capacity in some period; initial stock in an open horizon) over
     routes that can run and that no prohibiting rule (prohibited, or required and not granted) matches, and
-    over sites that can process in some period; then backward from the demand rows (tonnes earmarked as
-    the demand's class).  docs/formulation.md ('Pruning', 'What is not modelled'): initial stock with no live
-    state is dropped, and an existing site without a live processing arc has no minimum throughput.
+    over processes that can run in some period (capacities with every unit of their investments); then backward
+    from the demand rows (tonnes earmarked as the demand's class).  docs/formulation.md ('Pruning', 'What is not
+    modelled'): initial stock with no live state is dropped, and an existing process without a live processing
+    arc has no minimum throughput.
     """
     runnable = runnable_routes(case)
     out_routes = defaultdict(list)
     for r in runnable:
         out_routes[case.routes[r].origin].append(case.routes[r])
-    working = {s for s in case.sites if any(case.site_period(s, p)[0] > 0 for p in case.periods)}
+    working = defaultdict(list)  # (node, input commodity) -> the process records that can run
+    for s, rec in case.procs.items():
+        if any(case.site_period(s, p, case.most("site", s))[0] > 0 for p in case.periods):
+            working[s].append(rec)
     blocking = [x for x in case.rules if x["rule"] == "prohibited" or x.get("granted") == "no"]
-    start = {(n, c, NONE, eu) for (n, c, _p), v in case.supply.items() if v[0] > 0 for eu in tr.uses(c)}
+    start = {(n, c, NONE, eu) for (n, c, _p), v in case.supply.items() if v.cap(case.most("supply", (n, c))) > 0
+             for eu in tr.uses(c)}
     start |= {(n, c, NONE, eu) for (n, c), v in case.storage.items() if v[2] > 0 for eu in tr.uses(c)}
     reached, preds, todo = set(start), defaultdict(set), list(start)
     while todo:
@@ -112,8 +121,8 @@ def live_states(case: Case, tr: Tracking) -> set:
         n, c, cc, eu = state
         nxt = [(route.destination, c, cc, eu) for route in out_routes[n] if route.commodity == c
                and not any(rule_matches(x, route, cc, eu) for x in blocking)]
-        if n in working and case.sites[n]["input_commodity"] == c:
-            co, tech = case.sites[n]["output_commodity"], case.sites[n].get("tech_origin")
+        for rec in working.get((n, c), ()):
+            co, tech = rec["output_commodity"], rec.get("tech_origin")
             cc2 = tech if (co, tech) in tr.cc else NONE
             nxt += [(n, co, cc2, e2) for e2 in ([eu] if c in tr.relevant else tr.uses(co))]
         for item in nxt:
@@ -140,13 +149,14 @@ def dead_initial_stock(case: Case, tr: Tracking, live: set | None = None) -> set
 
 
 def idle_sites(case: Case, tr: Tracking, live: set | None = None) -> set:
-    """Existing sites with no live processing arc (no live input state whose output is live too)."""
+    """Existing processes (site, input commodity) with no live processing arc (no live input state whose output
+    is live too)."""
     live = live_states(case, tr) if live is None else live
     out = set()
-    for s, rec in case.sites.items():
+    for s, rec in case.procs.items():
         ci, co, tech = rec["input_commodity"], rec["output_commodity"], rec.get("tech_origin")
         cc2 = tech if (co, tech) in tr.cc else NONE
-        arcs = [(s, co, cc2, e2) for (n, c, _cc, eu) in live if n == s and c == ci
+        arcs = [(s[0], co, cc2, e2) for (n, c, _cc, eu) in live if n == s[0] and c == ci
                 for e2 in ([eu] if ci in tr.relevant else tr.uses(co))]
         if rec.get("status") != "candidate" and not any(a in live for a in arcs):
             out.add(s)
@@ -227,7 +237,7 @@ def check_provenance(ctx: Ctx) -> None:
         at[(n, q)].setdefault("supply", []).append((c, v))
     for (m, c, e, q), v in ctx.delivered.items():
         at[(m, q)].setdefault("deliver", []).append((c, e, v))
-    nodes = {n for (n, _p) in at} | {s for (s, _p) in ctx.input_t}
+    nodes = {n for (n, _p) in at} | {s[0] for (s, _p) in ctx.input_t}
     for n in sorted(nodes):
         for p in case.periods:
             if (n, p) not in ctx.unbalanced:
@@ -247,17 +257,56 @@ def _origin_tags(f):
     return out
 
 
+def _ordered(procs):
+    """The processes of a node, each after those that make its input (a circle keeps its sheet order)."""
+    out, left = [], list(procs)
+    while left:
+        made = {r["output_commodity"] for r in left}
+        ready = [r for r in left if r["input_commodity"] not in made] or left[:1]
+        out += ready
+        left = [r for r in left if r not in ready]
+    return out
+
+
+def _scales(procs):
+    """Commodity -> the factor its tonnes count with in the node's flow network, so that processing conserves
+    flow (output counted in tonnes of the input it was made from: scale(output) = scale(input) / yield, over
+    every process of the node); None when a circle of processes makes that impossible."""
+    adj = defaultdict(list)
+    for r in procs:
+        ci, co, y = r["input_commodity"], r["output_commodity"], r["yield"]
+        adj[ci].append((co, 1.0 / y))
+        adj[co].append((ci, y))
+    scale = {}
+    for root in adj:
+        if root in scale:
+            continue
+        scale[root], todo = 1.0, [root]
+        while todo:
+            c = todo.pop()
+            for d, k in adj[c]:
+                want = scale[c] * k
+                if d not in scale:
+                    scale[d] = want
+                    todo.append(d)
+                elif abs(scale[d] - want) > 1e-9 * max(scale[d], want):
+                    return None
+    return defaultdict(lambda: 1.0, scale)
+
+
 def _check_node(ctx, tr, n, p, at):
     case = ctx.case
     empty = {}
     here, before = at.get((n, p), empty), at.get((n, case.cal.prev(p)), empty)
     net, tags = _Net(), set()
     src, snk = ("SRC",), ("SNK",)
-    site = case.sites.get(n)
-    x = ctx.input_t.get((n, p), 0.0)
-    scale = defaultdict(lambda: 1.0)
-    if site is not None and x > 0 and site["yield"] > 0:
-        scale[site["output_commodity"]] = 1.0 / site["yield"]
+    procs = _ordered([case.procs[s] for s in case.at_site(n) if ctx.input_t.get((s, p), 0.0) > 0
+                      and case.procs[s]["yield"] > 0])
+    scale = _scales(procs)
+    if scale is None:
+        ctx.report.notes.append(f"node {n}, {p}: the provenance tags were not checked: its processes turn "
+                                "commodities into each other in a circle whose yields do not multiply to 1")
+        return
     known_in, known_out = [], []  # (edge, scale of its commodity, what, solution rows)
     made = set()
 
@@ -297,15 +346,17 @@ def _check_node(ctx, tr, n, p, at):
         for t in _origin_tags(f):
             tags.add(t)
             net.edge(t, row, INF)
-    if site is not None and x > 0:
+    for site in procs + procs[:-1]:  # twice round, but the last, so that outputs feed later processes
         ci, co = site["input_commodity"], site["output_commodity"]
         tech, country = site.get("tech_origin"), case.country[n]
         ccs = {tech} if (co, tech) in tr.cc else {NONE, tech}
         pcs = {country} if country in tr.pc else {NONE, country}
         keep_use = ci in tr.relevant
         for t in [t for t in tags if t[0] == ci]:
-            key = ("process", t[4], t[3] if keep_use else None)
-            net.edge(t, key, INF)
+            key = ("process", ci, t[4], t[3] if keep_use else None)
+            if (t, key) not in made:
+                made.add((t, key))
+                net.edge(t, key, INF)
             for cc in ccs:
                 for pc in pcs:
                     for eu in ([t[3]] if keep_use else tr.uses(co)):
