@@ -98,7 +98,8 @@ def test_export_mps_solves_to_the_same_optimum(tmp_path):
 
 def test_bench_runs_end_to_end_on_the_smallest_size(tmp_path, capsys):
     out = tmp_path / "bench"
-    code = main(["bench", "--sizes", "xs", "--solvers", "highs,appsi_highs,highs_mps,scip", "-o", str(out)])
+    code = main(["bench", "--sizes", "xs", "--cases", "default", "--solvers", "highs,appsi_highs,highs_mps,scip",
+                 "-o", str(out)])
     text = capsys.readouterr().out
     assert code == EXIT_OK, text
     assert (out / "results.csv").exists() and (out / "stages_vs_nnz.png").exists()

@@ -172,11 +172,12 @@ def test_a_link_is_written_through_and_stays_a_link(tmp_path, capsys):
     (["bench", "--time-limit", "0"], "is not a number of seconds above 0"),
     (["bench", "--time-limit", "-1"], "is not a number of seconds above 0"),
     (["bench", "--time-limit", "nan"], "is not a number of seconds above 0"),
+    (["bench", "--cases", "annual"], "unknown case 'annual' for --cases (allowed: default, strategic or none)"),
     (["pareto", "{book}", "--points", "1000000"], "at most 101"),
     (["pareto", "{book}", "--points", "1"], "at least 2 points"),
     (["study", "{book}", "--workers", "-1"], "is not a whole number >= 0"),
     (["docs", "--formulation", "{folder}/missing.md"], "could not write"),
-], ids=["blank-o", "csv-o", "template-csv", "export-suffix", "tl-0", "tl-neg", "tl-nan", "points-huge",
+], ids=["blank-o", "csv-o", "template-csv", "export-suffix", "tl-0", "tl-neg", "tl-nan", "cases-unknown", "points-huge",
         "points-1", "workers-neg", "docs-missing"])
 def test_misused_options_are_refused_with_a_message(tmp_path, capsys, argv, needle):
     book = small(tmp_path)

@@ -286,3 +286,7 @@ def test_an_investment_on_an_unlimited_leg_is_warned(tmp_path):
     warned = [w for w in inputs.warnings if w.sheet == "investments"]
     assert len(warned) == 1 and warned[0].row == 2 and warned[0].column == "target"
     assert "unlimited" in warned[0].message and "add nothing" in warned[0].message
+    rep = solved(n, tmp_path, "unlimited")  # the plan builds nothing and the leg stays unlimited on leg_use
+    assert rep.result.objective == pytest.approx(0) and not units(rep)
+    use = rep.tables["leg_use"]
+    assert use.tonnes.sum() == pytest.approx(5) and use.effective_capacity_t.isna().all()

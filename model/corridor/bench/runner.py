@@ -35,7 +35,7 @@ from corridor.io.reader import read_workbook
 from corridor.io.validate import validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock, peak_rss_mb
-from corridor.pipeline import DEFAULT_INPUT
+from corridor.pipeline import DEFAULT_INPUT, STRATEGIC_INPUT
 from corridor.results.extract import extract
 from corridor.solve.highs import run_highs, to_highs, write_model
 from corridor.solve.pyomo import build_model
@@ -113,6 +113,8 @@ def _run(job, rec, stage):
                 write_solution(tables, Path(job["out"]) / f"{job['instance']}-{solver}.xlsx")
     if job.get("root_lp"):
         rec["root_lp_bound"] = root_lp_bound(f.spec)
+        if rec["root_lp_bound"] is not None and result.objective:
+            rec["root_lp_gap"] = (result.objective - rec["root_lp_bound"]) / abs(result.objective)
     ref = job.get("reference_optimum")
     if ref is not None and result.objective is not None:
         rec["rel_error"] = abs(result.objective - ref) / max(1.0, abs(ref))
@@ -225,15 +227,21 @@ def run_jobs(jobs: Sequence[dict], progress: Callable[[str], object] = print) ->
     return out
 
 
+CASES = {"default": DEFAULT_INPUT, "strategic": STRATEGIC_INPUT}  # the embedded cases a bench run may time
+
+
 def plan_jobs(out_dir: Path, sizes: Iterable[str | int] = (), reference: bool = False,
               external: str | Path | None = None, solvers: Iterable[str] = ("highs",), repeat: int = 1, seed: int = 1,
-              time_limit: float | None = None, default_case: bool = True, in_memory: bool = False) -> list:
-    """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``."""
+              time_limit: float | None = None, cases: Iterable[str] = CASES, in_memory: bool = False) -> list:
+    """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``.
+    ``cases``: which embedded cases to run too (``default``: the one-year case, ``strategic``: 2027-2032)."""
     inst_dir = out_dir / "instances"
     inst_dir.mkdir(parents=True, exist_ok=True)
     instances = []
-    if default_case:
-        instances.append({"instance": "default", "kind": "case", "path": str(DEFAULT_INPUT)})
+    for case in cases:
+        if case not in CASES:
+            raise ValueError(f"unknown case {case!r} for --cases (allowed: {', '.join(CASES)} or none)")
+        instances.append({"instance": case, "kind": "case", "path": str(CASES[case])})
     if reference:
         for name, convert, src, optimum in reference_instances(external):
             path = convert(src, inst_dir / f"{name}.xlsx")

@@ -152,6 +152,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--sizes", help="comma-separated generated sizes: xs, s, m, l (default all, unless --reference)")
     b.add_argument("--solvers", default="highs", help="comma-separated: highs, appsi_highs, highs_mps, cbc, glpk, "
                                                       "scip (absent ones are skipped with a note)")
+    b.add_argument("--cases", default="default,strategic",
+                   help="comma-separated embedded cases to time too: default, strategic, or none (default both)")
     b.add_argument("--repeat", type=_positive_int, default=1)
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--time-limit", type=_seconds, help="solver seconds per run, above 0 (default: the instance's "

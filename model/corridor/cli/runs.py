@@ -23,7 +23,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """``corridor bench``: the benchmark of reference problems and scaled instances."""
     from corridor.bench.reference import default_external
     from corridor.bench.report import outputs_of, write_outputs
-    from corridor.bench.runner import SOLVERS, plan_jobs, run_jobs
+    from corridor.bench.runner import CASES, SOLVERS, plan_jobs, run_jobs
     from corridor.io.files import OutputError
     from corridor.io.targets import check_target
     from corridor.pipeline import output_dir
@@ -40,6 +40,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"corridor: reference problems not found {where}; give --external FOLDER (the test suite's "
               "subset is tests/data in the repository)", file=sys.stderr)
         return EXIT_INPUT
+    cases = [c.strip() for c in args.cases.split(",") if c.strip() and c.strip() != "none"]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        print(f"corridor: unknown case {unknown[0]!r} for --cases (allowed: {', '.join(CASES)} or none)",
+              file=sys.stderr)
+        return EXIT_INPUT
     if not sizes and not args.reference:
         sizes = ["xs", "s", "m", "l"]
     out = Path(args.output) if args.output is not None else output_dir() / "bench"
@@ -55,7 +61,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return refused("the benchmark", e)
     try:
         jobs = plan_jobs(out, sizes=sizes, reference=args.reference, external=external, solvers=solvers,
-                         repeat=args.repeat, seed=args.seed, time_limit=args.time_limit, in_memory=args.in_memory)
+                         cases=cases, repeat=args.repeat, seed=args.seed, time_limit=args.time_limit,
+                         in_memory=args.in_memory)
     except ValueError as e:
         print(f"corridor: {e}", file=sys.stderr)
         return EXIT_INPUT

@@ -138,8 +138,9 @@ def _leg_use(m, d):
         for p in d.periods:
             t = flow.get((leg, p), 0.0)
             cap = d.leg_cap.get((leg, p))
-            if ("leg", leg) in d.invested or (cap is None and d.legs[leg]["capacity_t"] is not None):
-                cap = ((d.legs[leg]["capacity_t"] + added_capacity(d, serving, "leg", leg, p))
+            base = d.legs[leg]["capacity_t"]  # blank: unlimited, whatever units are built on it
+            if base is not None and (("leg", leg) in d.invested or cap is None):
+                cap = ((base + added_capacity(d, serving, "leg", leg, p))
                        * d.seasons.cap_factor("leg", leg, p))
             if t <= 0 and cap is None:
                 continue
