@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from golden import investment_case, lp_text, rich_case, security_case
+from golden import coproduct_case, investment_case, lp_text, rich_case, security_case
 
 from corridor.formulation import families
 from corridor.formulation.build import formulate
@@ -38,11 +38,12 @@ def _compare(name, text):
         pytest.fail(f"the rows of {name} changed:\n{diff}")
 
 
+OWN_CASE = ("investment_limits", "reagent_use")  # families with a golden case of their own (below)
 INVESTED = ("Supply_Capacity", "Site_Capacity", "Leg_Capacity", "Storage_Capacity")  # rows investments enter
 
 
 @pytest.mark.parametrize("family", [f for f in families.FAMILIES if f.build is not None
-                                    and f.name != "investment_limits"], ids=lambda f: f.name)
+                                    and f.name not in OWN_CASE], ids=lambda f: f.name)
 def test_family_rows_equal_their_golden_lp(rich_spec, family):
     blocks = [b.name for b in family.blocks]
     assert any(rich_spec.row_blocks[b].keys for b in blocks), f"the rich case writes no row of {family.name}"
@@ -83,3 +84,15 @@ def _name(spec, j):
             return f"{vb.name}({','.join(map(str, key)) if isinstance(key, tuple) else key})"
     return str(j)
 
+
+
+def test_joint_production_rows_equal_their_golden_lp(tmp_path):
+    """Contract v2 site_products: the reagent family, the node balances with co-products, reagent use and
+    discards, and the disposal cost line."""
+    spec = formulate(read_inputs(coproduct_case().write(tmp_path / "chem.xlsx"))).spec
+    assert spec.row_blocks["Reagent_Use"].keys
+    text = lp_text(spec, ["Reagent_Use", "Node_Balance"], "family reagent_use and the node balances of "
+                                                         "tests/formulation/golden.py coproduct_case")
+    costs = " disposal: " + " ".join(f"{a:+.12g} {_name(spec, j)}" for j, a in sorted(
+        zip(*spec.costs["disposal"]), key=lambda t: _name(spec, t[0])))
+    _compare("reagent_use", text + "objective\n" + costs + "\n")

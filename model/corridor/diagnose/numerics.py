@@ -4,7 +4,7 @@
   upper bounds of tonnes, should not span more than ``SPAN_LIMIT`` (max / min).  Beyond it HiGHS's
   tolerances (about 1e-6 .. 1e-9, relative) no longer tell a small term from rounding.  The smallest and
   the largest entry are named with the input cells they come from.
-- Big-M: every M in the model is data (docs/formulation.md section 9): U[r,p] in Route_Active and
+- Big-M: every M in the model is data (docs/formulation.md section 10): U[r,p] in Route_Active and
   Route_Period_Max, the site's effective capacity in Site_Capacity (times Open), U[L,p] = sum of U[r,p] in
   Licence_Gate and Licence_Cover_Gate.  An M far above the most of its commodity that can be used over the
   horizon (``need``: the demand for it, plus what sites consuming it need to make their output's need, in

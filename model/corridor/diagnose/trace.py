@@ -172,8 +172,37 @@ class Tracer:
         kept = "" if (n, c) in d.storage else f"; no storage row for {c} at {n}: nothing can be kept"
         return [Cite("nodes", (d.nodes[n]["_row"],), "node", n,
                      f"the flow balance of {c} at node {n} in {p} (what arrives, is supplied, made or held equals "
-                     f"what leaves, is processed, delivered or kept{kept})", p)] + \
-            self._blocked(v, d, n, c, p) + self._blocked(v, d, n, c, p, out=True)
+                     f"what leaves, is processed, delivered, discarded or kept{kept})", p)] + \
+            self._joint(d, n, c, p) + self._blocked(v, d, n, c, p) + self._blocked(v, d, n, c, p, out=True)
+
+    def _joint(self, d, n, c, p):
+        """Contract v2: the site_products rows that make (co-product) or consume (reagent) ``c`` at ``n``, and
+        the commodities row that says whether ``c`` may be discarded."""
+        out = []
+        for (s, c2), row in sorted(d.product_rows.items()):
+            if c2 != c or d.sites[s]["site"] != n:
+                continue
+            made = any(x == c for x, _y in d.coproducts.get(s, ()))
+            y = next(y for x, y in (d.coproducts[s] if made else d.reagents[s]) if x == c)
+            out.append(Cite("site_products", (row,), "yield", y if made else -y,
+                            f"site {d.sites[s]['site']} makes {y:g} t of {c} with every tonne of "
+                            f"{d.sites[s]['input_commodity']} it processes" if made else
+                            f"site {d.sites[s]['site']} consumes {y:g} t of {c} per tonne of "
+                            f"{d.sites[s]['input_commodity']} it processes", p))
+        if out and any(c == x for s in d.coproducts for x, _y in d.coproducts[s]):
+            rec = next(r for r in d.inputs.tables["commodities"] if r["commodity"] == c)
+            cost = rec.get("disposal_cost_per_t")
+            out.append(Cite("commodities", (rec["_row"],), "disposal_cost_per_t", cost,
+                            f"{c} cannot be discarded (blank): every tonne made must be used, stored or delivered"
+                            if cost is None else f"{c} may be discarded at {cost:g} per tonne", p))
+        return out
+
+    @traces("reagent_use")
+    def _r_reagent_use(self, v, d, k):
+        s, c, p = k
+        return [Cite("site_products", (d.product_rows[(s, c)],), "yield",
+                     -next(y for x, y in d.reagents[s] if x == c),
+                     f"process {s} consumes this reagent per tonne of input processed in {p}", p)]
 
     def _blocked(self, v, d, n, c, p, out=False):
         """Cells that keep a route into ``n`` carrying ``c`` from arriving in ``p`` (``out``: a route out of

@@ -268,6 +268,9 @@ def add_sets(f: Formulation, d: CaseData) -> None:
                for r in routes_into(d, pol["market"], pol["commodities"])}
     S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)
     S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
+    S["REAGENT_USE"] = [(s, k, p) for (s, c), ks in d.reagent_tags.items() if len(ks) > 1 for k in ks
+                        for p in P if (s, p) in d.site_period]  # one tag: the balance takes Process directly
+    S["DISCARD"] = [(n, k, p) for (n, c), ks in d.discard_tags.items() for k in ks for p in P]
     S["APPLICATIONS"] = sorted(d.windows)
     S["BUILD"] = decision_keys(d)
     S["CHOSEN"] = chosen_keys(d)
@@ -301,6 +304,9 @@ def variable_blocks(S: dict, d: CaseData) -> list:
         ("Build", S["BUILD"], [float(d.investments[i].max_units) for (i, _a) in S["BUILD"]], True,
          "units of an investment decided in the period"),
         ("Chosen", S["CHOSEN"], 1.0, True, "1 if an alternative of an exclusive group is the one built"),
+        ("ReagentUse", S["REAGENT_USE"], None, False,
+         "tonnes of a reagent consumed by a process, per reagent tag and period (reagents with several tags)"),
+        ("Discard", S["DISCARD"], None, False, "tonnes discarded at a node, per tag and period"),
     ]
 
 
@@ -338,7 +344,8 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     factor; freight / handling = sum Ship * (sum over legs of cost_per_t / handling_cost_per_t * leg cost
     factor in the period the leg is used) * route and corridor cost factors; route_fixed = fixed_cost *
     Active; site_fixed = fixed_cost * Open; licence = application_cost * Apply; holding =
-    holding_cost_per_t * end-of-period Stock; shortfall_penalty = penalty_per_t * (quantity_t - Deliver).
+    holding_cost_per_t * end-of-period Stock; shortfall_penalty = penalty_per_t * (quantity_t - Deliver);
+    disposal (contract v2, when a commodity has a disposal cost) = disposal_cost_per_t * Discard.
 
     With scenarios each line is the expected value: a second-stage line is weighted by the scenario's
     ``weight`` (its probability); first-stage lines (route_fixed, site_fixed, licence) are added once.
@@ -378,6 +385,8 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1] * disc[key[2]])
     owed = sum(q * pen * disc[key[3]] for key, (q, pen, _price) in d.demand.items())
     line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1] * disc[key[3]], constant=owed)
+    if d.disposal:
+        line("disposal", "Discard", lambda key: d.disposal[untag(key[1])[0]] * disc[key[2]])
     if d.investments:
         line("capex", "Build", lambda key: d.investments[key[0]].capex * disc[key[1]])
         line("investment_fixed", "Build", lambda key: fixed_cost_of(d, *key))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corridor.formulation.calendar import Calendar, Seasons
+from corridor.formulation.coproducts import coproduct_made, joint_arcs, prepare_coproducts
 from corridor.formulation.investments import most_added, prepare_investments
 from corridor.formulation.provenance import Tagging, rule_matches, transited, untag
 from corridor.io.issues import Issue
@@ -101,6 +102,12 @@ class CaseData:
     policies: list = field(default_factory=list)  # expanded: dicts with market, commodities, ...
     investments: dict = field(default_factory=dict)  # investment id -> `investments.Investment`
     invested: dict = field(default_factory=lambda: defaultdict(list))  # (kind, target key) -> [investment ids]
+    coproducts: dict = field(default_factory=lambda: defaultdict(list))  # process -> [(commodity, t/t input)]
+    reagents: dict = field(default_factory=lambda: defaultdict(list))  # process -> [(commodity, t/t input)]
+    disposal: dict = field(default_factory=dict)  # commodity -> cost per tonne discarded
+    product_rows: dict = field(default_factory=dict)  # (process, commodity) -> site_products Excel row
+    reagent_tags: dict = field(default_factory=dict)  # (process, reagent) -> [tag at the site node]
+    discard_tags: dict = field(default_factory=dict)  # (node, disposable commodity) -> [tag]
     tagging: Tagging | None = None
     removed_flows: list = field(default_factory=list)  # (route, tag, rule id) removed as prohibited
     revoked: set = field(default_factory=set)  # (licence, period) revoked in this scenario
@@ -150,6 +157,7 @@ def _prepare(inputs) -> CaseData:
     d = CaseData(inputs, s, cal, seasons, [r["commodity"] for r in t["commodities"]], nodes, country, legs,
                  routes, processes(t["sites"]), rules, policy_rows)
     prepare_investments(d, t.get("investments", []))
+    prepare_coproducts(d, t)
     _supply_sites_storage_demand(d, t)
     d.tagging = Tagging(d)
     _route_periods(d)
@@ -350,10 +358,7 @@ def _tags_and_gating(d):
     live_at = defaultdict(list)
     for (n, k) in sorted(live):
         live_at[n].append(k)
-    for node, procs in site_nodes.items():
-        for s, c_in in procs:
-            d.proc_arcs[s] = [(k, k2) for k in live_at[node] if untag(k)[0] == c_in
-                              for k2 in tg.site_outputs(s, k) if (node, k2) in live]
+    joint_arcs(d, site_nodes, live, live_at)
     for (n, c) in d.storage:
         d.stock_tags[(n, c)] = [k for k in live_at[n] if untag(k)[0] == c]
     for s, rec in d.sites.items():
@@ -400,9 +405,11 @@ def _bounds(d):
     Valid for every plan without circulation (shipping the same tonnes round a cycle only adds cost):
     - a node with no inbound route of the commodity can send at most its supply + production + initial
       stock over the horizon;
-    - a node with no outbound route and no site consuming the commodity can absorb at most its demand over
-      the horizon (+ its storage capacity in an open horizon);
-    - anywhere, no more than the commodity's total supply + production capacity + initial stock.
+    - a node with no outbound route and no site consuming the commodity (as input or reagent) can absorb at
+      most its demand over the horizon (+ its storage capacity in an open horizon), unless the commodity may be
+      discarded;
+    - anywhere, no more than the commodity's total supply + production capacity (co-products included) +
+      initial stock.
     """
     inbound, outbound = set(), set()
     for route in d.routes.values():
@@ -416,6 +423,9 @@ def _bounds(d):
         rec = d.sites[s]
         made[(rec["site"], rec["output_commodity"])] += cap * rec["yield"]
         consumes.add((rec["site"], rec["input_commodity"]))
+        consumes.update((rec["site"], c) for c, _y in d.reagents.get(s, ()))
+    for key, v in coproduct_made(d).items():
+        made[key] += v
     for (n, c), (_cap, _h, init) in d.storage.items():
         made[(n, c)] += init
     total = defaultdict(float)
@@ -436,7 +446,7 @@ def _bounds(d):
         if (route.origin, c) not in inbound:
             b = min(b, made[(route.origin, c)])
         key = (route.destination, c)
-        if key not in outbound and key not in consumes:
+        if key not in outbound and key not in consumes and c not in d.disposal:  # discarded tonnes are unbounded
             b = min(b, absorb[key])
         info.bound = b
 

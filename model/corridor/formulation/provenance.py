@@ -18,6 +18,11 @@ processing are indexed by a *tag* ``commodity|cc|pc|eu|tc``:
   So "no tonnes through CN" for a market also excludes oxide refined in Malaysia from ore railed across
   China: the market's supply then does not depend on the transit country.
 
+Co-products (contract v2 ``site_products``) are made with the output and carry its provenance: its ``pc``,
+``eu`` and ``tc``, and the site's ``tech_origin`` as ``cc`` when a `controlled_content` rule names it for the
+co-product; a process's output and co-products are earmarked together.  A reagent at a site node counts as a
+use of the tonnes that reach it.
+
 Only tags that some rule or policy tells apart are created, so a case without such rules has exactly
 one tag per commodity, and tags are pruned to those that can be reached from a source and can reach a
 use (forward and backward reachability over routes and sites).
@@ -105,6 +110,7 @@ class Tagging:
             self.export_corridor = {r: "@" + route.corridor for r, route in data.routes.items()
                                     if route.o_country in made_in and route.d_country != route.o_country}
         self.site_prov = {}
+        self.co_cc = {}  # (process, co-product) -> its cc (the site's tech_origin when a rule names it for c)
         provs = defaultdict(lambda: {(NONE, NONE)})
         for s, rec in sites.items():
             c = rec["output_commodity"]
@@ -112,6 +118,10 @@ class Tagging:
             pc = data.country[rec["site"]] if data.country[rec["site"]] in proc_countries else NONE
             self.site_prov[s] = (cc, pc)
             provs[c].add((cc, pc))
+            for c2, _y in data.coproducts.get(s, ()):
+                cc2 = rec["tech_origin"] if rec["tech_origin"] in cc_countries[c2] else NONE
+                self.co_cc[(s, c2)] = cc2
+                provs[c2].add((cc2, pc))
         self.use_labels = sorted({r["end_use"] for r in rules if r["end_use"] != STAR})
         tagged = set()
         for r in rules:
@@ -121,11 +131,12 @@ class Tagging:
                 if any(rule_could_match_ignoring_use(r, route, pv) for pv in provs[route.commodity]):
                     tagged.add(route.commodity)
         changed = True
-        while changed:  # an earmarked input keeps its end use through processing
-            changed = False
-            for rec in sites.values():
-                if rec["input_commodity"] in tagged and rec["output_commodity"] not in tagged:
-                    tagged.add(rec["output_commodity"])
+        while changed:  # an earmarked input keeps its end use through processing; a process's outputs (its
+            changed = False  # output and co-products, made jointly) are earmarked together
+            for s, rec in sites.items():
+                outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
+                if (rec["input_commodity"] in tagged or outs & tagged) and not outs <= tagged:
+                    tagged |= outs
                     changed = True
         self.use_tagged = tagged
         self.provs = provs
@@ -147,6 +158,12 @@ class Tagging:
         if c_in in self.use_tagged:
             return [tag(c_out, cc, pc, eu_in, tc)]
         return [tag(c_out, cc, pc, eu, tc) for eu in self.uses(c_out)]
+
+    def coproduct_tags(self, s: str, k_out: str) -> list:
+        """The co-product tags that process ``s`` makes with output tag ``k_out`` (same order as
+        ``coproducts[s]``): the output's provenance, chain and earmark, with each co-product's own ``cc``."""
+        _c, _cc, pc, eu, tc = untag(k_out)
+        return [tag(c2, self.co_cc[(s, c2)], pc, eu, tc) for c2, _y in self.d.coproducts.get(s, ())]
 
     def arrival_tag(self, route: Route, k: str) -> str:
         """The tag of tonnes of tag ``k`` when they arrive at the end of ``route`` (adds transit flags)."""
@@ -187,16 +204,19 @@ class Tagging:
                     new.append((d.routes[r].destination, self.arrival_tag(d.routes[r], k)))
             for s, c_in in site_nodes.get(n, ()):
                 if untag(k)[0] == c_in:
-                    new.extend((n, k2) for k2 in self.site_outputs(s, k))
+                    for k2 in self.site_outputs(s, k):
+                        new.append((n, k2))
+                        new.extend((n, k3) for k3 in self.coproduct_tags(s, k2))
             for item in new:
                 preds[item].append((n, k))
                 if item not in reached:
                     reached.add(item)
                     frontier.append(item)
+        reagent_at = {(d.sites[s]["site"], c) for s, rs in d.reagents.items() for c, _y in rs}
         useful = set()
         for (n, k) in reached:
             c, _, _, eu, _ = untag(k)
-            if eu in demand_uses.get((n, c), ()):
+            if eu in demand_uses.get((n, c), ()) or (n, c) in reagent_at:
                 useful.add((n, k))
         frontier = list(useful)
         while frontier:

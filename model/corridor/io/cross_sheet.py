@@ -6,6 +6,8 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from corridor.io.coproducts import RULES as COPRODUCT_RULES
+from corridor.io.coproducts import site_products
 from corridor.io.plausible import RULES as PLAUSIBLE_RULES
 from corridor.io.plausible import case_only_differences, licence_windows, time_order, unusable_rows
 from corridor.io.schema import STAR
@@ -39,7 +41,7 @@ RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
     "licence is granted for the whole horizon only",
     "settings: time_limit_s above 0; cvar_alpha below 1; cost_budget or cost_budget_pct, not both; mip_rel_gap "
     "0..0.5",
-) + PLAUSIBLE_RULES + STRATEGIC_RULES
+) + PLAUSIBLE_RULES + STRATEGIC_RULES + COPRODUCT_RULES
 
 
 def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
@@ -50,6 +52,7 @@ def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     licence_windows(chk, tables, settings)
     nodes = _first(tables.get("nodes", []), "node")
     _sites(chk, tables, nodes)
+    site_products(chk, tables)
     _routes(chk, tables)
     _route_use(chk, tables)
     _end_uses(chk, tables)
@@ -198,6 +201,9 @@ def _route_use(chk, tables):
     used = defaultdict(set)
     for r in tables["sites"]:
         used[r["site"]].add(r["input_commodity"])
+    for r in tables.get("site_products", []):
+        if (r.get("yield") or 0) < 0:  # a reagent consumed at the site node
+            used[r["site"]].add(r["commodity"])
     for r in tables["demand"]:
         used[r["market"]].add(r["commodity"])
     for r in tables["storage"]:

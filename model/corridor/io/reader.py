@@ -166,7 +166,7 @@ def _read_sheets(wb, zf, raw):
             raw.unreadable.add(sheet.name)
 
 
-V2_SHEETS = ("investments", "site_products", "charges")  # contract v2: not read by this version
+V2_SHEETS = ("charges",)  # contract v2 sheets this version does not read yet
 
 
 def _unknown_sheet(name: str) -> str:

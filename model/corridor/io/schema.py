@@ -162,6 +162,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("commodity", "id", "commodity id", required=True),
         Column("unit", "text", "unit label", default="t"),
         Column("description", "text", "free text"),
+        per_t("disposal_cost_per_t", "contract v2: cost per tonne discarded, at any node (blank = it cannot be "
+              "discarded: every tonne made must be used, stored or delivered; 0 allowed)"),
     ) + _free(), key=("commodity",), id_column="commodity"),
     Sheet("nodes", "Places: mines, processing sites, ports, borders, hubs, markets.", (
         Column("node", "id", "node id", required=True),
@@ -319,6 +321,22 @@ SHEETS = SHEETS + (
               Column("payer", "text", "who pays, for reporting (e.g. JP-JBIC)"),
               Column("exclusive_group", "text", "rows sharing a value are alternatives: at most one is built"),
           ) + _free(), required=False, key=("investment",), id_column="investment"),
+)
+
+SHEETS = SHEETS + (
+    Sheet("site_products", "Co-products and reagents of a process (optional, contract v2): every tonne of input "
+          "processed makes the sites row's output at its yield and, at the same time, each co-product at its own "
+          "yield, and consumes each reagent at the site node.", (
+              Column("site", "ref", "a site of the sites sheet", required=True, ref="nodes"),
+              Column("input_commodity", "ref", "which of the site's processes (its sites row with this input; blank "
+                     "when the site has one row)", ref="commodities"),
+              Column("commodity", "ref", "what the process also makes (yield > 0) or consumes (yield < 0)",
+                     required=True, ref="commodities"),
+              Column("yield", "num", "tonnes of commodity per tonne of input processed: > 0 a co-product made with "
+                     "the sites row's output; < 0 a reagent consumed at the site node, which must reach it (supply "
+                     "there or routes into it); not 0", required=True, unit="t/t", lo=-MAX_YIELD, hi=MAX_YIELD,
+                     ceiling=True),
+          ) + _free(), required=False, key=("site", "input_commodity", "commodity")),
 )
 
 SHEETS = SHEETS + (

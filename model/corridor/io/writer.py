@@ -19,7 +19,7 @@ from corridor.io.files import (
 )
 
 SHEET_ORDER = ("summary", "costs", "payers", "security", "scenarios", "route_flows", "leg_use", "processing",
-               "deliveries",
+               "disposal", "deliveries",
                "inventory", "licences", "corridor_shares", "corridor_periods", "decisions", "investments",
                "capacity_in_service")
 

@@ -70,6 +70,8 @@ def extract(target: Formulation | pyo.ConcreteModel, result: SolveResult, stage_
     tables["route_flows"] = _route_flows(m, d)
     tables["leg_use"] = _leg_use(m, d)
     tables["processing"] = _processing(m, d)
+    if d.disposal:
+        tables["disposal"] = _disposal(m, d)
     tables["deliveries"] = _deliveries(m, d)
     tables["inventory"] = _inventory(m, d)
     tables["licences"] = _licences(m, d)
@@ -153,6 +155,7 @@ def _leg_use(m, d):
 
 def _processing(m, d):
     serving = in_service_by_period(m, d)
+    joint = bool(d.product_rows)  # contract v2: a row per co-product and reagent, and a role column
     inp = defaultdict(float)
     for (s, ki, ko, p), v in m.items("Process"):
         inp[(s, p)] += v
@@ -165,11 +168,32 @@ def _processing(m, d):
                 cap = ((rec["capacity_t"] + added_capacity(d, serving, "site", s, p))
                        * d.seasons.cap_factor("site", rec["site"], p))
             x = inp.get((s, p), 0.0)
-            rows.append({"site": rec["site"], "status": rec["status"], "open": "yes" if opened else "no", "period": p,
-                         "input_commodity": rec["input_commodity"], "input_t": x,
-                         "output_commodity": rec["output_commodity"], "output_t": x * rec["yield"],
-                         "capacity_t": cap, "utilisation": x / cap if cap else None, "cost": x * cost})
+            row = {"site": rec["site"], "status": rec["status"], "open": "yes" if opened else "no", "period": p,
+                   "input_commodity": rec["input_commodity"], "input_t": x,
+                   "output_commodity": rec["output_commodity"], "output_t": x * rec["yield"],
+                   "capacity_t": cap, "utilisation": x / cap if cap else None, "cost": x * cost}
+            if not joint:
+                rows.append(row)
+                continue
+            rows.append({**row, "role": "main"})
+            blank = {"input_t": None, "capacity_t": None, "utilisation": None, "cost": None}
+            rows += [{**row, **blank, "role": "co-product", "output_commodity": c, "output_t": x * y}
+                     for c, y in d.coproducts.get(s, ())]
+            rows += [{**row, **blank, "role": "reagent", "output_commodity": c, "output_t": -x * a}
+                     for c, a in d.reagents.get(s, ())]
     return pd.DataFrame(rows)
+
+
+def _disposal(m, d):
+    """Tonnes discarded per node, commodity and period (contract v2), with their nominal cost."""
+    out = defaultdict(float)
+    for (n, k, p), t in m.items("Discard"):
+        out[(n, untag(k)[0], p)] += t
+    rows = [{"node": n, "commodity": c, "period": p, "discarded_t": t, "cost_per_t": d.disposal[c],
+             "cost": t * d.disposal[c]} for (n, c, p), t in out.items() if t > 1e-9]
+    order = {p: i for i, p in enumerate(d.periods)}
+    rows.sort(key=lambda r: (r["node"], r["commodity"], order[r["period"]]))
+    return pd.DataFrame(rows, columns=["node", "commodity", "period", "discarded_t", "cost_per_t", "cost"])
 
 
 def _deliveries(m, d):

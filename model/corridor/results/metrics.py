@@ -27,16 +27,22 @@ def _val(x, j):
 
 def view_outcome(v: Formulation, x: Sequence[float]) -> dict:
     """Cost, delivered and shortfall (t) of one scenario's plan, in total and per market."""
-    got = defaultdict(float)
-    for (mk, _c, _e, _p, _k), j in v.col("Deliver").items():
+    got, got_c, per_c = defaultdict(float), defaultdict(float), defaultdict(float)
+    for (mk, c, _e, _p, _k), j in v.col("Deliver").items():
         got[mk] += _val(x, j)
+        got_c[(mk, c)] += _val(x, j)
+    for (mk, c, _e, _p), (q, _pen, _price) in v.d.demand.items():
+        per_c[(mk, c)] += q
     _D, per_market = demand_tonnes(v.d)
     cost = {line: c0 + sum(a * x[j] for j, a in zip(cols, coefs))
             for line, (cols, coefs, c0) in v.cost_lines().items()}
     short = {m: q - got.get(m, 0.0) for m, q in per_market.items()}
     short = {m: (v if v > EPS else 0.0) for m, v in short.items()}
+    by_c = {key: max(0.0, q - got_c.get(key, 0.0)) for key, q in per_c.items()}
     return {"scenario": v.name, "probability": v.probability, "cost": sum(cost.values()), "costs": cost,
-            "demand": per_market, "delivered": dict(got), "shortfall": short}
+            "demand": per_market, "delivered": dict(got), "shortfall": short,
+            "demand_by_commodity": dict(per_c), "shortfall_by_commodity": {k: (t if t > EPS else 0.0)
+                                                                          for k, t in by_c.items()}}
 
 
 def cvar(losses: Sequence[float], probs: Sequence[float], alpha: float) -> float:
@@ -160,6 +166,15 @@ def security_tables(f: Formulation, x: Sequence[float], settings: dict, n1: dict
             share = cand.get(top, 0.0)
             add("market", mk, f"largest_{kind}_dependence", share, "share",
                 (top.lstrip("@") + " (transit, processing or export corridor; expected tonnes)") if top else "none")
+    per_c = outs[0]["demand_by_commodity"] if outs else {}
+    if len({c for (_m, c) in per_c}) > 1:  # several commodities (elements): tonnes of each on their own
+        for (mk, c) in sorted(per_c):
+            q = per_c[(mk, c)]
+            es = sum(p * o["shortfall_by_commodity"].get((mk, c), 0.0) for p, o in zip(probs, outs))
+            w = max(o["shortfall_by_commodity"].get((mk, c), 0.0) / q if q else 0.0 for o in outs)
+            add("element", mk, f"expected_shortfall_t:{c}", es, "t", f"{c} not delivered to {mk}, of {q:g} t demanded")
+            add("element", mk, f"expected_shortfall_share:{c}", es / q if q else 0.0, "share")
+            add("element", mk, f"worst_case_shortfall_share:{c}", w, "share")
     add("total", "*", "max_dependence_share", largest, "share",
         f"largest expected share of a market's demand at risk from one country or corridor (delivered through it, "
         f"or not delivered): {largest_of}")

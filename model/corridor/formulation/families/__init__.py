@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corridor.formulation.families import flow, investment, rules
+from corridor.formulation.families import chemistry, flow, investment, rules
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("node_balance", flow.node_balance, (
         Block("Node_Balance", "node_balance"),
         Block("Initial_Stock", "storage"))),
+    Family("reagent_use", chemistry.reagent_use, (Block("Reagent_Use", "reagent_use"),),
+           anchor="9-co-products-reagents-and-disposal"),
     Family("storage_limits", flow.storage_limits, (Block("Storage_Capacity", "storage"),)),
     Family("demand_limits", flow.demand_limits, (
         Block("Demand_Limit", "demand_limit"),

@@ -167,7 +167,15 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     """Node_Balance[n,k,p]  (tonnes of tag k at node n in period p):
 
       Stock[n,k,p-1] + Supply[n,k,p] + sum yield_s * Process[s=n, k_in, k, p] + sum_{r into n} Ship[r,k',p-lag_r]
+        + sum yield_{s,c} * Process[s=n, k_in, k_out, p]            (k a co-product tag of k_out, contract v2)
         = Stock[n,k,p] + sum_{r out of n} Ship[r,k,p] + sum Process[s=n, k, k_out, p] + sum_e Deliver[n,c,e,p,k]
+        + reagent use of k by the processes at n + Discard[n,k,p]
+
+    Contract v2 (``site_products``): every tonne processed also makes each co-product at its yield, as a tag
+    with the output's provenance (`provenance.Tagging.coproduct_tags`), and consumes each reagent at the
+    site node: |yield| * Process directly when the reagent has one tag there, else sum_k ReagentUse[s,k,p]
+    (the `reagent_use` family ties them to Process).  Discard[n,k,p] exists for commodities with a
+    ``disposal_cost_per_t``, at every node where they can be.
 
     Indexed over every (node, tag, period) with at least one term.  k' is the tag that arrives as k (the
     same tag, plus the route's transit countries where a transit_country policy tracks them); lag_r is the
@@ -181,12 +189,29 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     for key, j in f.col("Supply").items():
         cols_of[key].append(j)
         coefs_of[key].append(1.0)
+    tg = d.tagging
     for (s, ki, ko, p), j in f.col("Process").items():
         node = d.sites[s]["site"]
         cols_of[(node, ko, p)].append(j)
         coefs_of[(node, ko, p)].append(d.sites[s]["yield"])
         cols_of[(node, ki, p)].append(j)
         coefs_of[(node, ki, p)].append(-1.0)
+        if s in d.coproducts:  # made jointly with the output (contract v2)
+            for k3, (_c, y) in zip(tg.coproduct_tags(s, ko), d.coproducts[s]):
+                cols_of[(node, k3, p)].append(j)
+                coefs_of[(node, k3, p)].append(y)
+        for c, a in d.reagents.get(s, ()):  # consumed at the site node; one tag: here, several: ReagentUse
+            ks = d.reagent_tags.get((s, c), ())
+            if len(ks) == 1:
+                cols_of[(node, ks[0], p)].append(j)
+                coefs_of[(node, ks[0], p)].append(-a)
+    for (s, k, p), j in f.col("ReagentUse").items():
+        key = (d.sites[s]["site"], k, p)
+        cols_of[key].append(j)
+        coefs_of[key].append(-1.0)
+    for key, j in f.col("Discard").items():
+        cols_of[key].append(j)
+        coefs_of[key].append(-1.0)
     routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
     for (r, k, p), j in f.col("Ship").items():
         route = routes[r]
