@@ -134,6 +134,9 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
         except ModelRefused as exc:  # said as the run's outcome, never a traceback
             result = outcome("other", "model refused", False, None, None, 0.0)
             result.message = str(exc)
+    if settings["objective"] == "max_margin":  # the solver minimised cost - revenue: report the margin
+        result.objective = None if result.objective is None else -result.objective
+        result.bound = None if result.bound is None else -result.bound
     if "handover_s" in result.stats:  # report the hand-over as its own stage, before the solve
         solve_s = clock.seconds.pop("solve")
         clock.seconds["handover"] = result.stats["handover_s"]
@@ -174,6 +177,7 @@ def plan_view(f: Formulation) -> Formulation:
 def summary_rows(f: Formulation, settings: dict, info: dict, view: Formulation) -> list:
     """Rows of the summary sheet that describe the objective and the scenarios behind the plan sheets."""
     rows = [("objective_kind", settings["objective"]),
+            ("objective_sense", "maximise" if settings["objective"] == "max_margin" else "minimise"),
             ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]
     if settings["objective"] == "max_security":
         rows += [("security_metric", info.get("security_metric")), ("security_metric_value", info.get("metric_value")),

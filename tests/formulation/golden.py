@@ -75,13 +75,14 @@ def investment_case() -> Net:
 def coproduct_case() -> Net:
     """Joint production (contract v2): mine M -> site S (1 t ore makes 0.5 t reo and 0.3 t lace, consumes 0.2 t
     hcl); hcl supplied at S and shipped in from H through CN, which a transit policy tracks (two hcl tags:
-    ReagentUse and Reagent_Use); lace may be discarded at 4/t; K takes reo and 2 t of lace."""
+    ReagentUse and Reagent_Use); lace may be discarded at 4/t; K takes reo and 2 t of lace, at least half of it
+    (min_fill)."""
     n = (Net(periods=1).node("M", "mine").node("S", "site").node("K", "market", "JP").node("H", "hub", "RU")
          .supply("M", 100, cost=1).supply("S", 1, cost=1.5, commodity="hcl").supply("H", 100, cost=1, commodity="hcl")
          .site("S", 100, cost=2, yield_=0.5)
          .link("MS", "M", "S").link("SK", "S", "K", cost=1, commodity="reo")
          .link("SKL", "S", "K", cost=1, commodity="lace").link("HS", "H", "S", cost=1, commodity="hcl", country="CN")
-         .demand("K", 10).demand("K", 2, commodity="lace")
+         .demand("K", 10).demand("K", 2, commodity="lace", min_fill=0.5)
          .policy("NO-CN", "K", "transit_country", "CN", max_share=1.0, commodity="reo"))
     n.sheets["commodities"] += [{"commodity": "lace", "disposal_cost_per_t": 4}, {"commodity": "hcl"}]
     n.add("site_products", site="S", commodity="lace", **{"yield": 0.3})

@@ -47,7 +47,7 @@ def test_every_tracer_the_registry_names_exists_and_every_tracer_is_named():
 def test_the_registry_drives_the_derived_tables():
     assert families.elastic_blocks() == ("Site_Min_Throughput", "Route_Period_Min", "Policy_Min_Share",
                                          "Policy_Max_Share", "Policy_Active_Routes", "Licence_Quota",
-                                         "Demand_Must_Meet")
+                                         "Demand_Must_Meet", "Demand_Min_Fill")
     assert families.once_blocks() == {"Licence_Single", "Policy_Active_Routes", "Worst_Shortfall", "Cvar_Excess",
                                       "Dependence_Cap", "Cost_Budget", "Security_Cap", "Investment_Units",
                                       "Investment_Choice", "Investment_Exclusive"}

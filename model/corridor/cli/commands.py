@@ -79,7 +79,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         for line in rep.explanation.lines(limit=60):
             print(line)
     if r.has_plan:
-        print(f"objective  {money(r.objective)} {cur}")
+        summary = rep.tables["summary"].set_index("item")["value"]
+        what = "margin   " if summary.get("objective_sense") == "maximise" else "objective"
+        print(f"{what}  {money(r.objective)} {cur}")
         if r.bound is not None:
             print(f"bound      {money(r.bound)} {cur}   gap {100 * (r.gap or 0):.4f}%")
         for k, v in rep.costs.items():

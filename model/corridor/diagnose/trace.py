@@ -283,6 +283,13 @@ class Tracer:
         return self._demand(d, k, "must_meet", f"{k[0]} must receive its {d.demand[k][0]:g} t of {k[1]} ({k[2]}) "
                                                f"in {k[3]} in full{none}") + self._blocked(v, d, k[0], k[1], k[3])
 
+    @traces("demand_min_fill")
+    def _r_demand_min_fill(self, v, d, k):
+        share = d.min_fill[k][0]
+        none = "" if any(key[:4] == k for key in v.col("Deliver")) else f"; no tonnes of {k[1]} can reach {k[0]}"
+        return self._demand(d, k, "min_fill", f"{k[0]} must receive at least {share:g} x {d.demand[k][0]:g} t of "
+                                              f"{k[1]} ({k[2]}) in {k[3]}{none}") + self._blocked(v, d, k[0], k[1], k[3])
+
     def _licence(self, d, L, column, text, p=None):
         rec = next(x for x in d.rules if x["licence"] == L)
         return [Cite("licences", (rec["_row"],), column, rec.get(column), text, p)]
@@ -386,8 +393,8 @@ class Tracer:
                       if m == k[1] and c in pol["commodities"])
         else:
             val = {"Site_Min_Throughput": lambda: d.site_period[k][2], "Route_Period_Min": lambda: d.routes[k[0]].min_t,
-                   "Licence_Quota": lambda: d.licences[k[0]]["quota_t"], "Demand_Must_Meet": lambda: d.demand[k][0]
-                   }.get(block, lambda: 1.0)()
+                   "Licence_Quota": lambda: d.licences[k[0]]["quota_t"], "Demand_Must_Meet": lambda: d.demand[k][0],
+                   "Demand_Min_Fill": lambda: d.min_fill[k][0] * d.demand[k][0]}.get(block, lambda: 1.0)()
         return max(val or 0.0, 1e-6)
 
 

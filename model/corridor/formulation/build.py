@@ -345,7 +345,9 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     factor in the period the leg is used) * route and corridor cost factors; route_fixed = fixed_cost *
     Active; site_fixed = fixed_cost * Open; licence = application_cost * Apply; holding =
     holding_cost_per_t * end-of-period Stock; shortfall_penalty = penalty_per_t * (quantity_t - Deliver);
-    disposal (contract v2, when a commodity has a disposal cost) = disposal_cost_per_t * Discard.
+    disposal (contract v2, when a commodity has a disposal cost) = disposal_cost_per_t * Discard;
+    revenue (objective max_margin only) = - price_per_t * Deliver, so that minimising the sum maximises the
+    margin (the run reports the margin, revenue minus cost, as its objective).
 
     With scenarios each line is the expected value: a second-stage line is weighted by the scenario's
     ``weight`` (its probability); first-stage lines (route_fixed, site_fixed, licence) are added once.
@@ -385,6 +387,8 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1] * disc[key[2]])
     owed = sum(q * pen * disc[key[3]] for key, (q, pen, _price) in d.demand.items())
     line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1] * disc[key[3]], constant=owed)
+    if d.settings.get("objective") == "max_margin":  # contract v2: revenue as a negative cost line
+        line("revenue", "Deliver", lambda key: -(d.demand[key[:4]][2] or 0.0) * disc[key[3]])
     if d.disposal:
         line("disposal", "Discard", lambda key: d.disposal[untag(key[1])[0]] * disc[key[2]])
     if d.investments:

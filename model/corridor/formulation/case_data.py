@@ -90,6 +90,7 @@ class CaseData:
     stock_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
     demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (qty_t, penalty_per_t, price_per_t)
     must_meet: dict = field(default_factory=dict)  # (m, c, e, p) -> Excel row of a must_meet = yes demand row
+    min_fill: dict = field(default_factory=dict)  # (m, c, e, p) -> (share, Excel row) of a demand row's min_fill
     # what `_bounds` tightened U[r,p] with (diagnose/explain.py cites it)
     bound_parts: dict = field(default_factory=dict)
     demand_tags: dict = field(default_factory=dict)  # (m, c, e) -> [tag]
@@ -218,6 +219,7 @@ def _supply_sites_storage_demand(d, t):
                                     "the initial stock is cut to the capacity", "warning"))
         d.storage[(r["node"], r["commodity"])] = (cap, r["holding_cost_per_t"] or 0.0, min(init, cap))
     default_pen = d.settings["shortfall_penalty_per_t"]
+    margin = d.settings.get("objective") == "max_margin"
     explicit = {(r["market"], r["commodity"], r["end_use"], r["period"]) for r in t["demand"] if r["period"] != STAR}
     for r in t["demand"]:
         for p in (cal.periods if r["period"] == STAR else [r["period"]]):
@@ -225,9 +227,13 @@ def _supply_sites_storage_demand(d, t):
             if r["period"] == STAR and key in explicit:
                 continue  # the period's own row wins over a '*' row
             pen = default_pen if r["shortfall_penalty_per_t"] is None else r["shortfall_penalty_per_t"]
+            if margin and r["shortfall_penalty_per_t"] is None:
+                pen = 0.0  # max_margin: only a row's own penalty counts
             d.demand[key] = (r["quantity_t"], pen, r["price_per_t"])
             if r.get("must_meet") == "yes":
                 d.must_meet[key] = r["_row"]
+            if (r.get("min_fill") or 0) > 0:
+                d.min_fill[key] = (r["min_fill"], r["_row"])
 
 
 def _route_periods(d):

@@ -19,7 +19,7 @@ APPLIES_TO = ("transit", "export", "controlled_content")
 RULES = ("prohibited", "required")
 YES_NO = ("yes", "no")
 MEASURES = ("corridor", "transit_country", "processing_country", "route", "max_active_routes")
-OBJECTIVES = ("min_cost", "max_security")
+OBJECTIVES = ("min_cost", "max_security", "max_margin")
 SECURITY_METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
 INVESTMENT_TARGETS = ("leg", "site", "storage", "supply")
 DISRUPTION_TARGETS = ("leg", "route", "corridor", "site", "country", "supply", "licence")
@@ -114,7 +114,9 @@ FREE = frozenset(c.name for c in _free())  # kept and echoed, never interpreted
 
 SETTINGS = {
     # key: (kind, default, allowed/lo, description)
-    "objective": ("enum", "min_cost", OBJECTIVES, "min_cost or max_security"),
+    "objective": ("enum", "min_cost", OBJECTIVES, "min_cost, max_security or max_margin (contract v2: maximise revenue "
+                  "- price_per_t times the tonnes delivered - minus cost; quantity_t is then the most a market takes "
+                  "and only a demand row's own shortfall_penalty_per_t or min_fill makes undelivered tonnes matter)"),
     "horizon": ("enum", None, HORIZONS,
                 "cyclic: the periods are a representative year that repeats (end stock = start stock, "
                 "shipments in transit wrap around); open: plain horizon (end stock >= 0, arrivals after "
@@ -251,9 +253,12 @@ SHEETS: tuple[Sheet, ...] = (
         Column("period", "ref", "period, or * for every period", required=True, ref="periods", star=True),
         tonnes("quantity_t", "tonnes per period", required=True),
         per_t("shortfall_penalty_per_t", "cost per tonne not delivered (blank: settings value)"),
-        per_t("price_per_t", "sale price, margin reporting only"),
+        per_t("price_per_t", "sale price: revenue under objective max_margin, reported otherwise"),
         Column("must_meet", "enum", "yes = no shortfall allowed: the plan must deliver quantity_t in full (no "
                "plan at all if it cannot)", default="no", allowed=YES_NO),
+        Column("min_fill", "num", "contract v2: at least this share of quantity_t must be delivered, in every period "
+               "the row covers and in every disruption scenario (no plan at all if it cannot)", default=0.0, lo=0,
+               hi=1),
     ) + _free(), key=("market", "commodity", "end_use", "period")),
     Sheet("licences", "Rules that gate flows (export controls, transit bans, sanctions).", (
         Column("licence", "id", "rule id", required=True),

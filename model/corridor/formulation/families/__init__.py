@@ -71,7 +71,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("storage_limits", flow.storage_limits, (Block("Storage_Capacity", "storage"),)),
     Family("demand_limits", flow.demand_limits, (
         Block("Demand_Limit", "demand_limit"),
-        Block("Demand_Must_Meet", "demand_must_meet", elastic=7))),
+        Block("Demand_Must_Meet", "demand_must_meet", elastic=7),
+        Block("Demand_Min_Fill", "demand_min_fill", elastic=8))),
     Family("licence_holding", rules.licence_holding, (Block("Licence_Single", "licence_single"),), once=True,
            anchor="5-licences"),
     Family("licence_gating", rules.licence_gating, (

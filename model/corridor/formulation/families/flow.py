@@ -276,6 +276,8 @@ def storage_limits(f: Formulation, d: CaseData) -> None:
 def demand_limits(f: Formulation, d: CaseData) -> None:
     """Demand_Limit[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] <= quantity_t      [t]
     Demand_Must_Meet[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] >= quantity_t   [t]  (must_meet = yes only)
+    Demand_Min_Fill[m,c,e,p]:  sum_k Deliver[m,c,e,p,k] >= min_fill * quantity_t   [t]  (contract v2, rows with a
+                               min_fill > 0 and no must_meet, in every disruption scenario)
     Shortfall[m,c,e,p] = quantity_t - sum_k Deliver[m,c,e,p,k]  (Expression, penalised in the objective)
 
     Indexed over demand rows (market, commodity, end use, period); Demand_Limit rows are needed where several
@@ -293,6 +295,10 @@ def demand_limits(f: Formulation, d: CaseData) -> None:
     for key in sorted(k for k in d.must_meet if k in d.demand and d.demand[k][0] > 0):
         js = groups.get(key, [])
         f.spec.add_row(blk, key, js, [1.0] * len(js), lo=d.demand[key][0])
+    blk = f.spec.block("Demand_Min_Fill")
+    for key in sorted(k for k in d.min_fill if k in d.demand and d.demand[k][0] > 0 and k not in d.must_meet):
+        js = groups.get(key, [])
+        f.spec.add_row(blk, key, js, [1.0] * len(js), lo=d.min_fill[key][0] * d.demand[key][0])
     for key, (q, _pen, _price) in d.demand.items():
         js = groups.get(key, [])
         f.spec.add_expr("Shortfall", key, js, [-1.0] * len(js), q)
