@@ -287,8 +287,8 @@ class Tracer:
     def _r_demand_min_fill(self, v, d, k):
         share = d.min_fill[k][0]
         none = "" if any(key[:4] == k for key in v.col("Deliver")) else f"; no tonnes of {k[1]} can reach {k[0]}"
-        return self._demand(d, k, "min_fill", f"{k[0]} must receive at least {share:g} x {d.demand[k][0]:g} t of "
-                                              f"{k[1]} ({k[2]}) in {k[3]}{none}") + self._blocked(v, d, k[0], k[1], k[3])
+        text = f"{k[0]} must receive at least {share:g} x {d.demand[k][0]:g} t of {k[1]} ({k[2]}) in {k[3]}{none}"
+        return self._demand(d, k, "min_fill", text) + self._blocked(v, d, k[0], k[1], k[3])
 
     def _licence(self, d, L, column, text, p=None):
         rec = next(x for x in d.rules if x["licence"] == L)
