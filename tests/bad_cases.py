@@ -143,8 +143,6 @@ RELIABILITY = [  # each mistake below once ended silently, badly or unclearly
     C("units_row", units_row, ("legs", 2, "distance_km"), UNITS),
     C("unknown_sheet_resembles", net(lambda s: s.update(site_product=[{"site": "S"}])), ("site_product", None, ""),
       "unknown sheet, ignored; did you mean 'site_products'?", "known sheets: settings", warning=True),
-    C("v2_sheet", net(lambda s: s.update(charges=[{"charge": "S"}])), ("charges", None, ""),
-      "a sheet of contract v2, which this version does not read", warning=True),
     C("header_with_zero_width_space", _set("legs", "B1", "from_node\u200b"), ("storage", 2, "commodity"),
       "no route brings 'reo' to 'H'", warning=True),  # read as from_node: only the base's own warning remains
     C("title_row_above_the_header", title_row, ("supply", 1, ""), "row 1 ('Supply per mine (t)') above the header "

@@ -90,6 +90,23 @@ def coproduct_case() -> Net:
     return n
 
 
+def economics_case() -> Net:
+    """Contract v2 economics: max_margin over two periods; a mine, plants in CN and MY, a US market with a price
+    and a min_fill; a US tariff on CN-processed oxide, a capped subsidy on corridor West, a fee on a leg in P2."""
+    n = (Net(periods=2, objective="max_margin").node("M", "mine").node("P-CN", "site", "CN")
+         .node("P-MY", "site", "MY").node("K", "market", "US").supply("M", 100)
+         .site("P-CN", 100, cost=10).site("P-MY", 100, cost=12)
+         .link("MC", "M", "P-CN", cost=1, corridor="East").link("MM", "M", "P-MY", cost=3, corridor="West")
+         .link("CK", "P-CN", "K", cost=1, commodity="reo").link("MK", "P-MY", "K", cost=1, commodity="reo")
+         .demand("K", 10, price_per_t=30, min_fill=0.5))
+    n.add("charges", charge="US-TARIFF-CN", kind="tariff", target_type="market", target="K", commodity="reo",
+          processing_country="CN", per_t=5, payer="US importers")
+    n.add("charges", charge="JP-MC", kind="subsidy", target_type="corridor", target="West", per_t=5, budget=20,
+          payer="JP-GOV")
+    n.add("charges", charge="FEE", kind="fee", target_type="leg", target="MC", period="P2", per_t=2)
+    return n
+
+
 def security_case(metric: str) -> Net:
     """The two-corridor case (builders.two_corridors) with ``objective = max_security`` and ``metric``."""
     return two_corridors(objective="max_security", security_metric=metric, cost_budget=800)

@@ -3,8 +3,10 @@ penalty counts) and demand.min_fill (in every period and every disruption scenar
 from __future__ import annotations
 
 import pytest
-from builders import Net, two_corridors
 
+from builders import Net, two_corridors
+from corridor.io.issues import InputError
+from corridor.io.validate import read_inputs
 from corridor.pipeline import run
 
 
@@ -86,3 +88,83 @@ def test_min_cost_workbooks_keep_the_settings_penalty(tmp_path):
     rep = solved(n, tmp_path)
     assert rep.result.objective == pytest.approx(1500)
     assert "revenue" not in rep.costs
+
+
+def two_plants(**settings):
+    """Mine M (KZ) ore 100 t at 0: plants P-CN (CN) and P-MY (MY) turn ore into reo 1:1 at 10/t (P-CN) and 12/t
+    (P-MY); routes MC (ore, corridor East, 1/t) and MM (ore, corridor West, 3/t); oxide routes CK, MK to US market
+    K (1/t each).  K takes 10 t reo (penalty 1000/t).  Cheapest: via CN at 1 + 10 + 1 = 12/t (120)."""
+    n = (Net(periods=1, **settings).node("M", "mine").node("P-CN", "site", "CN").node("P-MY", "site", "MY")
+         .node("K", "market", "US").supply("M", 100)
+         .site("P-CN", 100, cost=10).site("P-MY", 100, cost=12)
+         .link("MC", "M", "P-CN", cost=1, corridor="East").link("MM", "M", "P-MY", cost=3, corridor="West")
+         .link("CK", "P-CN", "K", cost=1, commodity="reo").link("MK", "P-MY", "K", cost=1, commodity="reo")
+         .demand("K", 10))
+    return n
+
+
+def charge(n, charge, kind, target_type, target, per_t, **kw):
+    return n.add("charges", charge=charge, kind=kind, target_type=target_type, target=target, per_t=per_t, **kw)
+
+
+def test_a_tariff_on_oxide_processed_in_china_moves_the_chain(tmp_path):
+    """A US tariff of 5/t on reo processed in CN delivered to K: via CN 12 + 5 = 17/t, via MY 3 + 12 + 1 = 16/t:
+    the plan goes west (160), no tariff is paid."""
+    assert solved(two_plants(), tmp_path, "base").result.objective == pytest.approx(120)
+    n = charge(two_plants(), "US-TARIFF-CN", "tariff", "market", "K", 5, commodity="reo", processing_country="CN",
+               payer="US importers")
+    rep = solved(n, tmp_path)
+    assert rep.result.objective == pytest.approx(160)
+    row = rep.tables["charges"].iloc[0]
+    assert row.counted_t == pytest.approx(0) and row.amount == pytest.approx(0)
+
+
+def test_a_tax_that_is_paid_is_its_own_line_and_reported_per_payer(tmp_path):
+    """A tax of 1/t on input processed at sites in CN: via CN 13/t < 16/t: 130, the tax line 10."""
+    n = charge(two_plants(), "G7-CARBON-CN", "tax", "site", "*", 1, processing_country="CN", payer="G7")
+    rep = solved(n, tmp_path)
+    assert rep.result.objective == pytest.approx(130) and rep.costs["tax"] == pytest.approx(10)
+    payers = rep.tables["charge_payers"]
+    assert payers.set_index("payer").at["G7", "amount"] == pytest.approx(10)
+
+
+def test_a_subsidy_on_a_corridor_within_its_budget(tmp_path):
+    """A subsidy of 5/t on corridor West: via MY 16 - 5 = 11/t < 12: 110 and the subsidy line -50.  With a budget
+    of 20 only 4 t can be paid: 4 t west (64 - 20 = 44) + 6 t east (72) = 116, the budget used in full (the
+    tonnes beyond it would cost 16/t against 12/t east)."""
+    n = charge(two_plants(), "JP-MC", "subsidy", "corridor", "West", 5, payer="JP-GOV")
+    rep = solved(n, tmp_path)
+    assert rep.result.objective == pytest.approx(110) and rep.costs["subsidy"] == pytest.approx(-50)
+    n = charge(two_plants(), "JP-MC", "subsidy", "corridor", "West", 5, payer="JP-GOV", budget=20)
+    rep = solved(n, tmp_path, "budget")
+    assert rep.result.objective == pytest.approx(116)
+    row = rep.tables["charges"].iloc[0]
+    assert row.paid_t == pytest.approx(4) and row.amount == pytest.approx(-20) and row.budget_used == pytest.approx(1)
+
+
+def test_a_leg_fee_counts_in_the_period_the_tonnes_enter_the_leg(tmp_path):
+    """Two periods (K takes 10 t in each); a fee of 2/t on leg MC only in P2: P2's 10 t still go east (12 + 2 = 14 <
+    16): 120 + 140 = 260, the fee line 20."""
+    n = two_plants()
+    n.sheets["periods"] = [{"period": "P1", "month": 1, "days": 30}, {"period": "P2", "month": 2, "days": 30}]
+    charge(n, "FEE", "fee", "leg", "MC", 2, period="P2")
+    rep = solved(n, tmp_path)
+    assert rep.result.objective == pytest.approx(120 + 140)
+    assert rep.costs["fee"] == pytest.approx(20)
+
+
+@pytest.mark.parametrize("row, column, needle", [
+    ({"charge": "X", "kind": "tariff", "target_type": "route", "target": "NOPE", "per_t": 1}, "target",
+     "'NOPE' is not a known route"),
+    ({"charge": "X", "kind": "tariff", "target_type": "market", "target": "K", "per_t": 1, "budget": 5}, "budget",
+     "only on a subsidy or premium"),
+    ({"charge": "X", "kind": "fee", "target_type": "leg", "target": "MC", "per_t": 1, "month": 1, "period": "P1"},
+     "period", "not both"),
+])
+def test_bad_charges_rows_are_named(tmp_path, row, column, needle):
+    n = two_plants()
+    n.add("charges", **row)
+    with pytest.raises(InputError) as e:
+        read_inputs(n.write(tmp_path / "bad.xlsx"))
+    found = [i for i in e.value.issues if i.sheet == "charges" and i.row == 2 and i.column == column]
+    assert found and needle in found[0].message, [str(i) for i in e.value.issues]

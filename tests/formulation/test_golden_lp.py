@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from golden import coproduct_case, investment_case, lp_text, rich_case, security_case
+from golden import coproduct_case, economics_case, investment_case, lp_text, rich_case, security_case
 
 from corridor.formulation import families
 from corridor.formulation.build import formulate
@@ -38,7 +38,7 @@ def _compare(name, text):
         pytest.fail(f"the rows of {name} changed:\n{diff}")
 
 
-OWN_CASE = ("investment_limits", "reagent_use")  # families with a golden case of their own (below)
+OWN_CASE = ("investment_limits", "reagent_use", "charge_budgets")  # families with a golden case of their own (below)
 INVESTED = ("Supply_Capacity", "Site_Capacity", "Leg_Capacity", "Storage_Capacity")  # rows investments enter
 
 
@@ -96,3 +96,14 @@ def test_joint_production_rows_equal_their_golden_lp(tmp_path):
     costs = " disposal: " + " ".join(f"{a:+.12g} {_name(spec, j)}" for j, a in sorted(
         zip(*spec.costs["disposal"]), key=lambda t: _name(spec, t[0])))
     _compare("reagent_use", text + "objective\n" + costs + "\n")
+
+
+def test_economics_rows_equal_their_golden_lp(tmp_path):
+    """Contract v2 economics: the charge budget family, the min-fill rows, and the revenue and charge lines."""
+    spec = formulate(read_inputs(economics_case().write(tmp_path / "econ.xlsx"))).spec
+    assert spec.row_blocks["Charge_Budget"].keys and spec.row_blocks["Demand_Min_Fill"].keys
+    text = lp_text(spec, ["Charge_Paid", "Charge_Budget", "Demand_Min_Fill"], "family charge_budgets and the "
+                   "min-fill rows of tests/formulation/golden.py economics_case")
+    costs = "\n".join(f" {line}: " + " ".join(f"{a:+.12g} {_name(spec, j)}" for j, a in sorted(
+        zip(*spec.costs[line]), key=lambda t: _name(spec, t[0]))) for line in ("revenue", "tariff", "subsidy", "fee"))
+    _compare("charge_budgets", text + "objective\n" + costs + "\n")

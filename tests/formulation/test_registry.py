@@ -4,7 +4,7 @@ is the one the registry generates."""
 from pathlib import Path
 
 import pytest
-from golden import coproduct_case, investment_case, rich_case, security_case
+from golden import coproduct_case, economics_case, investment_case, rich_case, security_case
 
 from corridor.diagnose.trace import TRACERS
 from corridor.formulation import families
@@ -24,7 +24,8 @@ def blocks_written(tmp_path_factory) -> set:
     found = set()
     for f in (formulate(read_inputs(rich_case().write(tmp / "rich.xlsx"))), formulate(read_inputs(DEFAULT_INPUT)),
               formulate(read_inputs(investment_case().write(tmp / "investments.xlsx"))),
-              formulate(read_inputs(coproduct_case().write(tmp / "coproducts.xlsx")))):
+              formulate(read_inputs(coproduct_case().write(tmp / "coproducts.xlsx"))),
+              formulate(read_inputs(economics_case().write(tmp / "economics.xlsx")))):
         found |= {name for name, rb in f.spec.row_blocks.items() if rb.keys}
     for metric in METRICS:
         inputs = read_inputs(security_case(metric).write(tmp / f"{metric}.xlsx"))
@@ -56,7 +57,7 @@ def test_the_registry_drives_the_derived_tables():
     assert [f.name for f in families.FAMILIES if f.build is not None] == [
         "supply_limits", "site_processing", "route_volumes", "leg_capacity", "node_balance", "reagent_use",
         "storage_limits", "demand_limits", "licence_holding", "licence_gating", "policy_shares", "policy_active_routes",
-        "investment_limits"]
+        "charge_budgets", "investment_limits"]
 
 
 def test_the_family_table_of_the_docs_is_fresh():

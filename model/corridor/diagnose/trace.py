@@ -283,6 +283,18 @@ class Tracer:
         return self._demand(d, k, "must_meet", f"{k[0]} must receive its {d.demand[k][0]:g} t of {k[1]} ({k[2]}) "
                                                f"in {k[3]} in full{none}") + self._blocked(v, d, k[0], k[1], k[3])
 
+    @traces("charge_paid")
+    def _r_charge_paid(self, v, d, k):
+        ch = d.charges[k[0]]
+        return [Cite("charges", (ch.row,), "target", ch.target, f"{ch.kind} {ch.id} pays only on the tonnes it counts "
+                     f"({ch.target_type} {ch.target}) in {k[1]}", k[1])]
+
+    @traces("charge_budget")
+    def _r_charge_budget(self, v, d, k):
+        ch = d.charges[k[0] if isinstance(k, tuple) else k]
+        return [Cite("charges", (ch.row,), "budget", ch.budget, f"{ch.kind} {ch.id} pays at most {ch.budget:g} over "
+                     "the horizon (nominal)")]
+
     @traces("demand_min_fill")
     def _r_demand_min_fill(self, v, d, k):
         share = d.min_fill[k][0]

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from corridor.formulation.case_data import CaseData, prepare, routes_into
+from corridor.formulation.charges import charge_lines, paid_keys
 from corridor.formulation.disruptions import BASE, disruptions
 from corridor.formulation.families import FAMILIES
 from corridor.formulation.families.investment import chosen_keys
@@ -270,6 +271,7 @@ def add_sets(f: Formulation, d: CaseData) -> None:
     S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
     S["REAGENT_USE"] = [(s, k, p) for (s, c), ks in d.reagent_tags.items() if len(ks) > 1 for k in ks
                         for p in P if (s, p) in d.site_period]  # one tag: the balance takes Process directly
+    S["CHARGE_PAID"] = paid_keys(d)
     S["DISCARD"] = [(n, k, p) for (n, c), ks in d.discard_tags.items() for k in ks for p in P]
     S["APPLICATIONS"] = sorted(d.windows)
     S["BUILD"] = decision_keys(d)
@@ -307,6 +309,8 @@ def variable_blocks(S: dict, d: CaseData) -> list:
         ("ReagentUse", S["REAGENT_USE"], None, False,
          "tonnes of a reagent consumed by a process, per reagent tag and period (reagents with several tags)"),
         ("Discard", S["DISCARD"], None, False, "tonnes discarded at a node, per tag and period"),
+        ("ChargePaid", S["CHARGE_PAID"], None, False,
+         "tonnes a subsidy or premium with a budget pays for, per charge and period"),
     ]
 
 
@@ -347,7 +351,8 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     holding_cost_per_t * end-of-period Stock; shortfall_penalty = penalty_per_t * (quantity_t - Deliver);
     disposal (contract v2, when a commodity has a disposal cost) = disposal_cost_per_t * Discard;
     revenue (objective max_margin only) = - price_per_t * Deliver, so that minimising the sum maximises the
-    margin (the run reports the margin, revenue minus cost, as its objective).
+    margin (the run reports the margin, revenue minus cost, as its objective); tariff, tax, fee (costs) and
+    subsidy, premium (negative) = per_t * discount(p) * the tonnes each charge counts (`charges`).
 
     With scenarios each line is the expected value: a second-stage line is weighted by the scenario's
     ``weight`` (its probability); first-stage lines (route_fixed, site_fixed, licence) are added once.
@@ -391,6 +396,10 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
         line("revenue", "Deliver", lambda key: -(d.demand[key[:4]][2] or 0.0) * disc[key[3]])
     if d.disposal:
         line("disposal", "Discard", lambda key: d.disposal[untag(key[1])[0]] * disc[key[2]])
+    for name, (js, coefs) in charge_lines(f, d).items():  # contract v2: one line per kind of charge
+        if record is not None:
+            record[name] = (js, coefs, 0.0)
+        spec.add_cost(name, js, [a * weight for a in coefs] if weight != 1.0 else coefs)
     if d.investments:
         line("capex", "Build", lambda key: d.investments[key[0]].capex * disc[key[1]])
         line("investment_fixed", "Build", lambda key: fixed_cost_of(d, *key))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corridor.formulation.calendar import Calendar, Seasons
+from corridor.formulation.charges import prepare_charges
 from corridor.formulation.coproducts import coproduct_made, joint_arcs, prepare_coproducts
 from corridor.formulation.investments import most_added, prepare_investments
 from corridor.formulation.provenance import Tagging, rule_matches, transited, untag
@@ -106,6 +107,7 @@ class CaseData:
     coproducts: dict = field(default_factory=lambda: defaultdict(list))  # process -> [(commodity, t/t input)]
     reagents: dict = field(default_factory=lambda: defaultdict(list))  # process -> [(commodity, t/t input)]
     disposal: dict = field(default_factory=dict)  # commodity -> cost per tonne discarded
+    charges: dict = field(default_factory=dict)  # charge id -> `charges.Charge`
     product_rows: dict = field(default_factory=dict)  # (process, commodity) -> site_products Excel row
     reagent_tags: dict = field(default_factory=dict)  # (process, reagent) -> [tag at the site node]
     discard_tags: dict = field(default_factory=dict)  # (node, disposable commodity) -> [tag]
@@ -159,6 +161,7 @@ def _prepare(inputs) -> CaseData:
                  routes, processes(t["sites"]), rules, policy_rows)
     prepare_investments(d, t.get("investments", []))
     prepare_coproducts(d, t)
+    d.charges = prepare_charges(d, t)
     _supply_sites_storage_demand(d, t)
     d.tagging = Tagging(d)
     _route_periods(d)

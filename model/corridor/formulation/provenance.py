@@ -7,7 +7,8 @@ processing are indexed by a *tag* ``commodity|cc|pc|eu|tc``:
 
 - ``cc``: the producing site's ``tech_origin`` when a `controlled_content` rule names that country for
   the commodity, else ``-``;
-- ``pc``: the producing site's country when a `processing_country` policy names it, else ``-``;
+- ``pc``: the producing site's country when a `processing_country` policy or a charge (on flows or deliveries)
+  names it, else ``-``;
 - ``eu``: the end use the tonnes are earmarked for, when a rule with that ``end_use`` could match the
   commodity (or an input of it), else ``*`` (any other end use);
 - ``tc``: the countries named by `transit_country` policies that the tonnes (or the ore they were made
@@ -99,6 +100,8 @@ class Tagging:
                     if _listed(r["commodity"], c):
                         cc_countries[c].add(r["country"])
         proc_countries = {p["value"] for p in data.policy_rows if p["measure"] == "processing_country"}
+        proc_countries |= {r["processing_country"] for r in data.inputs.tables.get("charges", [])
+                           if r["target_type"] != "site" and r.get("processing_country") not in (None, STAR)}
         self.transit_flags = {p["value"] for p in data.policy_rows if p["measure"] == "transit_country"}
         self.export_corridor = {}  # route -> '@corridor' token, when dependence is tracked
         if data.settings.get("objective") == "max_security" and data.settings.get("security_metric") == \

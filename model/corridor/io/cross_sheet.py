@@ -6,6 +6,8 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from corridor.io.charges import RULES as CHARGE_RULES
+from corridor.io.charges import charges
 from corridor.io.coproducts import RULES as COPRODUCT_RULES
 from corridor.io.coproducts import site_products
 from corridor.io.plausible import RULES as PLAUSIBLE_RULES
@@ -41,7 +43,7 @@ RULES = (  # the cross-sheet rules checked here, as listed in docs/inputs.md
     "licence is granted for the whole horizon only",
     "settings: time_limit_s above 0; cvar_alpha below 1; cost_budget or cost_budget_pct, not both; mip_rel_gap "
     "0..0.5",
-) + PLAUSIBLE_RULES + STRATEGIC_RULES + COPRODUCT_RULES
+) + PLAUSIBLE_RULES + STRATEGIC_RULES + COPRODUCT_RULES + CHARGE_RULES
 
 
 def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
@@ -61,6 +63,7 @@ def check_semantics(chk: CellChecker, tables: dict, settings: dict) -> None:
     _policies(chk, tables)
     _disruptions(chk, tables)
     investments(chk, tables, settings)
+    charges(chk, tables)
     case_only_differences(chk, tables)
     unusable_rows(chk, tables, settings)
 

@@ -166,14 +166,9 @@ def _read_sheets(wb, zf, raw):
             raw.unreadable.add(sheet.name)
 
 
-V2_SHEETS = ("charges",)  # contract v2 sheets this version does not read yet
-
-
 def _unknown_sheet(name: str) -> str:
     """The warning for a sheet that is not an input sheet: what it resembles, and the known sheets."""
     known = ", ".join(s.name for s in SHEETS)
-    if name in V2_SHEETS:
-        return f"a sheet of contract v2, which this version does not read: ignored (known sheets: {known})"
     close = close_to(name, [s.name for s in SHEETS])
     hint = f"; did you mean '{close}'?" if close else ""
     return f"unknown sheet, ignored{hint} (known sheets: {known})"

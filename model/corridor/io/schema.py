@@ -22,6 +22,8 @@ MEASURES = ("corridor", "transit_country", "processing_country", "route", "max_a
 OBJECTIVES = ("min_cost", "max_security", "max_margin")
 SECURITY_METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
 INVESTMENT_TARGETS = ("leg", "site", "storage", "supply")
+CHARGE_KINDS = ("tariff", "tax", "fee", "subsidy", "premium")
+CHARGE_TARGETS = ("route", "corridor", "leg", "site", "market")
 DISRUPTION_TARGETS = ("leg", "route", "corridor", "site", "country", "supply", "licence")
 HORIZONS = ("cyclic", "open")
 
@@ -342,6 +344,31 @@ SHEETS = SHEETS + (
                      "there or routes into it); not 0", required=True, unit="t/t", lo=-MAX_YIELD, hi=MAX_YIELD,
                      ceiling=True),
           ) + _free(), required=False, key=("site", "input_commodity", "commodity")),
+)
+
+SHEETS = SHEETS + (
+    Sheet("charges", "Tariffs, taxes, fees (costs per tonne), subsidies and premiums (money received per tonne) "
+          "(optional, contract v2); each kind is its own cost line, reported per charge and per payer.", (
+              Column("charge", "id", "charge id", required=True),
+              Column("kind", "enum", "tariff, tax or fee: a cost per tonne; subsidy or premium: money received per "
+                     "tonne, which lowers cost", required=True, allowed=CHARGE_KINDS),
+              Column("target_type", "enum", "route, corridor, leg (tonnes dispatched on it; a leg counts them in the "
+                     "period they enter it), site (tonnes of input processed), market (tonnes delivered to it)",
+                     required=True, allowed=CHARGE_TARGETS),
+              Column("target", "text", "route / leg / site / market id, corridor label, or * for every target of the "
+                     "type", required=True),
+              Column("commodity", "list", "*, one commodity or a comma-separated list (site charges: the input)",
+                     default=STAR, ref="commodities", star=True),
+              Column("processing_country", "text", "* or a country: only tonnes processed there (or made from tonnes "
+                     "processed there) count; site charges: the country of the site processing them", default=STAR),
+              Column("period", "ref", "a period id, or * for every period (give month or period, or neither: every "
+                     "period)", ref="periods", star=True),
+              Column("month", "int", "calendar month 1..12 or *, instead of period", lo=1, hi=12, star=True),
+              per_t("per_t", "money per tonne", required=True),
+              money("budget", "subsidies and premiums: the most paid over the horizon, nominal (blank: no cap); tonnes "
+                    "beyond it get nothing"),
+              Column("payer", "text", "who pays or receives, for reporting (e.g. JP-GOV)"),
+          ) + _free(), required=False, key=("charge",), id_column="charge"),
 )
 
 SHEETS = SHEETS + (

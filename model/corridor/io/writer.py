@@ -18,7 +18,8 @@ from corridor.io.files import (
     same_file,
 )
 
-SHEET_ORDER = ("summary", "costs", "payers", "security", "scenarios", "route_flows", "leg_use", "processing",
+SHEET_ORDER = ("summary", "costs", "charges", "charge_payers", "payers", "security", "scenarios", "route_flows",
+               "leg_use", "processing",
                "disposal", "deliveries",
                "inventory", "licences", "corridor_shares", "corridor_periods", "decisions", "investments",
                "capacity_in_service")

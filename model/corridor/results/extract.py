@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corridor.formulation.provenance import untag
+from corridor.results.economics import charge_tables
 from corridor.results.investments import added_capacity, in_service_by_period, investment_tables
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def extract(target: Formulation | pyo.ConcreteModel, result: SolveResult, stage_
     tables["corridor_periods"] = _corridor_periods(tables["route_flows"], d)
     tables["decisions"] = _decisions(m, d)
     tables.update(investment_tables(m, d))
+    tables.update(charge_tables(m, d))
     return tables
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corridor.formulation.families import chemistry, flow, investment, rules
+from corridor.formulation.families import chemistry, economics, flow, investment, rules
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ FAMILIES: tuple[Family, ...] = (
         Block("Policy_Min_Share", "policy_min_share", elastic=3)), anchor="6-policies"),
     Family("policy_active_routes", rules.policy_active_routes, (
         Block("Policy_Active_Routes", "policy_active_routes", elastic=5),), once=True, anchor="6-policies"),
+    Family("charge_budgets", economics.charge_budgets, (
+        Block("Charge_Paid", "charge_paid"), Block("Charge_Budget", "charge_budget")), anchor="7-objective"),
     Family("investment_limits", investment.investment_limits, (
         Block("Investment_Units", "investment_units"),
         Block("Investment_Choice", "investment_units"),
