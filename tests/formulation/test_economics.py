@@ -168,3 +168,27 @@ def test_bad_charges_rows_are_named(tmp_path, row, column, needle):
         read_inputs(n.write(tmp_path / "bad.xlsx"))
     found = [i for i in e.value.issues if i.sheet == "charges" and i.row == 2 and i.column == column]
     assert found and needle in found[0].message, [str(i) for i in e.value.issues]
+
+
+def kuantan(scope):
+    """Mine M (KZ) -> plant P (MY) by East (a leg in CN, 1/t) or West (a leg in GE, 3/t); oxide to US and EU
+    markets at 1/t, 10 t each.  China refuses transit of rare earths bound for the US (prohibited, ``scope``)."""
+    n = (Net(periods=1).node("M", "mine").node("P", "site", "MY").node("US", "market", "US")
+         .node("EU", "market", "NL").supply("M", 100).site("P", 100)
+         .link("EAST", "M", "P", cost=1, corridor="China", country="CN")
+         .link("WEST", "M", "P", cost=3, corridor="Middle Corridor", country="GE")
+         .link("PUS", "P", "US", cost=1, commodity="reo").link("PEU", "P", "EU", cost=1, commodity="reo")
+         .demand("US", 10).demand("EU", 10))
+    n.licence("CN-TRANSIT", "transit", "CN", rule="prohibited", destination_country="US", scope=scope)
+    return n
+
+
+def test_a_chain_rule_follows_the_tonnes_to_their_market(tmp_path):
+    """With scope = route the rule looks at the ore route's destination (MY), so all 20 t cross China: 40.  With
+    scope = chain: ore whose oxide is sold in the US may not cross China: US via West (3 + 1) x 10, EU via East (1 + 1)
+    x 10 = 60, and the US gets no tonne that crossed China."""
+    assert solved(kuantan("route"), tmp_path, "route").result.objective == pytest.approx(40)
+    rep = solved(kuantan("chain"), tmp_path, "chain")
+    assert rep.result.objective == pytest.approx(60)
+    flows = {r.route: r.tonnes for r in rep.tables["route_flows"].itertuples()}
+    assert flows["EAST"] == pytest.approx(10) and flows["WEST"] == pytest.approx(10)

@@ -16,7 +16,7 @@ from corridor.formulation.calendar import Calendar, Seasons
 from corridor.formulation.charges import prepare_charges
 from corridor.formulation.coproducts import coproduct_made, joint_arcs, prepare_coproducts
 from corridor.formulation.investments import most_added, prepare_investments
-from corridor.formulation.provenance import Tagging, rule_matches, transited, untag
+from corridor.formulation.provenance import Tagging, route_could_match, rule_matches, transited, untag
 from corridor.io.issues import Issue
 from corridor.io.schema import STAR
 from corridor.perf import paused_gc
@@ -310,7 +310,7 @@ def _seasonal_route_period(se, route, r, p, legs, periods):
 def _tags_and_gating(d):
     tg = d.tagging
     runnable = {r for (r, _p) in d.ship}
-    rules_by_route = {r: [rule for rule in d.rules if _route_could_match(rule, route)]
+    rules_by_route = {r: [rule for rule in d.rules if route_could_match(rule, route)]
                       for r, route in d.routes.items() if r in runnable}
     verdict = {}  # (r, k) -> None (prohibited) or [required licences]
     blocked = []
@@ -347,7 +347,7 @@ def _tags_and_gating(d):
             site_nodes[rec["site"]].append((s, rec["input_commodity"]))
     demand_uses = defaultdict(set)
     for (m, c, e) in demand_rows:
-        demand_uses[(m, c)].add(tg.demand_class(c, e))
+        demand_uses[(m, c)].add(tg.demand_class(c, e, d.country[m]))
     reached, useful = tg.reachability(allowed, sources, site_nodes, demand_uses)
     live = reached & useful
     for (r, k), need in verdict.items():
@@ -375,7 +375,7 @@ def _tags_and_gating(d):
             d.warnings.append(Issue("sites", rec["_row"], "min_throughput_t", f"no input can reach site '{s}', so "
                                     "its minimum throughput cannot be met and is not imposed", "warning"))
     for (m, c, e) in demand_rows:
-        cls = tg.demand_class(c, e)
+        cls = tg.demand_class(c, e, d.country[m])
         d.demand_tags[(m, c, e)] = [k for k in live_at[m] if untag(k)[0] == c and untag(k)[3] == cls]
     rules = {r["licence"]: r for r in d.rules}
     for (r, k), need in sorted(d.gating.items()):
@@ -392,20 +392,6 @@ def _tags_and_gating(d):
                     d.covers.setdefault((L, p), []).append(a)
     seen = set()
     d.removed_flows = [b for b in blocked if (b[0], b[1]) not in seen and not seen.add((b[0], b[1]))]
-
-
-def _route_could_match(rule, route) -> bool:
-    """Cheap pre-filter: can ``rule`` match anything on ``route`` (commodity, destination, kind)?"""
-    if rule["commodity"] not in (STAR, None) and route.commodity not in rule["commodity"]:
-        return False
-    if rule["destination_country"] not in (STAR, None) and route.d_country not in rule["destination_country"]:
-        return False
-    x, kind = rule["country"], rule["applies_to"]
-    if kind == "transit":
-        return x in route.leg_countries and x not in (route.o_country, route.d_country)
-    if kind == "export":
-        return route.o_country == x and route.d_country != x
-    return route.d_country != x
 
 
 def _bounds(d):

@@ -41,6 +41,29 @@ if TYPE_CHECKING:
 
 NONE = "-"
 ANY_USE = "*"
+TO = ">"  # joins an end use and a destination earmark in the eu part: ``defense>US``
+ELSEWHERE = "~"  # the destination earmark of tonnes bound for no country a chain rule names
+
+
+def use_of(eu: str) -> str:
+    """The end-use part of an earmark (``defense>US`` -> ``defense``)."""
+    return eu.split(TO, 1)[0]
+
+
+def dest_of(eu: str) -> str | None:
+    """The destination part of an earmark (``defense>US`` -> ``US``; None when not earmarked by destination)."""
+    parts = eu.split(TO, 1)
+    return parts[1] if len(parts) > 1 else None
+
+
+def earmark(use: str, dest: str | None) -> str:
+    """The eu part of a tag: the end use, and the destination when chain rules earmark it."""
+    return use if dest is None else f"{use}{TO}{dest}"
+
+
+def chain(rule: dict) -> bool:
+    """A licence rule with ``scope = chain`` that names destinations (contract v2): read at the end of the chain."""
+    return rule.get("scope") == "chain" and rule["destination_country"] not in (STAR, None)
 
 
 def tag(c: str, cc: str = NONE, pc: str = NONE, eu: str = ANY_USE, tc: str = NONE) -> str:
@@ -68,9 +91,10 @@ def rule_matches(rule: dict, route: Route, k: str) -> bool:
     c, cc, _pc, eu, _tc = untag(k)
     if not _listed(rule["commodity"], c):
         return False
-    if not _listed(rule["destination_country"], route.d_country):
+    dest = dest_of(eu) if chain(rule) else route.d_country  # chain: where the tonnes are finally delivered
+    if dest is not None and not _listed(rule["destination_country"], dest):
         return False
-    if rule["end_use"] != STAR and eu != rule["end_use"]:
+    if rule["end_use"] != STAR and use_of(eu) != rule["end_use"]:
         return False
     x, kind = rule["country"], rule["applies_to"]
     if kind == "transit":
@@ -78,6 +102,21 @@ def rule_matches(rule: dict, route: Route, k: str) -> bool:
     if kind == "export":
         return route.o_country == x and route.d_country != x
     return cc == x and route.d_country != x  # controlled_content
+
+
+def route_could_match(rule: dict, route: Route) -> bool:
+    """Cheap pre-filter: can ``rule`` match anything on ``route`` (commodity, destination, kind)?"""
+    if rule["commodity"] not in (STAR, None) and route.commodity not in rule["commodity"]:
+        return False
+    if rule.get("scope") != "chain" and rule["destination_country"] not in (STAR, None) and \
+            route.d_country not in rule["destination_country"]:
+        return False
+    x, kind = rule["country"], rule["applies_to"]
+    if kind == "transit":
+        return x in route.leg_countries and x not in (route.o_country, route.d_country)
+    if kind == "export":
+        return route.o_country == x and route.d_country != x
+    return route.d_country != x
 
 
 def rule_could_match_ignoring_use(rule: dict, route: Route, prov: tuple) -> bool:
@@ -143,10 +182,28 @@ class Tagging:
                     changed = True
         self.use_tagged = tagged
         self.provs = provs
+        chains = [r for r in rules if chain(r)]
+        self.dest_labels = sorted({x for r in chains for x in r["destination_country"]})
+        dest_tagged = {c for r in chains for c in data.commodities if _listed(r["commodity"], c)}
+        changed = True
+        while changed:  # processing keeps the destination earmark of its input (co-products included)
+            changed = False
+            for s, rec in sites.items():
+                outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
+                if (rec["input_commodity"] in dest_tagged or outs & dest_tagged) and not outs <= dest_tagged:
+                    dest_tagged |= outs
+                    changed = True
+        self.dest_tagged = dest_tagged
+
+    def dests(self, c: str) -> list:
+        """The destination earmarks tonnes of ``c`` can carry (chain rules' countries and elsewhere; [None] when
+        no chain rule reads c's destination)."""
+        return self.dest_labels + [ELSEWHERE] if c in self.dest_tagged else [None]
 
     def uses(self, c: str) -> list:
         """The end-use earmarks tonnes of ``c`` can carry (the rules' labels and ``*``, or ``*`` alone)."""
-        return self.use_labels + [ANY_USE] if c in self.use_tagged else [ANY_USE]
+        base = self.use_labels + [ANY_USE] if c in self.use_tagged else [ANY_USE]
+        return [earmark(u, dd) for u in base for dd in self.dests(c)]
 
     def source_tags(self, c: str) -> list:
         """Tags of tonnes that enter at a supply point or as initial stock (no processing history)."""
@@ -158,9 +215,15 @@ class Tagging:
         c_in, c_out = rec["input_commodity"], rec["output_commodity"]
         cc, pc = self.site_prov[s]
         _c, _cc, _pc, eu_in, tc = untag(k_in)
-        if c_in in self.use_tagged:
+        if c_in in self.use_tagged and c_in in self.dest_tagged:
             return [tag(c_out, cc, pc, eu_in, tc)]
-        return [tag(c_out, cc, pc, eu, tc) for eu in self.uses(c_out)]
+        uses = [use_of(eu_in)] if c_in in self.use_tagged else sorted({use_of(eu) for eu in self.uses(c_out)},
+                                                                       key=self._use_order)
+        dests = [dest_of(eu_in)] if c_in in self.dest_tagged else self.dests(c_out)
+        return [tag(c_out, cc, pc, earmark(u, dd), tc) for u in uses for dd in dests]
+
+    def _use_order(self, u: str) -> int:
+        return self.use_labels.index(u) if u in self.use_labels else len(self.use_labels)
 
     def coproduct_tags(self, s: str, k_out: str) -> list:
         """The co-product tags that process ``s`` makes with output tag ``k_out`` (same order as
@@ -178,11 +241,12 @@ class Tagging:
         c, cc, pc, eu, _tc = untag(k)
         return tag(c, cc, pc, eu, "+".join(sorted(transited(k) | add)))
 
-    def demand_class(self, c: str, end_use: str) -> str:
-        """The earmark class of demand for ``c`` with end use ``end_use``."""
-        if c in self.use_tagged and end_use in self.use_labels:
-            return end_use
-        return ANY_USE
+    def demand_class(self, c: str, end_use: str, country: str | None = None) -> str:
+        """The earmark class of demand for ``c`` with end use ``end_use`` at a market in ``country``."""
+        use = end_use if c in self.use_tagged and end_use in self.use_labels else ANY_USE
+        if c not in self.dest_tagged:
+            return use
+        return earmark(use, country if country in self.dest_labels else ELSEWHERE)
 
     def reachability(self, allowed: Callable[[str, str], bool], sources: Iterable[tuple], site_nodes: dict,
                      demand_uses: Mapping) -> tuple[set, set]:

@@ -272,6 +272,10 @@ SHEETS: tuple[Sheet, ...] = (
         Column("destination_country", "list", "*, one country or a comma-separated list", default=STAR,
                star=True),
         Column("end_use", "text", "* or an end-use label such as defense", default=STAR),
+        Column("scope", "enum", "route: destination_country and end_use are read on the route (v1); chain "
+               "(contract v2): at the end of the chain, the market the tonnes or the products made from them are "
+               "finally delivered to, and the rule gates every route of the chain it matches", default="route",
+               allowed=("route", "chain")),
         Column("rule", "enum", "prohibited: no such flow; required: needs a held licence", required=True,
                allowed=RULES),
         Column("granted", "enum", "a required licence that is not granted acts as prohibited", default="yes",
