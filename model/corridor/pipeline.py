@@ -17,7 +17,7 @@ from corridor.io.targets import check_target
 from corridor.io.validate import Inputs, validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock
-from corridor.results.extract import cost_breakdown, extract
+from corridor.results.extract import cost_breakdown, extract, scenario_sheets
 from corridor.results.metrics import corridor_n1, security_tables
 from corridor.solve.dispatch import solve
 from corridor.solve.highs import ModelRefused
@@ -156,6 +156,8 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
             view = plan_view(f)
             extra = summary_rows(f, settings, info, view)
             report.tables = extract(view, result, dict(clock.seconds), stats, report.costs, extra)
+            if f.two_stage:  # every scenario's plan, the plan sheets' own first
+                report.tables.update(scenario_sheets(f, result.x, view.name))
             if security and settings.get("security_report") == "yes":
                 n1 = corridor_n1(f, result.x, settings)
                 report.tables.update(security_tables(f, result.x, settings, n1))

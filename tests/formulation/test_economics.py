@@ -66,7 +66,14 @@ def test_min_fill_holds_in_every_disruption_scenario(tmp_path):
     assert solved(two_corridors(), tmp_path, "base").result.objective == pytest.approx(600)
     n = two_corridors()
     n.sheets["demand"][0]["min_fill"] = 0.5
-    assert solved(n, tmp_path, "fill").result.objective == pytest.approx(720)
+    rep = solved(n, tmp_path, "fill")
+    assert rep.result.objective == pytest.approx(720)
+    # every scenario's plan is on the plan sheets, the base first; B is a back-up for east-closed
+    flows = rep.tables["route_flows"]
+    assert list(flows.scenario) == ["base", "east-closed"] and list(flows.route) == ["A", "B"]
+    assert list(rep.tables["deliveries"].scenario) == ["base", "east-closed"]
+    b = rep.tables["decisions"].set_index("id").loc["B"]
+    assert b.tonnes == 0 and "back-up, carries tonnes in scenario east-closed" in b.detail
 
 
 def test_a_min_fill_no_plan_can_meet_is_named(tmp_path):

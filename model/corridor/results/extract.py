@@ -279,15 +279,48 @@ def _corridor_periods(flows, d):
     return pd.DataFrame(rows, columns=["period"] + corridors)
 
 
+def scenario_sheets(f: Formulation, x: Sequence[float], first: str) -> dict:
+    """With disruption scenarios: the plan sheets route_flows, deliveries, inventory, processing and leg_use of
+    every scenario, with a ``scenario`` column (scenario ``first``, the plan sheets' own, first)."""
+    views = sorted(f.views.values(), key=lambda v: (v.name != first, list(f.views).index(v.name)))
+    out = {}
+    for name, fn in (("route_flows", _route_flows), ("leg_use", _leg_use), ("processing", _processing),
+                     ("deliveries", _deliveries), ("inventory", _inventory)):
+        parts = [fn(Plan(v, x), v.d).assign(scenario=v.name) for v in views]
+        df = pd.concat(parts, ignore_index=True)
+        out[name] = df[["scenario"] + [c for c in df.columns if c != "scenario"]]
+    return out
+
+
+def _backups(m):
+    """Route -> the scenarios (other than the plan's own) in which it carries tonnes."""
+    f = m.f
+    parent = getattr(f, "parent", None)
+    out = defaultdict(list)
+    for v in (parent.views.values() if parent is not None and parent.views else ()):
+        if v.name == f.name:
+            continue
+        for (r, _k, _p), j in v.col("Ship").items():
+            if (m.x[j] or 0.0) > EPS and v.name not in out[r]:
+                out[r].append(v.name)
+    return out
+
+
 def _decisions(m, d):
     used = defaultdict(float)
     for (r, k, p), v in m.items("Ship"):
         used[r] += v
+    backups = _backups(m)
     rows = []
     for r, route in d.routes.items():
         if used.get(r, 0) > 0 or m.value("Active", r) > 0.5:
-            rows.append({"decision": "route used", "id": r, "detail": route.corridor, "tonnes": used.get(r, 0.0),
-                         "fixed_cost": route.fixed_cost})
+            detail = route.corridor
+            if used.get(r, 0) <= 0 and backups.get(r):
+                detail += f"; back-up, carries tonnes in scenario {', '.join(backups[r])}"
+            elif used.get(r, 0) <= 0:
+                detail += "; contracted, carries nothing in any scenario"
+            rows.append({"decision": "route used", "id": r,
+                         "detail": detail, "tonnes": used.get(r, 0.0), "fixed_cost": route.fixed_cost})
     for s, rec in d.sites.items():
         if rec["status"] == "candidate":
             opened = m.value("Open", s) > 0.5
