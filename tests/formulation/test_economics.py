@@ -8,6 +8,7 @@ from builders import Net, two_corridors
 from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
 from corridor.pipeline import run
+from corridor.studies.pareto import frontier
 
 
 def market_pair(**settings):
@@ -199,3 +200,15 @@ def test_a_chain_rule_follows_the_tonnes_to_their_market(tmp_path):
     assert rep.result.objective == pytest.approx(60)
     flows = {r.route: r.tonnes for r in rep.tables["route_flows"].itertuples()}
     assert flows["EAST"] == pytest.approx(10) and flows["WEST"] == pytest.approx(10)
+
+
+def test_the_frontier_of_a_max_margin_workbook_traces_margin(tmp_path):
+    """Two corridors with a price of 60/t under max_margin (the row's penalty 50/t still counts): only A earns
+    5400 - 600 = 4800, A and B 6000 - 720 = 5280, only B 6000 - 800 = 5200.  The most secure plan (no shortfall)
+    is also the best margin: the frontier's points report expected_margin 5280."""
+    n = two_corridors(objective="max_margin")
+    n.sheets["demand"][0]["price_per_t"] = 60
+    assert solved(n, tmp_path).result.objective == pytest.approx(5280)
+    table, _ss, _settings = frontier(read_inputs(n.write(tmp_path / "frontier.xlsx")), points=3)
+    assert "expected_margin" in table and table.expected_margin.iloc[0] == pytest.approx(5280)
+    assert table["expected_shortfall_share"].iloc[0] == pytest.approx(0)

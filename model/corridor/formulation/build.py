@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from corridor.formulation.case_data import CaseData, prepare, routes_into
+from corridor.formulation.case_data import CaseData, margin_mode, prepare, routes_into
 from corridor.formulation.charges import charge_lines, paid_keys
 from corridor.formulation.disruptions import BASE, disruptions
 from corridor.formulation.families import FAMILIES
@@ -392,7 +392,7 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     line("holding", "Stock", lambda key: d.storage[(key[0], untag(key[1])[0])][1] * disc[key[2]])
     owed = sum(q * pen * disc[key[3]] for key, (q, pen, _price) in d.demand.items())
     line("shortfall_penalty", "Deliver", lambda key: -d.demand[key[:4]][1] * disc[key[3]], constant=owed)
-    if d.settings.get("objective") == "max_margin":  # contract v2: revenue as a negative cost line
+    if margin_mode(d.settings):  # contract v2: revenue as a negative cost line
         line("revenue", "Deliver", lambda key: -(d.demand[key[:4]][2] or 0.0) * disc[key[3]])
     if d.disposal:
         line("disposal", "Discard", lambda key: d.disposal[untag(key[1])[0]] * disc[key[2]])

@@ -123,6 +123,12 @@ class CaseData:
         return self.cal.periods
 
 
+def margin_mode(settings: dict) -> bool:
+    """Revenue is a cost line and only a demand row's own penalty counts: objective max_margin, or a frontier of
+    a max_margin workbook (``settings['margin'] = True``, `corridor pareto`)."""
+    return settings.get("objective") == "max_margin" or bool(settings.get("margin"))
+
+
 def _by(rows, key):
     return {r[key]: r for r in rows}
 
@@ -222,7 +228,7 @@ def _supply_sites_storage_demand(d, t):
                                     "the initial stock is cut to the capacity", "warning"))
         d.storage[(r["node"], r["commodity"])] = (cap, r["holding_cost_per_t"] or 0.0, min(init, cap))
     default_pen = d.settings["shortfall_penalty_per_t"]
-    margin = d.settings.get("objective") == "max_margin"
+    margin = margin_mode(d.settings)
     explicit = {(r["market"], r["commodity"], r["end_use"], r["period"]) for r in t["demand"] if r["period"] != STAR}
     for r in t["demand"]:
         for p in (cal.periods if r["period"] == STAR else [r["period"]]):

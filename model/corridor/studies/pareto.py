@@ -47,7 +47,8 @@ def design(f: Formulation, x: Sequence[float]) -> dict:
 def frontier(inputs: Inputs, points: int = 5, metric: str | None = None,
              tee: bool = False) -> tuple[pd.DataFrame, SecureSolver, dict]:
     """(table of the frontier's points, formulation, settings): see `solve.secure.frontier_plans`."""
-    settings = {**inputs.settings, "objective": "max_security"}
+    margin = inputs.settings["objective"] == "max_margin"  # trace margin (revenue - cost) against security
+    settings = {**inputs.settings, "objective": "max_security", "margin": margin}
     if metric:
         settings["security_metric"] = metric
     inputs = dataclasses.replace(inputs, settings=settings)
@@ -60,6 +61,8 @@ def frontier(inputs: Inputs, points: int = 5, metric: str | None = None,
             sec = security_tables(f, x, settings)["security"]
             tot = sec[sec.scope == "total"].set_index("metric")["value"]
             row["expected_cost"] = ss.cost_of(x)
+            if margin:
+                row["expected_margin"] = -row["expected_cost"]
             row[f"optimised:{ss.rows.metric}"] = ss.metric_of(x)
             row.update({k: float(tot[k]) for k in METRIC_ROWS})
             row.update(design(f, x))
