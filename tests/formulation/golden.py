@@ -76,7 +76,7 @@ def coproduct_case() -> Net:
     """Joint production (contract v2): mine M -> site S (1 t ore makes 0.5 t reo and 0.3 t lace, consumes 0.2 t
     hcl); hcl supplied at S and shipped in from H through CN, which a transit policy tracks (two hcl tags:
     ReagentUse and Reagent_Use); lace may be discarded at 4/t; K takes reo and 2 t of lace, at least half of it
-    (min_fill)."""
+    (min_fill), and 1 t of defense lace, whose export needs a licence (the lace is earmarked on its own: CoSplit)."""
     n = (Net(periods=1).node("M", "mine").node("S", "site").node("K", "market", "JP").node("H", "hub", "RU")
          .supply("M", 100, cost=1).supply("S", 1, cost=1.5, commodity="hcl").supply("H", 100, cost=1, commodity="hcl")
          .site("S", 100, cost=2, yield_=0.5)
@@ -87,6 +87,8 @@ def coproduct_case() -> Net:
     n.sheets["commodities"] += [{"commodity": "lace", "disposal_cost_per_t": 4}, {"commodity": "hcl"}]
     n.add("site_products", site="S", commodity="lace", **{"yield": 0.3})
     n.add("site_products", site="S", commodity="hcl", **{"yield": -0.2})
+    n.demand("K", 1, commodity="lace", end_use="defense", penalty=500)  # lace earmarked on its own: CoSplit
+    n.licence("KZ-LACE-DEF", "export", "KZ", rule="required", commodity="lace", end_use="defense", application_cost=10)
     return n
 
 

@@ -154,3 +154,18 @@ def test_a_coproduct_nothing_can_take_is_warned(tmp_path):
     n.add("site_products", site="S", commodity="slag", **{"yield": 0.1})
     inputs = read_inputs(n.write(tmp_path / "slag.xlsx"))
     assert any(w.sheet == "site_products" and w.row == 4 and "cannot run" in w.message for w in inputs.warnings)
+
+
+def test_coproduct_tonnes_are_earmarked_on_their_own(tmp_path):
+    """KZ forbids exporting defense-earmarked reo and licenses defense lace (10 per application).  1 t of lace is
+    wanted for defense (penalty 500).  The ore carries no earmark, so the lace made with civil reo may be
+    earmarked defense on its own (CoSplit): 2 t civil + 1 t defense delivered, 3 t discarded, one licence:
+    20 + 40 + 20 + 10 + 3 + 12 + 10 = 115 (tied to the reo's earmark it would be 608: no defense lace)."""
+    n = chem().demand("K", 1, commodity="lace", end_use="defense", penalty=500)
+    n.licence("KZ-REO-DEF", "export", "KZ", rule="prohibited", commodity="reo", end_use="defense")
+    n.licence("KZ-LACE-DEF", "export", "KZ", rule="required", commodity="lace", end_use="defense",
+              application_cost=10)
+    rep = solved(n, tmp_path)
+    assert rep.result.objective == pytest.approx(115)
+    f = formulate(read_inputs(tmp_path / "case.xlsx"))
+    assert f.col("CoSplit") and f.spec.row_blocks["Coproduct_Split"].keys

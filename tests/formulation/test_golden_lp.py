@@ -38,7 +38,7 @@ def _compare(name, text):
         pytest.fail(f"the rows of {name} changed:\n{diff}")
 
 
-OWN_CASE = ("investment_limits", "reagent_use", "charge_budgets")  # families with a golden case of their own (below)
+OWN_CASE = ("investment_limits", "reagent_use", "coproduct_split", "charge_budgets")  # families with a golden case of their own (below)
 INVESTED = ("Supply_Capacity", "Site_Capacity", "Leg_Capacity", "Storage_Capacity")  # rows investments enter
 
 
@@ -87,12 +87,13 @@ def _name(spec, j):
 
 
 def test_joint_production_rows_equal_their_golden_lp(tmp_path):
-    """Contract v2 site_products: the reagent family, the node balances with co-products, reagent use and
-    discards, and the disposal cost line."""
+    """Contract v2 site_products: the reagent and co-product split families, the node balances with
+    co-products, reagent use and discards, and the disposal cost line."""
     spec = formulate(read_inputs(coproduct_case().write(tmp_path / "chem.xlsx"))).spec
     assert spec.row_blocks["Reagent_Use"].keys
-    text = lp_text(spec, ["Reagent_Use", "Node_Balance"], "family reagent_use and the node balances of "
-                                                         "tests/formulation/golden.py coproduct_case")
+    assert spec.row_blocks["Coproduct_Split"].keys
+    text = lp_text(spec, ["Reagent_Use", "Coproduct_Split", "Node_Balance"], "families reagent_use and "
+                   "coproduct_split and the node balances of tests/formulation/golden.py coproduct_case")
     costs = " disposal: " + " ".join(f"{a:+.12g} {_name(spec, j)}" for j, a in sorted(
         zip(*spec.costs["disposal"]), key=lambda t: _name(spec, t[0])))
     _compare("reagent_use", text + "objective\n" + costs + "\n")

@@ -197,6 +197,13 @@ class Tracer:
                             if cost is None else f"{c} may be discarded at {cost:g} per tonne", p))
         return out
 
+    @traces("coproduct_split")
+    def _r_coproduct_split(self, v, d, k):
+        s, _ki, c, p = k
+        return [Cite("site_products", (d.product_rows[(s, c)],), "yield",
+                     next(y for x, y in d.coproducts[s] if x == c),
+                     f"process {s} makes this co-product per tonne of input processed in {p}", p)]
+
     @traces("reagent_use")
     def _r_reagent_use(self, v, d, k):
         s, c, p = k

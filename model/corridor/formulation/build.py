@@ -269,6 +269,8 @@ def add_sets(f: Formulation, d: CaseData) -> None:
                for r in routes_into(d, pol["market"], pol["commodities"])}
     S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)
     S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
+    S["CO_SPLIT"] = [(s, ki, k, p) for (s, ki), opts in d.co_options.items() for _c, _y, ks in opts if len(ks) > 1
+                     for k in ks for p in P if (s, p) in d.site_period]
     S["REAGENT_USE"] = [(s, k, p) for (s, c), ks in d.reagent_tags.items() if len(ks) > 1 for k in ks
                         for p in P if (s, p) in d.site_period]  # one tag: the balance takes Process directly
     S["CHARGE_PAID"] = paid_keys(d)
@@ -306,6 +308,8 @@ def variable_blocks(S: dict, d: CaseData) -> list:
         ("Build", S["BUILD"], [float(d.investments[i].max_units) for (i, _a) in S["BUILD"]], True,
          "units of an investment decided in the period"),
         ("Chosen", S["CHOSEN"], 1.0, True, "1 if an alternative of an exclusive group is the one built"),
+        ("CoSplit", S["CO_SPLIT"], None, False,
+         "tonnes of a co-product made from an input tag, per earmark it is given, and period"),
         ("ReagentUse", S["REAGENT_USE"], None, False,
          "tonnes of a reagent consumed by a process, per reagent tag and period (reagents with several tags)"),
         ("Discard", S["DISCARD"], None, False, "tonnes discarded at a node, per tag and period"),

@@ -109,6 +109,7 @@ class CaseData:
     disposal: dict = field(default_factory=dict)  # commodity -> cost per tonne discarded
     charges: dict = field(default_factory=dict)  # charge id -> `charges.Charge`
     product_rows: dict = field(default_factory=dict)  # (process, commodity) -> site_products Excel row
+    co_options: dict = field(default_factory=dict)  # (process, input tag) -> [(co-product, yield, [tags])]
     reagent_tags: dict = field(default_factory=dict)  # (process, reagent) -> [tag at the site node]
     discard_tags: dict = field(default_factory=dict)  # (node, disposable commodity) -> [tag]
     tagging: Tagging | None = None

@@ -44,7 +44,7 @@ def joint_arcs(d: CaseData, site_nodes: dict, live: set, live_at: dict) -> None:
     for node, procs in site_nodes.items():
         for s, c_in in procs:
             d.proc_arcs[s] = live_arcs(d, s, node, [k for k in live_at[node] if untag(k)[0] == c_in], live, live_at)
-            forced |= forced_outputs(d, s, node, d.proc_arcs[s])
+            forced |= forced_outputs(d, s, node, d.proc_arcs[s], live)
     for (n, k) in sorted(forced - live):
         live_at[n].append(k)
     reagent_and_discard_tags(d, live_at)
@@ -59,18 +59,27 @@ def live_arcs(d: CaseData, s: str, node: str, inputs: list, live: set, live_at: 
             return []  # a reagent that cannot reach the site node: the process cannot run
     arcs = []
     for k in inputs:
+        co_live = any((node, k3) in live for opts in tg.coproduct_options(s, k) for k3 in opts)
         for k2 in tg.site_outputs(s, k):
-            if (node, k2) in live or any((node, k3) in live for k3 in tg.coproduct_tags(s, k2)):
+            if (node, k2) in live or co_live:
                 arcs.append((k, k2))
     return arcs
 
 
-def forced_outputs(d: CaseData, s: str, node: str, arcs: list) -> set:
-    """Every (node, tag) the arcs of process ``s`` make (its output and co-products)."""
+def forced_outputs(d: CaseData, s: str, node: str, arcs: list, live: set) -> set:
+    """Every (node, tag) the arcs of process ``s`` make: their outputs, and per input tag and co-product the
+    options it can be earmarked as (``d.co_options[(s, k_in)]``: [(commodity, yield, [tags])]; the live
+    options, or the first one when none is live: the tonnes are made all the same)."""
     out = set()
-    for _k, k2 in arcs:
-        out.add((node, k2))
-        out.update((node, k3) for k3 in d.tagging.coproduct_tags(s, k2))
+    for k in dict.fromkeys(k for k, _k2 in arcs):
+        opts = []
+        for (c2, y), tags in zip(d.coproducts.get(s, ()), d.tagging.coproduct_options(s, k)):
+            kept = [k3 for k3 in tags if (node, k3) in live] or tags[:1]
+            opts.append((c2, y, kept))
+            out.update((node, k3) for k3 in kept)
+        if opts:
+            d.co_options[(s, k)] = opts
+    out.update((node, k2) for _k, k2 in arcs)
     return out
 
 

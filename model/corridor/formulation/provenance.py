@@ -21,8 +21,9 @@ processing are indexed by a *tag* ``commodity|cc|pc|eu|tc``:
 
 Co-products (contract v2 ``site_products``) are made with the output and carry its provenance: its ``pc``,
 ``eu`` and ``tc``, and the site's ``tech_origin`` as ``cc`` when a `controlled_content` rule names it for the
-co-product; a process's output and co-products are earmarked together.  A reagent at a site node counts as a
-use of the tonnes that reach it.
+co-product; an input's earmark is kept by every output, an earmark the input does not carry is chosen for
+each output tonne on its own (`coproduct_options`).  A reagent at a site node counts as a use of the tonnes
+that reach it.
 
 Only tags that some rule or policy tells apart are created, so a case without such rules has exactly
 one tag per commodity, and tags are pruned to those that can be reached from a source and can reach a
@@ -173,11 +174,11 @@ class Tagging:
                 if any(rule_could_match_ignoring_use(r, route, pv) for pv in provs[route.commodity]):
                     tagged.add(route.commodity)
         changed = True
-        while changed:  # an earmarked input keeps its end use through processing; a process's outputs (its
-            changed = False  # output and co-products, made jointly) are earmarked together
+        while changed:  # an earmarked input keeps its end use through processing (co-products included)
+            changed = False
             for s, rec in sites.items():
                 outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
-                if (rec["input_commodity"] in tagged or outs & tagged) and not outs <= tagged:
+                if rec["input_commodity"] in tagged and not outs <= tagged:
                     tagged |= outs
                     changed = True
         self.use_tagged = tagged
@@ -190,7 +191,7 @@ class Tagging:
             changed = False
             for s, rec in sites.items():
                 outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
-                if (rec["input_commodity"] in dest_tagged or outs & dest_tagged) and not outs <= dest_tagged:
+                if rec["input_commodity"] in dest_tagged and not outs <= dest_tagged:
                     dest_tagged |= outs
                     changed = True
         self.dest_tagged = dest_tagged
@@ -225,11 +226,23 @@ class Tagging:
     def _use_order(self, u: str) -> int:
         return self.use_labels.index(u) if u in self.use_labels else len(self.use_labels)
 
-    def coproduct_tags(self, s: str, k_out: str) -> list:
-        """The co-product tags that process ``s`` makes with output tag ``k_out`` (same order as
-        ``coproducts[s]``): the output's provenance, chain and earmark, with each co-product's own ``cc``."""
-        _c, _cc, pc, eu, tc = untag(k_out)
-        return [tag(c2, self.co_cc[(s, c2)], pc, eu, tc) for c2, _y in self.d.coproducts.get(s, ())]
+    def coproduct_options(self, s: str, k_in: str) -> list:
+        """Per co-product of process ``s`` (same order as ``coproducts[s]``), the tags its tonnes made from input
+        tag ``k_in`` may carry: the site's processing country and (where a rule names it) technology, the
+        input's transit chain, and the input's earmarks where the input carries them; an earmark the input
+        does not carry is free (each co-product tonne may be earmarked on its own, like the output's)."""
+        c_in = self.d.sites[s]["input_commodity"]
+        _c, _cc, _pc, eu_in, tc = untag(k_in)
+        pc = self.site_prov[s][1]
+        out = []
+        for c2, _y in self.d.coproducts.get(s, ()):
+            options = self.uses(c2)
+            if c_in in self.use_tagged:
+                options = [eu for eu in options if use_of(eu) == use_of(eu_in)]
+            if c_in in self.dest_tagged:
+                options = [eu for eu in options if dest_of(eu) == dest_of(eu_in)]
+            out.append([tag(c2, self.co_cc[(s, c2)], pc, eu, tc) for eu in options])
+        return out
 
     def arrival_tag(self, route: Route, k: str) -> str:
         """The tag of tonnes of tag ``k`` when they arrive at the end of ``route`` (adds transit flags)."""
@@ -271,9 +284,8 @@ class Tagging:
                     new.append((d.routes[r].destination, self.arrival_tag(d.routes[r], k)))
             for s, c_in in site_nodes.get(n, ()):
                 if untag(k)[0] == c_in:
-                    for k2 in self.site_outputs(s, k):
-                        new.append((n, k2))
-                        new.extend((n, k3) for k3 in self.coproduct_tags(s, k2))
+                    new.extend((n, k2) for k2 in self.site_outputs(s, k))
+                    new.extend((n, k3) for opts in self.coproduct_options(s, k) for k3 in opts)
             for item in new:
                 preds[item].append((n, k))
                 if item not in reached:

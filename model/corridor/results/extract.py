@@ -280,12 +280,13 @@ def _corridor_periods(flows, d):
 
 
 def scenario_sheets(f: Formulation, x: Sequence[float], first: str) -> dict:
-    """With disruption scenarios: the plan sheets route_flows, deliveries, inventory, processing and leg_use of
-    every scenario, with a ``scenario`` column (scenario ``first``, the plan sheets' own, first)."""
+    """With disruption scenarios: the plan sheets route_flows, deliveries, inventory, processing, leg_use (and
+    disposal) of every scenario, with a ``scenario`` column (scenario ``first``, the plan sheets' own, first)."""
     views = sorted(f.views.values(), key=lambda v: (v.name != first, list(f.views).index(v.name)))
     out = {}
     for name, fn in (("route_flows", _route_flows), ("leg_use", _leg_use), ("processing", _processing),
-                     ("deliveries", _deliveries), ("inventory", _inventory)):
+                     ("deliveries", _deliveries), ("inventory", _inventory)) + (
+                        (("disposal", _disposal),) if f.d.disposal else ()):
         parts = [fn(Plan(v, x), v.d).assign(scenario=v.name) for v in views]
         df = pd.concat(parts, ignore_index=True)
         out[name] = df[["scenario"] + [c for c in df.columns if c != "scenario"]]

@@ -66,6 +66,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("node_balance", flow.node_balance, (
         Block("Node_Balance", "node_balance"),
         Block("Initial_Stock", "storage"))),
+    Family("coproduct_split", chemistry.coproduct_split, (Block("Coproduct_Split", "coproduct_split"),),
+           anchor="9-co-products-reagents-and-disposal"),
     Family("reagent_use", chemistry.reagent_use, (Block("Reagent_Use", "reagent_use"),),
            anchor="9-co-products-reagents-and-disposal"),
     Family("storage_limits", flow.storage_limits, (Block("Storage_Capacity", "storage"),)),

@@ -13,6 +13,30 @@ if TYPE_CHECKING:
     from corridor.formulation.case_data import CaseData
 
 
+def coproduct_split(f: Formulation, d: CaseData) -> None:
+    """Coproduct_Split[s,k_in,c,p]:  sum_k CoSplit[s,k_in,k,p] = yield_{s,c} * sum_{k_out} Process[s,k_in,k_out,p]  [t]
+
+    Indexed over (process, input tag, co-product, period) where the co-product made from that input may carry
+    several earmarks (end use or destination the input does not carry): each tonne is earmarked on its own,
+    as the output's tonnes are by the choice of Process column.  With one earmark the node balance takes
+    yield * Process directly.
+    """
+    split = defaultdict(list)
+    for (s, ki, k, p), j in f.col("CoSplit").items():
+        split[(s, ki, p)].append((k, j))
+    procs = defaultdict(list)
+    for (s, ki, _ko, p), j in f.col("Process").items():
+        procs[(s, ki, p)].append(j)
+    rows = []
+    for (s, ki, p), cols in sorted(split.items()):
+        for c, y, ks in d.co_options[(s, ki)]:
+            js = [j for k, j in cols if k in ks]
+            if len(ks) > 1 and js:
+                ps = procs.get((s, ki, p), [])
+                rows.append(((s, ki, c, p), js + ps, [1.0] * len(js) + [-y] * len(ps), 0.0, 0.0))
+    f.spec.add_rows(f.spec.block("Coproduct_Split"), rows)
+
+
 def reagent_use(f: Formulation, d: CaseData) -> None:
     """Reagent_Use[s,c,p]:  sum_k ReagentUse[s,k,p] = |yield_{s,c}| * sum Process[s,.,.,p]      [t reagent]
 

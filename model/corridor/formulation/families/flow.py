@@ -172,7 +172,8 @@ def node_balance(f: Formulation, d: CaseData) -> None:
         + reagent use of k by the processes at n + Discard[n,k,p]
 
     Contract v2 (``site_products``): every tonne processed also makes each co-product at its yield, as a tag
-    with the output's provenance (`provenance.Tagging.coproduct_tags`), and consumes each reagent at the
+    with the site's provenance and the input's chain and earmarks (`provenance.Tagging.coproduct_options`;
+    where it may carry several earmarks, CoSplit[s,k_in,k,p] splits it), and consumes each reagent at the
     site node: |yield| * Process directly when the reagent has one tag there, else sum_k ReagentUse[s,k,p]
     (the `reagent_use` family ties them to Process).  Discard[n,k,p] exists for commodities with a
     ``disposal_cost_per_t``, at every node where they can be.
@@ -189,22 +190,24 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     for key, j in f.col("Supply").items():
         cols_of[key].append(j)
         coefs_of[key].append(1.0)
-    tg = d.tagging
     for (s, ki, ko, p), j in f.col("Process").items():
         node = d.sites[s]["site"]
         cols_of[(node, ko, p)].append(j)
         coefs_of[(node, ko, p)].append(d.sites[s]["yield"])
         cols_of[(node, ki, p)].append(j)
         coefs_of[(node, ki, p)].append(-1.0)
-        if s in d.coproducts:  # made jointly with the output (contract v2)
-            for k3, (_c, y) in zip(tg.coproduct_tags(s, ko), d.coproducts[s]):
-                cols_of[(node, k3, p)].append(j)
-                coefs_of[(node, k3, p)].append(y)
+        for _c, y, ks in d.co_options.get((s, ki), ()):  # made jointly with the output (contract v2)
+            if len(ks) == 1:  # one earmark it can carry: here; several: CoSplit chooses
+                cols_of[(node, ks[0], p)].append(j)
+                coefs_of[(node, ks[0], p)].append(y)
         for c, a in d.reagents.get(s, ()):  # consumed at the site node; one tag: here, several: ReagentUse
             ks = d.reagent_tags.get((s, c), ())
             if len(ks) == 1:
                 cols_of[(node, ks[0], p)].append(j)
                 coefs_of[(node, ks[0], p)].append(-a)
+    for (s, _ki, k, p), j in f.col("CoSplit").items():
+        cols_of[(d.sites[s]["site"], k, p)].append(j)
+        coefs_of[(d.sites[s]["site"], k, p)].append(1.0)
     for (s, k, p), j in f.col("ReagentUse").items():
         key = (d.sites[s]["site"], k, p)
         cols_of[key].append(j)
