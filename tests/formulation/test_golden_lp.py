@@ -38,7 +38,8 @@ def _compare(name, text):
         pytest.fail(f"the rows of {name} changed:\n{diff}")
 
 
-OWN_CASE = ("investment_limits", "reagent_use", "coproduct_split", "charge_budgets")  # families with a golden case of their own (below)
+# families with a golden case of their own (below)
+OWN_CASE = ("investment_limits", "reagent_use", "coproduct_split", "charge_budgets")
 INVESTED = ("Supply_Capacity", "Site_Capacity", "Leg_Capacity", "Storage_Capacity")  # rows investments enter
 
 
