@@ -56,8 +56,8 @@ def test_the_registry_drives_the_derived_tables():
                                        "Licence_Gate": "licence", "Licence_Cover_Gate": "licence"}
     assert [f.name for f in families.FAMILIES if f.build is not None] == [
         "supply_limits", "site_processing", "route_volumes", "leg_capacity", "node_balance", "coproduct_split",
-        "reagent_use", "storage_limits", "demand_limits", "licence_holding", "licence_gating", "policy_shares", "policy_active_routes",
-        "charge_budgets", "investment_limits"]
+        "reagent_use", "storage_limits", "demand_limits", "licence_holding", "licence_gating", "policy_shares",
+        "policy_active_routes", "charge_budgets", "investment_limits"]
 
 
 def test_the_family_table_of_the_docs_is_fresh():
