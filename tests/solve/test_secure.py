@@ -13,7 +13,9 @@ from builders import Net, two_corridors
 from corridor.cli import EXIT_INPUT, EXIT_NO_PLAN, main
 from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
-from corridor.pipeline import run
+from corridor.formulation.build import formulate
+from corridor.formulation.families.security import add_security
+from corridor.pipeline import DEFAULT_INPUT, run
 from corridor.results.metrics import cvar
 
 
@@ -60,6 +62,26 @@ def test_max_security_within_a_small_budget_keeps_the_cheap_plan(tmp_path):
     rep = run(two_corridors(objective="max_security", cost_budget_pct=10).write(tmp_path / "c.xlsx"),
               tmp_path / "o.xlsx")
     assert rep.result.objective == pytest.approx(600) and rep.security["metric_value"] == pytest.approx(0.1)
+    assert rep.security["sequence"].startswith("metric within the budget")  # the unbudgeted plan costs 720
+
+
+def test_the_unbudgeted_sequence_is_taken_when_its_plan_fits(tmp_path):
+    """With 25% of budget the least-shortfall plan (720) fits: found without the budget row, same answer."""
+    rep = run(two_corridors(objective="max_security", cost_budget_pct=25).write(tmp_path / "c.xlsx"),
+              tmp_path / "o.xlsx")
+    assert rep.result.objective == pytest.approx(720) and rep.security["sequence"].startswith("metric without")
+
+
+def test_no_cost_coefficient_of_the_budget_row_falls_below_the_solver_tolerance():
+    """The Cost_Budget row of the default case with its disruption scenarios: every coefficient of the expected
+    cost is kept by HiGHS (|a| >= 1e-9 after scaling), so the budget holds the plan's own cost."""
+    inputs = read_inputs(DEFAULT_INPUT)
+    f = formulate(inputs)
+    rows = add_security(f, {**inputs.settings, "security_metric": "expected_shortfall"})
+    spec = f.spec
+    lo, hi = spec.indptr[rows.budget_row], spec.indptr[rows.budget_row + 1]
+    coefs = [abs(a) for a in spec.data[lo:hi] if a != 0]
+    assert len(coefs) > 1000 and min(coefs) >= 1e-9 and max(coefs) <= 1e9
 
 
 def test_a_budget_below_the_min_cost_optimum_is_reported(tmp_path, capsys):

@@ -109,6 +109,20 @@ def _worst(results):
     return min(results, key=lambda r: order.index(r.status) if r.status in order else 0)
 
 
+def _unbudgeted(ss, budget):
+    """The least metric without the budget row, then the least cost at that metric: when that plan costs no more
+    than ``budget`` it is exactly the lexicographic optimum (no plan within the budget has a smaller metric, and
+    none at that metric costs less), found without the dense budget row in either solve.  Returns (metric
+    step, final step, x) or None (not proven, or over the budget: the budgeted sequence follows)."""
+    free, x = ss.run("metric")
+    if free.status != "optimal" or x is None:
+        return None
+    final, x2 = _at_level(ss, ss.metric_of(x))
+    if final.status != "optimal" or x2 is None or ss.cost_of(x2) > budget + 1e-9 * max(1.0, abs(budget)):
+        return None
+    return free, final, x2
+
+
 def solve_secure(f: Formulation, settings: dict, tee: bool = False) -> tuple[SolveResult, dict]:
     """``objective = max_security``: (1) the min-cost optimum C* when the budget is relative; (2) minimise the
     metric with expected cost <= budget; (3) minimise cost with the metric held at what (2) reached.
@@ -124,6 +138,16 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False) -> tuple[Sol
         info["min_cost"] = min_cost
     budget = budget_of(settings, min_cost)
     info["cost_budget"] = budget
+    quick = _unbudgeted(ss, budget)  # the least metric and its cheapest plan, if that plan fits the budget
+    if quick is not None:
+        sec, final, x2 = quick
+        info["metric_optimum"] = info["metric_value"] = ss.metric_of(x2)
+        info["metric_bound"] = sec.bound
+        info["sequence"] = "metric without the budget row, then the least cost at it: within the budget"
+        final.stats["security_solves"] = ss.solves
+        info["solves"] = ss.solves
+        return final, info
+    info["sequence"] = "metric within the budget, then the least cost at it"
     sec, x = ss.run("metric", budget=budget)
     if not sec.has_plan:
         if min_cost is None:

@@ -22,6 +22,8 @@ metric on the same HiGHS instance, which keeps its basis and takes the previous 
 """
 from __future__ import annotations
 
+import math
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -141,7 +143,11 @@ def add_security(f: Formulation, settings: dict) -> SecurityRows:
     cost = {}
     for cols, coefs in spec.costs.values():
         _merge(cost, cols, coefs)
-    scale = max([1.0] + [abs(a) for a in cost.values()])  # the row in units of its largest coefficient
+    # the row in units of the geometric mean of its largest and smallest coefficient: money per tonne spans ~1e10
+    # (a holding cost times a small probability against a route's fixed cost), so scaling by the largest would
+    # push the smallest below the solver's 1e-9 matrix tolerance, and HiGHS would drop them
+    mags = [abs(a) for a in cost.values() if a != 0.0]
+    scale = math.sqrt(max(mags) * min(mags)) if mags else 1.0
     blk = spec.block("Cost_Budget")
     spec.add_row(blk, "expected_total_cost", list(cost), [a / scale for a in cost.values()])
     budget_row = spec.n_rows - 1
