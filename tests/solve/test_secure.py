@@ -11,10 +11,10 @@ import pytest
 
 from builders import Net, two_corridors
 from corridor.cli import EXIT_INPUT, EXIT_NO_PLAN, main
-from corridor.io.issues import InputError
-from corridor.io.validate import read_inputs
 from corridor.formulation.build import formulate
 from corridor.formulation.families.security import add_security
+from corridor.io.issues import InputError
+from corridor.io.validate import read_inputs
 from corridor.pipeline import DEFAULT_INPUT, run
 from corridor.results.metrics import cvar
 

@@ -23,7 +23,6 @@ metric on the same HiGHS instance, which keeps its basis and takes the previous 
 from __future__ import annotations
 
 import math
-
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
