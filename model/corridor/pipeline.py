@@ -183,7 +183,8 @@ def summary_rows(f: Formulation, settings: dict, info: dict, view: Formulation) 
             ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]
     if settings["objective"] == "max_security":
         rows += [("security_metric", info.get("security_metric")), ("security_metric_value", info.get("metric_value")),
-                 ("cost_budget", info.get("cost_budget")), ("min_cost_optimum", info.get("min_cost"))]
+                 ("cost_budget", info.get("cost_budget")), ("min_cost_optimum", info.get("min_cost")),
+                 ("security_sequence", info.get("sequence"))]
     if f.two_stage:
         rows += [("objective_note", "expected cost over the scenarios (plan sheets: one scenario, cost sheet: "
                                     "expected values)")]
