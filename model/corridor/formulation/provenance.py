@@ -126,6 +126,19 @@ def rule_could_match_ignoring_use(rule: dict, route: Route, prov: tuple) -> bool
     return rule_matches(rule, route, k)
 
 
+def _downstream(seed: set, data: CaseData) -> set:
+    """``seed`` and every commodity made (as output or co-product) from one in it, transitively."""
+    out, changed = set(seed), True
+    while changed:
+        changed = False
+        for s, rec in data.sites.items():
+            outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
+            if rec["input_commodity"] in out and not outs <= out:
+                out |= outs
+                changed = True
+    return out
+
+
 class Tagging:
     """Decides the tags of each commodity and which (node, tag) pairs can exist."""
 
@@ -173,28 +186,12 @@ class Tagging:
             for route in data.routes.values():
                 if any(rule_could_match_ignoring_use(r, route, pv) for pv in provs[route.commodity]):
                     tagged.add(route.commodity)
-        changed = True
-        while changed:  # an earmarked input keeps its end use through processing (co-products included)
-            changed = False
-            for s, rec in sites.items():
-                outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
-                if rec["input_commodity"] in tagged and not outs <= tagged:
-                    tagged |= outs
-                    changed = True
-        self.use_tagged = tagged
+        self.use_tagged = _downstream(tagged, data)  # an earmarked input keeps its end use through processing
         self.provs = provs
         chains = [r for r in rules if chain(r)]
         self.dest_labels = sorted({x for r in chains for x in r["destination_country"]})
-        dest_tagged = {c for r in chains for c in data.commodities if _listed(r["commodity"], c)}
-        changed = True
-        while changed:  # processing keeps the destination earmark of its input (co-products included)
-            changed = False
-            for s, rec in sites.items():
-                outs = {rec["output_commodity"]} | {c2 for c2, _y in data.coproducts.get(s, ())}
-                if rec["input_commodity"] in dest_tagged and not outs <= dest_tagged:
-                    dest_tagged |= outs
-                    changed = True
-        self.dest_tagged = dest_tagged
+        self.dest_tagged = _downstream({c for r in chains for c in data.commodities if _listed(r["commodity"], c)},
+                                       data)  # processing keeps the destination earmark of its input
 
     def dests(self, c: str) -> list:
         """The destination earmarks tonnes of ``c`` can carry (chain rules' countries and elsewhere; [None] when
