@@ -6,9 +6,14 @@ two markets, routes of one or two legs whose transit days cross period boundarie
 unequal length, a cyclic or open horizon, and optionally storage (with initial stock), seasonality, a
 licence rule (with a quota, lead time and validity), a policy, route fixed costs and minimum volumes, and a
 disruption scenario.  Contract v2 now and then: a year column over two years with a discount rate (an open
-horizon), a second process at the site (concentrate ``con`` -> reo, supplied at the mine), and an investment
+horizon), a second process at the site (concentrate ``con`` -> reo, supplied at the mine), an investment
 on a leg, a process, the storage row or the supply (lead, 1-2 units, capex, fixed cost per year, sometimes
-with an alternative in an exclusive group, sometimes on a target with no capacity of its own).
+with an alternative in an exclusive group, sometimes on a target with no capacity of its own), and joint
+production: a co-product ``ce`` of the ore process (sometimes with a disposal cost, sometimes demanded), a
+reagent ``acid`` supplied at the site, disposal costs on ore and reo; and the economics: objective max_margin with
+prices on the demand rows, a min_fill on a demand row, one or two charges (tariff, tax, fee, subsidy, premium on a
+route, corridor, leg, site or market, sometimes filtered by commodity, processing country and period, subsidies
+and premiums sometimes with a budget), and licence rules with scope = chain.
 """
 from __future__ import annotations
 
@@ -130,8 +135,11 @@ def workbooks(draw):
                                   "cost_per_t": draw(st.integers(0, 4)), "status": "existing", "fixed_cost": 0,
                                   "min_throughput_t": draw(st.sampled_from([0, 0, min(2, cap2)])),
                                   "tech_origin": draw(st.sampled_from([None, "CN"]))})
+    co_demand = _joint_production(draw, book, routes, route) if with_site and draw(st.booleans()) else None
     markets = ["K1", "K2"] if two_markets else ["K1"]
     demand = []
+    if co_demand:
+        demand.append(co_demand)
     for m in markets:
         demand.append({"market": m, "commodity": final, "end_use": "civil", "period": "*",
                        "quantity_t": draw(st.integers(1, 25)),
@@ -171,14 +179,16 @@ def workbooks(draw):
                          - {o, d})
         kinds = ["export"] if o != d else []
         kinds += ["transit"] if crossed else []
-        kinds += ["controlled_content"] if with_site and target["commodity"] == "reo" else []
+        kinds += ["controlled_content"] if with_site and target["commodity"] in ("reo", "ce") else []
         kind = draw(st.sampled_from(kinds or ["export"]))
         tech = book["sites"][0]["tech_origin"] or site_country if with_site else "CN"
         rule = draw(st.sampled_from(["required", "required", "prohibited"]))
-        book["licences"] = [{"licence": "L1", "applies_to": kind,
+        scope = draw(st.sampled_from(["chain", "route", "route"]))  # chain: read at the market of the chain's end
+        book["licences"] = [{"licence": "L1", "applies_to": kind, "scope": scope,
                              "country": {"export": o, "transit": (crossed or [o])[0], "controlled_content": tech}[kind],
                              "commodity": draw(st.sampled_from(["*", target["commodity"]])),
-                             "destination_country": draw(st.sampled_from(["*", d, f"US,{d}"])),
+                             "destination_country": draw(st.sampled_from(["*", d, f"US,{d}"] if scope == "route" else
+                                                                         ["US", "JP", "US,JP"])),
                              "end_use": draw(st.sampled_from(["*", "*", "defense"])) if any(
                                  x["end_use"] == "defense" for x in demand) else "*", "rule": rule,
                              "granted": draw(st.sampled_from(["yes", "yes", "yes", "no"])),
@@ -214,7 +224,69 @@ def workbooks(draw):
         book["disruptions"] = [row]
     if draw(st.integers(0, 2)) == 0:
         book["investments"] = _investments(draw, book, horizon, pids)
+    if draw(st.booleans()):
+        _economics(draw, book, pids, site_country if with_site else None)
     return book
+
+
+def _economics(draw, book, pids, site_country):
+    """Contract v2 economics, each now and then: max_margin with prices (the rows' own penalties only), a min_fill
+    on a demand row, and one or two charges (see the module docstring)."""
+    if draw(st.integers(0, 2)) == 0:
+        book["settings"]["objective"] = "max_margin"
+        for row in book["demand"]:
+            row["price_per_t"] = draw(st.sampled_from([None, 0, 20, 60, 400]))
+    if draw(st.integers(0, 2)) == 0:
+        draw(st.sampled_from(book["demand"]))["min_fill"] = draw(st.sampled_from([0.2, 0.5]))
+    if draw(st.integers(0, 3)) == 0:
+        return
+    targets = {"site": ["S"] if book.get("sites") else [], "market": sorted({r["market"] for r in book["demand"]}),
+               "leg": [x["leg"] for x in book["legs"]], "route": [r["route"] for r in book["routes"]],
+               "corridor": sorted({r["corridor"] for r in book["routes"]})}
+    commodities = [r["commodity"] for r in book["commodities"]]
+    rows = []
+    for i in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["subsidy", "tariff", "tax", "fee", "premium"]))
+        tt = "site" if i == 0 and targets["site"] and draw(st.booleans()) else draw(st.sampled_from(
+            [t for t, ids in targets.items() if ids]))
+        when = draw(st.sampled_from(["all", "period", "all", "month"]))
+        rows.append({"charge": f"C{i + 1}", "kind": kind, "target_type": tt,
+                     "target": draw(st.sampled_from(targets[tt] + ["*"])),
+                     "commodity": draw(st.sampled_from(["*"] + commodities + ["*"])),
+                     "processing_country": draw(st.sampled_from([site_country, "*"])) if site_country else "*",
+                     "period": draw(st.sampled_from(pids)) if when == "period" else None,
+                     "month": book["periods"][0]["month"] if when == "month" else None,
+                     "per_t": draw(st.sampled_from([3, 1, 10])),
+                     "budget": draw(st.sampled_from([40, None, 10])) if kind in ("subsidy", "premium") else None,
+                     "payer": draw(st.sampled_from([None, "JP", "US"]))})
+    book["charges"] = rows
+
+
+def _joint_production(draw, book, routes, route):
+    """Contract v2: the site's ore process also makes ``ce`` (a co-product, sometimes with a disposal cost, sometimes
+    demanded at K1, shipped on the reo's direct leg) and sometimes consumes ``acid`` (a reagent supplied at S);
+    ore and reo sometimes have a disposal cost.  Returns ce's demand row at K1, or None."""
+    costs = st.sampled_from([None, None, 0, 2, 50])
+    for rec in book["commodities"]:
+        rec["disposal_cost_per_t"] = draw(costs)
+    ce_cost = draw(st.sampled_from([None, 0, 3]))
+    book["commodities"].append({"commodity": "ce", "disposal_cost_per_t": ce_cost})
+    one = len(book["sites"]) == 1 and draw(st.booleans())  # blank input_commodity: the site's only row
+    which = None if one else "ore"
+    rows = [{"site": "S", "input_commodity": which, "commodity": "ce",
+             "yield": draw(st.sampled_from([0.2, 0.5, 1.0]))}]
+    if draw(st.booleans()):
+        book["commodities"].append({"commodity": "acid"})
+        book["supply"].append({"node": "S", "commodity": "acid", "period": "*", "capacity_t": draw(st.sampled_from(
+            [0, 5, 20, 60])), "cost_per_t": draw(st.integers(0, 5))})
+        rows.append({"site": "S", "input_commodity": which, "commodity": "acid",
+                     "yield": draw(st.sampled_from([-0.3, -1.0]))})
+    book["site_products"] = rows
+    if ce_cost is not None and draw(st.booleans()):
+        return None
+    route("CE-D1", ["DK1"], "ce", "Sea")
+    return {"market": "K1", "commodity": "ce", "end_use": "civil", "period": "*",
+            "quantity_t": draw(st.integers(1, 15)), "shortfall_penalty_per_t": draw(st.sampled_from([None, 40]))}
 
 
 def _investments(draw, book, horizon, pids):

@@ -280,8 +280,10 @@ def test_investments_are_first_stage_with_disruption_scenarios(tmp_path):
     inp, out = solve(b, tmp_path)
     rep = clean(inp, out)
     assert rep.scenarios == 2 and rep.total == pytest.approx(rep.objective)
-    # the base plan's 4 t in P2, read as the storm's plan: the storm halves the 4 t the unit adds too
+    # the base plan's 4 t in P2, read as the storm's plan: the storm halves the 4 t the unit adds too (the plan
+    # sheets hold every scenario's plan: the storm's own rows are the ones read)
     edit(out, "summary", {"item": "plan_sheets_scenario"}, value="storm")
+    edit(out, "route_flows", {"scenario": "storm", "dispatch_period": "P2"}, tonnes=4)
     rep = check(inp, out)
     v = next(x for x in rep.violations if x.family == "leg capacity")
     assert v.message.startswith("leg MK in P2: 4 t enter it, above its effective capacity 2 t (capacity_t 0 plus 4 t "

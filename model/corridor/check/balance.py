@@ -8,26 +8,29 @@ from __future__ import annotations
 from collections import defaultdict
 
 from corridor.check.common import Ctx, fmt, slack
+from corridor.check.coproducts import made
+from corridor.check.earmarks import Tracking, dead_initial_stock
 from corridor.check.invest import added
-from corridor.check.tags import Tracking, dead_initial_stock
 
-_IN = ("arrivals", "produced", "stock from the previous period")
-_OUT = ("departures", "processed", "delivered", "stock kept")
+_IN = ("arrivals", "produced", "co-produced", "stock from the previous period")
+_OUT = ("departures", "processed", "consumed as reagent", "delivered", "discarded", "stock kept")
 
 
 def check_balances(ctx: Ctx) -> None:
     """``balance`` and ``supply``, per (node, commodity, period) [t]:
 
         arrivals + supplied + produced + stock from the previous period
-          = departures + processed + delivered + stock kept at the end of the period
+          = departures + processed + delivered + discarded + stock kept at the end of the period
 
     arrivals: route_flows rows ending at the node whose arrival (dispatch + transit days on the calendar)
     is the period; produced: yield x input_t of every process of the site at the node (each of its rows, by input
     commodity); processed: the input_t of the process taking the commodity; stock from the previous period: the
     last period's stock in a cyclic horizon, the initial stock (min(initial_t, capacity)) in the first period
-    of an open one.  There is no disposal.  ``supplied`` is what the balance needs: it must be 0 where no
-    supply row exists, >= 0, and <= (capacity_t + what the investments in service add) x supply factor
-    (``supply``).
+    of an open one.  Contract v2: ``produced`` counts the co-products too (site_products yield > 0, x input_t, at
+    the site node: "co-produced"), ``processed`` the reagents consumed (|yield| x input_t: "consumed as
+    reagent"), and the disposal sheet's tonnes leave the balance ("discarded"; a v1 workbook has no disposal).
+    ``supplied`` is what the balance needs: it must be 0 where no supply row exists, >= 0, and <= (capacity_t +
+    what the investments in service add) x supply factor (``supply``).
     """
     case, cal = ctx.case, ctx.case.cal
     terms = defaultdict(lambda: defaultdict(float))
@@ -47,6 +50,16 @@ def check_balances(ctx: Ctx) -> None:
             terms[(n, c, p)][what] += v
             sol[(n, c, p)].extend(ctx.proc_rows[(s, p)])
             inp[(n, c, p)].append(("sites", site["_row"]))
+        for prod, t in made(case, s, x):  # contract v2: co-products made, reagents consumed at the site node
+            key = (n, prod.commodity, p)
+            terms[key]["co-produced" if t > 0 else "consumed as reagent"] += abs(t)
+            sol[key].extend(ctx.proc_rows[(s, p)] + ctx.product_rows.get((s, prod.commodity, p), []))
+            inp[key] += [("sites", site["_row"]), ("site_products", prod.row)]
+    for key, t in ctx.discarded.items():
+        terms[key]["discarded"] += t
+        sol[key].extend(ctx.discard_rows[key])
+        if key[1] in case.disposal:
+            inp[key].append(("commodities", case.disposal[key[1]][1]))
     for (m, c, e, p), x in ctx.delivered.items():
         terms[(m, c, p)]["delivered"] += x
         sol[(m, c, p)].extend(ctx.deliv_rows[(m, c, e, p)])
@@ -86,8 +99,8 @@ def check_balances(ctx: Ctx) -> None:
         where = f"node {n}, {c}, {p}"
         if need < -tol:
             ctx.unbalanced.add((n, p))
-            ctx.add("balance", f"{where}: {fmt(-need)} t come in but neither leave, nor are processed, delivered "
-                    f"or kept in stock (there is no disposal) ({detail})", -need, inputs=refs, solution=sol[key])
+            ctx.add("balance", f"{where}: {fmt(-need)} t come in but {_nowhere(case, c)} ({detail})", -need,
+                    inputs=refs, solution=sol[key])
         elif need > tol and sup is None:
             ctx.unbalanced.add((n, p))
             ctx.add("balance", f"{where}: {fmt(need)} t go out that never came in, and no supply row allows "
@@ -100,6 +113,16 @@ def check_balances(ctx: Ctx) -> None:
                     inputs=refs + inv_in, solution=sol[key] + inv_sol)
         if sup is not None:
             ctx.supply[key] = max(0.0, need)
+
+
+def _nowhere(case, c):
+    """Where the tonnes of c that come in could have gone, for a message (v1: there is no disposal)."""
+    if c in case.disposal:
+        return "neither leave, nor are processed, consumed, delivered, discarded or kept in stock"
+    if case.products or case.disposal:
+        return (f"neither leave, nor are processed, consumed, delivered or kept in stock ({c} has no "
+                "disposal_cost_per_t: it cannot be discarded)")
+    return "neither leave, nor are processed, delivered or kept in stock (there is no disposal)"
 
 
 def _next(cal, p):

@@ -9,8 +9,13 @@ it came from, so that a violation can name them (``refs``: tuples ``(sheet, row)
 
 Contract v2: the calendar carries the years and each period's discount factor; a site may have several rows,
 one per input commodity, each a process keyed ``(site, input_commodity)`` (`Case.procs`); the investments rows
-are resolved to their targets (`invest.read_investments`).  Capacities take what the investments in service
-add as an argument (``added``): that depends on the plan, which the investment family reads.
+are resolved to their targets (`invest.read_investments`); the site_products rows are each process's co-products
+and reagents (`Case.products`) and ``commodities.disposal_cost_per_t`` says what may be discarded
+(`Case.disposal`, `coproducts`); the charges rows are resolved by `economics.read_charges` (`Case.charges`);
+demand rows carry price_per_t and min_fill, and under max_margin a blank shortfall_penalty_per_t is 0; a licence
+rule with ``scope = chain`` reads destination_country on the tonnes' destination earmark (`rule_matches`).
+Capacities take what the investments in service add as an argument (``added``): that depends on the plan, which
+the investment family reads.
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from corridor.check.common import BASE, INF, STAR
+from corridor.check.common import BASE, INF, STAR, dest_of, use_of
+from corridor.check.coproducts import read_disposal, read_products
+from corridor.check.economics import margin_mode, read_charges
 from corridor.check.invest import can_serve, read_investments
 
 if TYPE_CHECKING:
@@ -159,6 +166,19 @@ class Route:
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
 
 
+class Demand(NamedTuple):
+    """A demand row's effective figures for (market, commodity, end use, period): quantity_t, the penalty per tonne
+    short (the row's, else the settings'; under max_margin only the row's), the Excel row, must_meet, and (contract
+    v2) price_per_t (None when blank) and min_fill (0 when blank)."""
+
+    quantity: float
+    penalty: float
+    row: int
+    must_meet: bool
+    price: float | None = None
+    min_fill: float = 0.0
+
+
 class Supply(NamedTuple):
     """A supply row's effective figures for (node, commodity, period): the row's own ``capacity_t``, the supply
     capacity factor of the period, the cost per tonne (with its cost factor) and the rows they came from."""
@@ -189,13 +209,21 @@ class Case:
     procs: dict  # process (site, input commodity) -> its sites row
     supply: dict = field(default_factory=dict)  # (n, c, p) -> Supply
     storage: dict = field(default_factory=dict)  # (n, c) -> (capacity_t or INF, holding/t, initial_t, row)
-    demand: dict = field(default_factory=dict)  # (m, c, e, p) -> (quantity_t, penalty/t, row, must_meet)
+    demand: dict = field(default_factory=dict)  # (m, c, e, p) -> `Demand`
     rules: list = field(default_factory=list)  # licence records as the scenario has them
     revoked: dict = field(default_factory=dict)  # (licence, period) -> disruptions row
     policies: list = field(default_factory=list)  # active policy rows expanded per market
     settings: dict = field(default_factory=dict)
     investments: dict = field(default_factory=dict)  # investment id -> `invest.Investment`
     invested: dict = field(default_factory=dict)  # (kind, target key) -> [investment ids]
+    products: dict = field(default_factory=dict)  # process -> [`coproducts.Product`] (co-products, reagents)
+    disposal: dict = field(default_factory=dict)  # commodity -> (disposal_cost_per_t, row): may be discarded
+    charges: dict = field(default_factory=dict)  # charge id -> `economics.Charge` (contract v2 charges sheet)
+
+    @property
+    def margin(self) -> bool:
+        """Objective max_margin (contract v2): revenue is a (negative) cost line, the objective is the margin."""
+        return margin_mode(self.settings)
 
     @property
     def periods(self) -> list:
@@ -272,18 +300,27 @@ def listed(value: str | tuple | None, item: str) -> bool:
     return value is None or value == STAR or item in value
 
 
+def chain_rule(rule: dict) -> bool:
+    """A rule with ``scope = chain`` that names destinations (contract v2): destination_country is read at the end
+    of the chain, the market the tonnes or the products made from them are delivered to."""
+    return rule.get("scope") == "chain" and rule.get("destination_country") not in (None, STAR)
+
+
 def rule_matches(rule: dict, route: Route, cc: str, eu: str) -> bool:
     """Does licence ``rule`` match tonnes of technology ``cc`` earmarked ``eu`` on ``route``?
 
-    commodity and destination_country list the route's; end_use is ``*`` or the earmark; and the kind holds,
-    judged on the route's own ends: transit = a leg in the country, neither end in it; export = starts in
-    the country, ends outside; controlled_content = made with the country's technology, ends outside.
+    commodity lists the route's; destination_country lists the route's destination country, or for a chain rule
+    the destination the tonnes are earmarked for (the ``>US`` of ``civil>US``; tonnes with no destination earmark
+    are not told apart by it); end_use is ``*`` or the earmark's end use; and the kind holds, judged on the route's
+    own ends: transit = a leg in the country, neither end in it; export = starts in the country, ends outside;
+    controlled_content = made with the country's technology, ends outside.
     """
     if not listed(rule.get("commodity"), route.commodity):
         return False
-    if not listed(rule.get("destination_country"), route.d_country):
+    dest = dest_of(eu) if chain_rule(rule) else route.d_country
+    if dest is not None and not listed(rule.get("destination_country"), dest):
         return False
-    if rule.get("end_use") not in (None, STAR) and eu != rule["end_use"]:
+    if rule.get("end_use") not in (None, STAR) and use_of(eu) != rule["end_use"]:
         return False
     x, kind = rule["country"], rule["applies_to"]
     if kind == "transit":
@@ -339,6 +376,8 @@ def derive(inputs: Inputs, scenario: str = BASE) -> Case:
     case.investments = read_investments(t, cal)
     for i, inv in case.investments.items():
         case.invested.setdefault((inv.kind, inv.key), []).append(i)
+    case.products, case.disposal = read_products(t, case.procs), read_disposal(t)
+    case.charges = read_charges(t, cal)
     case.rules = [dict(r) for r in t.get("licences", [])]
     if scenario != BASE:
         _apply_disruptions(case, t, [r for r in t.get("disruptions", []) if r.get("scenario") == scenario])
@@ -404,7 +443,7 @@ def _storage_demand(case, t):
     """Storage: capacity (blank = unlimited), holding cost, initial stock min(initial_t, capacity) in an open
     horizon (0 when cyclic; with investments on the row the capacity is the most it can reach, capacity_t plus
     every unit, as docs/formulation.md's bounds read it).  Demand: a period's own row wins over ``*``; penalty =
-    the row's, else the settings' shortfall_penalty_per_t."""
+    the row's, else the settings' shortfall_penalty_per_t (under max_margin only the row's own counts: blank = 0)."""
     for r in t.get("storage", []):
         cap = INF if r.get("capacity_t") is None else r["capacity_t"]
         init = 0.0 if case.cyclic else min(r.get("initial_t") or 0.0, cap + case.most("storage", (r["node"],
@@ -418,8 +457,10 @@ def _storage_demand(case, t):
             key = (r["market"], r["commodity"], r["end_use"], p)
             if r["period"] == STAR and key in own:
                 continue
-            pen = default if r.get("shortfall_penalty_per_t") is None else r["shortfall_penalty_per_t"]
-            case.demand[key] = (r["quantity_t"], pen, r["_row"], r.get("must_meet") == "yes")
+            pen = r.get("shortfall_penalty_per_t")
+            pen = (0.0 if case.margin else default) if pen is None else pen
+            case.demand[key] = Demand(r["quantity_t"], pen, r["_row"], r.get("must_meet") == "yes",
+                                      r.get("price_per_t"), r.get("min_fill") or 0.0)
 
 
 def _policies(case, t):

@@ -24,12 +24,35 @@ NONE = "-"  # a tag part that is not set
 ANY_USE = "*"  # the earmark of tonnes kept for no particular end use
 
 
+TO = ">"  # joins an end use and a destination in an earmark (contract v2 chain rules): ``defense>US``
+
+
+ELSEWHERE = "~"  # the destination earmark of tonnes bound for no country a chain rule names
+
+
 BASE = "base"
 
 ABS_T = 1e-4  # tonnes: what the solver's tolerances and the 1e-6 zeroing of the written plan can leave
 
 
 REL = 1e-6
+
+
+def use_of(eu: str) -> str:
+    """The end-use part of an earmark (``defense>US`` -> ``defense``)."""
+    return eu.split(TO, 1)[0]
+
+
+def dest_of(eu: str) -> str | None:
+    """The destination part of an earmark (``defense>US`` -> ``US``; None when the tonnes are not earmarked by
+    destination)."""
+    parts = eu.split(TO, 1)
+    return parts[1] if len(parts) > 1 else None
+
+
+def earmark(use: str, dest: str | None) -> str:
+    """The earmark text of an end use and a destination (None: no destination earmark)."""
+    return use if dest is None else f"{use}{TO}{dest}"
 
 
 def slack(*values: float | None) -> float:
@@ -101,11 +124,14 @@ class CheckReport:
     scenarios: int = 1  # scenarios of the input (1 without a disruptions sheet)
     violations: list = field(default_factory=list)
     costs: dict = field(default_factory=dict)  # recomputed cost lines of the plan sheets' scenario
-    total: float | None = None  # recomputed total (expected total with scenarios)
+    total: float | None = None  # recomputed total (expected total with scenarios; the margin under max_margin)
     objective: float | None = None  # the solution's summary objective
     counts: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     currency: str = ""
+    margin: bool = False  # objective max_margin: ``total`` and ``objective`` are the margin (revenue minus cost)
+    checked: list = field(default_factory=list)  # the scenarios whose plans were checked (the plan sheets' first)
+    scenario_costs: dict = field(default_factory=dict)  # scenario -> its recomputed cost lines
 
     @property
     def ok(self) -> bool:
@@ -124,8 +150,10 @@ class Ctx:
     """What the families share while checking one plan: the effective input (``case``), the solution
     (``plan``), quantities read or derived from the plan, and the report being filled."""
 
-    def __init__(self, case: Case, plan: Plan, report: CheckReport):
+    def __init__(self, case: Case, plan: Plan, report: CheckReport, primary: bool = True):
         self.case, self.plan, self.report = case, plan, report
+        self.primary = primary  # the plan sheets' own scenario (summary plan_sheets_scenario): its sheet figures
+        # (licences, charges ...) are checked; another scenario's messages name it
         self.flows = []  # route_flows rows that name a known route and period, with tonnes > 0
         self.input_t = {}  # ((site, input commodity), p) -> input tonnes processed by the process
         self.proc_rows = defaultdict(list)  # ((site, input commodity), p) -> processing rows
@@ -144,10 +172,18 @@ class Ctx:
         self.decided = {}  # (investment, period) -> units decided (> 0)
         self.serving = {}  # (investment, period) -> units in service, from the decisions
         self.inv_rows = {}  # (investment, period) -> its row of the investments sheet
+        self.product_recs = []  # (process, period, record): the processing sheet's co-product and reagent rows
+        self.product_rows = defaultdict(list)  # (process, commodity, p) -> its co-product / reagent rows
+        self.discarded = defaultdict(float)  # (n, c, p) -> tonnes discarded (disposal sheet)
+        self.discard_rows = defaultdict(list)  # (n, c, p) -> disposal rows
+        self.charge_lines = {}  # contract v2: charge kind -> money (present value) of the scenario's plan
+        self.free = {}  # cost line -> (lo, hi): what the plan leaves open on the line (a budget's split ...)
 
     def add(self, family: str, message: str, amount: float | None = None, inputs: Iterable[tuple] = (),
             solution: Iterable[tuple] = ()) -> None:
-        """Record one violation of ``family`` (see `Violation`)."""
+        """Record one violation of ``family`` (see `Violation`); another scenario's message starts with its name."""
+        if not self.primary:
+            message = f"scenario {self.case.scenario}: {message}"
         self.report.violations.append(Violation(family, message, amount, tuple(inputs), tuple(solution)))
 
     def count(self, what: str, n: int = 1) -> None:

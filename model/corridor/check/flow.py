@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from corridor.check.common import ABS_T, INF, Ctx, fmt, money_slack, slack
+from corridor.check.coproducts import MAIN, row_role
+from corridor.check.earmarks import Tracking, idle_sites
 from corridor.check.invest import added
 from corridor.check.plan import tag_of
-from corridor.check.tags import Tracking, idle_sites
 
 
 def check_route_flows(ctx: Ctx) -> None:
@@ -84,7 +85,7 @@ def check_route_flows(ctx: Ctx) -> None:
         if rec.get("decision") == "route used":
             if rec.get("id") in case.routes:
                 ctx.active_routes[rec["id"]] = rec["_row"]
-            else:
+            elif ctx.primary:  # (the decisions sheet is first stage: its cells are judged once)
                 ctx.add("plan", f"decisions: route '{rec.get('id')}' is not declared on the input's routes sheet",
                         solution=[("decisions", rec["_row"])])
 
@@ -146,14 +147,16 @@ def _decided_sites(ctx):
         if key is None:
             what = (f"site {text} has several processes: name one as {text}/input_commodity" if case.at_site(text)
                     else f"'{text}' is not a site (or site/input_commodity) of the input")
-            ctx.add("plan", f"decisions: {what}", solution=[("decisions", rec["_row"])])
+            if ctx.primary:
+                ctx.add("plan", f"decisions: {what}", solution=[("decisions", rec["_row"])])
             continue
         out[key] = (rec["decision"] == "site opened", rec["_row"])
     return out
 
 
 def _read_processing(ctx):
-    """Input tonnes per (process, period) into the context; the processing sheet's ``open`` per process."""
+    """Input tonnes per (process, period) into the context; the processing sheet's ``open`` per process.  With
+    site_products the co-product and reagent rows are set aside for `coproducts.check_coproducts`."""
     case, said_open = ctx.case, defaultdict(set)
     for rec in ctx.plan.sheets["processing"]:
         s, p, sol = rec.get("site"), rec.get("period"), [("processing", rec["_row"])]
@@ -170,6 +173,9 @@ def _read_processing(ctx):
             continue
         if p not in case.cal.index:
             ctx.add("plan", f"processing: period '{p}' is not a period of the input", solution=sol)
+            continue
+        if case.products and row_role(case, key, rec) != MAIN:  # contract v2: checked by `coproducts`
+            ctx.product_recs.append((key, p, rec))
             continue
         ctx.input_t[(key, p)] = ctx.input_t.get((key, p), 0.0) + rec["input_t"]
         ctx.proc_rows[(key, p)].append(("processing", rec["_row"]))
@@ -246,8 +252,10 @@ def check_sites(ctx: Ctx) -> None:
                 if not candidate and s in unreachable:
                     if s not in noted:
                         noted.add(s)
-                        ctx.report.notes.append(f"site {name}: min_throughput_t is not imposed, as no input can "
-                                                "reach the site or its output cannot reach a demand "
+                        why = ("no input (or one of its reagents) can reach the site, or none of its outputs can "
+                               "reach a use" if case.products.get(s) else
+                               "no input can reach the site or its output cannot reach a demand")
+                        ctx.report.notes.append(f"site {name}: min_throughput_t is not imposed, as {why} "
                                                 "(docs/formulation.md)")
                     continue
                 ctx.add("site", f"site {name} in {p}: {fmt(x)} t of input processed, below its minimum throughput "
@@ -299,8 +307,10 @@ def check_storage(ctx: Ctx) -> None:
 def check_demand(ctx: Ctx) -> None:
     """``demand``: deliveries per (market, commodity, end use, period) against the effective demand (a
     period's own row wins over ``*``).  0 <= delivered <= quantity_t (= quantity_t when must_meet = yes);
-    delivering where no demand row exists is not allowed; shortfall_t = quantity_t - delivered, demand_t =
-    quantity_t and penalty_cost = shortfall x penalty (``plan``: a misreported figure)."""
+    contract v2: delivered >= min_fill x quantity_t in every period the row covers (and, as every scenario is
+    checked, in every disruption scenario); delivering where no demand row exists is not allowed; shortfall_t =
+    quantity_t - delivered, demand_t = quantity_t, penalty_cost = shortfall x penalty (under max_margin only the
+    row's own) and revenue = delivered x price_per_t (blank without a price) (a misreported figure)."""
     case = ctx.case
     recs = defaultdict(list)
     for rec in ctx.plan.sheets["deliveries"]:
@@ -315,7 +325,8 @@ def check_demand(ctx: Ctx) -> None:
         ctx.delivered[key] += x
         ctx.deliv_rows[key].append(("deliveries", rec["_row"]))
         recs[key].append(rec)
-    for key, (q, pen, row, must) in case.demand.items():
+    for key, dem in case.demand.items():
+        q, row, must = dem.quantity, dem.row, dem.must_meet
         ctx.count("demand rows")
         m, c, e, p = key
         x, sol, inp = ctx.delivered.get(key, 0.0), ctx.deliv_rows.get(key, []), [("demand", row)]
@@ -331,14 +342,35 @@ def check_demand(ctx: Ctx) -> None:
         elif must and x < q - slack(q):
             ctx.add("demand", f"{what}: must_meet = yes but only {fmt(x)} t of {fmt(q)} t delivered", q - x,
                     inputs=inp, solution=sol)
+        elif dem.min_fill > 0 and x < dem.min_fill * q - slack(q):
+            ctx.add("demand", f"{what}: {fmt(x)} t delivered, below min_fill {fmt(dem.min_fill)} x quantity_t "
+                    f"{fmt(q)} = {fmt(dem.min_fill * q)} t (in every period the row covers), by "
+                    f"{fmt(dem.min_fill * q - x)} t", dem.min_fill * q - x, inputs=inp, solution=sol)
         for r in recs.get(key, []):
-            short = max(0.0, q - x)
-            for col, want in (("demand_t", q), ("shortfall_t", short), ("penalty_cost", short * pen)):
-                if col not in r:
-                    continue
-                tol = money_slack(r[col], want) + pen * ABS_T if col == "penalty_cost" else slack(r[col], want)
-                if abs(r[col] - want) > tol:
-                    ctx.add("demand", f"{what}: {col} says {fmt(r[col])} but it is {fmt(want)}"
-                            + (" (quantity_t - delivered_t)" if col == "shortfall_t" else
-                               f" (shortfall x penalty {fmt(pen)})" if col == "penalty_cost" else " (quantity_t)"),
-                            abs(r[col] - want), inputs=inp, solution=[("deliveries", r["_row"])])
+            _reported(ctx, what, dem, x, r, inp)
+
+
+def _reported(ctx, what, dem, x, r, inp):
+    """The deliveries row's figures: demand_t, shortfall_t, penalty_cost and (contract v2) revenue."""
+    q, pen, price = dem.quantity, dem.penalty, dem.price
+    short = max(0.0, q - x)
+    checks = [("demand_t", q, " (quantity_t)"), ("shortfall_t", short, " (quantity_t - delivered_t)"),
+              ("penalty_cost", short * pen, f" (shortfall x penalty {fmt(pen)})")]
+    if "revenue" in r and (price is not None or r["revenue"] is not None):
+        checks.append(("revenue", None if price is None else x * price,
+                       " (price_per_t blank)" if price is None else f" (delivered_t x price_per_t {fmt(price)})"))
+    for col, want, why in checks:
+        if col not in r:
+            continue
+        got = r[col]
+        if want is None or got is None:
+            if got not in (None, 0.0) or want not in (None, 0.0):
+                ctx.add("demand", f"{what}: {col} says {'blank' if got is None else fmt(got)} but it is "
+                        f"{'blank' if want is None else fmt(want)}{why}", None, inputs=inp,
+                        solution=[("deliveries", r["_row"])])
+            continue
+        rate = pen if col == "penalty_cost" else (price or 0.0) if col == "revenue" else 0.0
+        tol = money_slack(got, want) + rate * ABS_T if col in ("penalty_cost", "revenue") else slack(got, want)
+        if abs(got - want) > tol:
+            ctx.add("demand", f"{what}: {col} says {fmt(got)} but it is {fmt(want)}{why}", abs(got - want),
+                    inputs=inp, solution=[("deliveries", r["_row"])])

@@ -4,8 +4,14 @@ The plan is read from the sheets a planner edits: `route_flows` (tonnes per rout
 dispatch period), `processing` (input tonnes per site and period), `deliveries` (tonnes delivered per
 demand row), `inventory` (end-of-period stock per node, commodity and tags), `licences` (applications)
 and `decisions` (routes used, candidate sites opened), and with investments (contract v2) `investments` (units
-decided per investment and period).  `summary`, `costs`, `payers` and (with disruption scenarios) `scenarios`
-give the figures the plan is compared with.  Every record keeps its Excel row (``_row``).
+decided per investment and period), with disposal costs `disposal` (tonnes discarded per node, commodity and
+period; the processing sheet's ``role`` column tells a process's main row from its co-product and reagent
+rows).  `summary`, `costs`, `payers`, with charges (contract v2) `charges` and `charge_payers`, and (with
+disruption scenarios) `scenarios` give the figures the plan is compared with.  With disruption scenarios the plan
+sheets (route_flows, leg_use, processing, deliveries, inventory, disposal) hold every scenario's plan, with a
+leading ``scenario`` column: `Plan.sheets` holds the rows of the plan sheets' own scenario (summary
+``plan_sheets_scenario``; rows with a blank scenario count as its), and `Plan.view` gives another scenario's.
+Every record keeps its Excel row (``_row``).
 Nothing is ever written to the workbook.
 """
 from __future__ import annotations
@@ -21,6 +27,9 @@ from pathlib import Path
 import openpyxl
 
 from corridor.check.common import ANY_USE, NONE
+from corridor.check.coproducts import DISPOSAL_COLUMNS
+from corridor.check.economics import CHARGE_COLUMNS
+from corridor.check.economics import PAYER_COLUMNS as CHARGE_PAYER_COLUMNS
 from corridor.check.invest import INVESTMENT_COLUMNS, PAYER_COLUMNS
 
 REQUIRED = {  # sheet -> columns the checker cannot do without
@@ -37,8 +46,15 @@ OPTIONAL = {  # sheets a solution has only for some inputs -> the columns they n
     "scenarios": (),
     "investments": ("investment", "period", "decided_units"),
     "payers": ("payer",),
+    "disposal": ("node", "commodity", "period", "discarded_t"),
+    "charges": ("charge",),
+    "charge_payers": ("payer",),
 }
-SHEET_NUMBERS = {"investments": set(INVESTMENT_COLUMNS), "payers": set(PAYER_COLUMNS)}  # numbers of one sheet
+SHEET_NUMBERS = {"investments": set(INVESTMENT_COLUMNS), "payers": set(PAYER_COLUMNS),
+                 "disposal": set(DISPOSAL_COLUMNS), "charges": set(CHARGE_COLUMNS),
+                 "charge_payers": set(CHARGE_PAYER_COLUMNS), "deliveries": {"revenue"}}  # numbers of one sheet
+MAY_BE_BLANK = {("charges", "budget"), ("charges", "budget_used"), ("deliveries", "revenue")}  # blank: None, not 0
+SCENARIO_SHEETS = ("route_flows", "processing", "deliveries", "inventory", "disposal")  # may have a scenario column
 NUMBERS = {"tonnes", "input_t", "output_t", "delivered_t", "demand_t", "shortfall_t", "penalty_cost", "stock_t",
            "applied", "held", "tonnes_covered", "amount", "probability", "total_cost"}
 
@@ -73,6 +89,7 @@ class Plan:
     costs: dict = field(default_factory=dict)  # cost line -> (amount, row)
     flows: list = field(default_factory=list)
     scenarios: list | None = None  # records of the scenarios sheet, if any
+    by_scenario: dict = field(default_factory=dict)  # plan sheet with a scenario column -> {scenario: [record]}
 
     @property
     def scenario(self) -> str:
@@ -80,6 +97,26 @@ class Plan:
         absent)."""
         v = self.summary.get("plan_sheets_scenario", (None, None))[0]
         return str(v) if v not in (None, "") else "base"
+
+    @property
+    def shown(self) -> list:
+        """The scenarios whose plans the plan sheets hold, in the order they first appear (the plan sheets' own
+        first); only it without a scenario column."""
+        names = [self.scenario]
+        for by in self.by_scenario.values():
+            names += [n for n in by if n is not None and n not in names]
+        return names
+
+    def view(self, name: str) -> Plan:
+        """The plan of scenario ``name``: the plan sheets' rows of that scenario, every other sheet as it is."""
+        if name == self.scenario:
+            return self
+        sheets = dict(self.sheets)
+        for sheet, by in self.by_scenario.items():
+            sheets[sheet] = by.get(name, [])
+        out = Plan(self.path, sheets, self.summary, self.costs, scenarios=self.scenarios, by_scenario=self.by_scenario)
+        out.flows = _flows(sheets["route_flows"])
+        return out
 
 
 def _text(v):
@@ -168,7 +205,10 @@ def read_plan(path: str | Path) -> Plan:
     for name, recs in sheets.items():
         for rec in recs:
             for col in list(rec):
-                if (col in NUMBERS or col in SHEET_NUMBERS.get(name, ())
+                if (name, col) in MAY_BE_BLANK and (rec[col] is None or (isinstance(rec[col], str)
+                                                                         and not rec[col].strip())):
+                    rec[col] = None
+                elif (col in NUMBERS or col in SHEET_NUMBERS.get(name, ())
                         or (name == "scenarios" and col.startswith("cost_"))):
                     rec[col] = _number(rec[col], name, rec["_row"], col, bad)
                 elif col != "_row" and not (name == "summary" and col == "value"):
@@ -182,10 +222,20 @@ def read_plan(path: str | Path) -> Plan:
     for rec in sheets["costs"]:
         if rec.get("cost") is not None:
             plan.costs[rec["cost"]] = (rec["amount"], rec["_row"])
-    for rec in sheets["route_flows"]:
-        plan.flows.append(Flow(rec["_row"], rec.get("route"), rec.get("dispatch_period"), rec["tonnes"],
-                               tag_of(rec), rec))
+    for name in SCENARIO_SHEETS:  # with disruption scenarios the plan sheets hold every scenario's plan
+        recs = sheets.get(name, [])
+        if any(rec.get("scenario") is not None for rec in recs):
+            by = plan.by_scenario[name] = {}
+            for rec in recs:
+                by.setdefault(rec.get("scenario") or plan.scenario, []).append(rec)
+            sheets[name] = by.get(plan.scenario, [])
+    plan.flows = _flows(sheets["route_flows"])
     return plan
+
+
+def _flows(recs):
+    return [Flow(rec["_row"], rec.get("route"), rec.get("dispatch_period"), rec["tonnes"], tag_of(rec), rec)
+            for rec in recs]
 
 
 def _records(ws):

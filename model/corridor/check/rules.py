@@ -27,7 +27,10 @@ def check_licences(ctx: Ctx) -> None:
     - quota_t caps the tonnes one licence covers over its window: for each application, the sum over its
       window of the rule's tonnes <= quota_t;
     - the licences sheet's ``held`` and ``tonnes_covered`` follow from the applications and the flows
-      (``plan``).
+      (``plan``; the sheet shows the plan sheets' scenario).
+    Contract v2: a ``scope = chain`` rule reads destination_country on the tonnes' destination earmark, so it
+    gates every route of the chain that leads to a market it names (`case.rule_matches`).  Applications are
+    decided once for every scenario; each scenario's flows need the licences held.
     """
     case = ctx.case
     declared = {r["licence"]: r for r in case.inputs.tables.get("licences", [])}
@@ -36,11 +39,11 @@ def check_licences(ctx: Ctx) -> None:
     for rec in ctx.plan.sheets["licences"]:
         L, p, sol = rec.get("licence"), rec.get("period"), [("licences", rec["_row"])]
         if L not in declared or p not in case.cal.index:
-            if rec["applied"]:
+            if rec["applied"] and ctx.primary:  # (applications are first stage: the sheet is judged once)
                 ctx.add("plan", f"licences: '{L}' in '{p}' is not a licence and period of the input", solution=sol)
             continue
         n = rec["applied"]
-        if n < 0 or abs(n - round(n)) > 1e-6:
+        if (n < 0 or abs(n - round(n)) > 1e-6) and ctx.primary:
             ctx.add("plan", f"licences: applied = {fmt(n)} for {L} in {p} is not a whole number of applications",
                     solution=sol)
         ctx.applications[(L, p)] += max(0, round(n))
@@ -55,7 +58,7 @@ def check_licences(ctx: Ctx) -> None:
             held[(L, p)] += n
             holders[(L, p)].append(a)
     for (L, p), n in held.items():
-        if n > 1:
+        if n > 1 and ctx.primary:
             ctx.add("licence", f"licence {L}: {n} licences held in {p} (applied in {', '.join(holders[(L, p)])}); "
                     "at most one licence of a rule is held in any period", n - 1,
                     inputs=[("licences", declared[L]["_row"])], solution=ctx.app_rows[L])
@@ -98,7 +101,7 @@ def check_licences(ctx: Ctx) -> None:
                     f"{fmt(covered)} t covered, above its quota_t {fmt(quota)}, by {fmt(covered - n * quota)} t",
                     covered - n * quota, inputs=[("licences", declared[L]["_row"])],
                     solution=[r for r in ctx.app_rows[L] if r[1] == reported[(L, a)]["_row"]] + fl)
-    for (L, p), rec in reported.items():
+    for (L, p), rec in (reported.items() if ctx.primary else ()):  # the sheet shows the plan sheets' scenario
         want = {"held": held.get((L, p), 0), "tonnes_covered": sum(f.tonnes for f in gated.get((L, p), ()))}
         if L in rules and rules[L]["rule"] == "required":
             for col, v in want.items():

@@ -1,17 +1,20 @@
 """Checker family ``provenance``: the tag columns of the plan are consistent, so no rule is dodged.
 
 route_flows and inventory rows carry provenance tags (tech_origin_tag, processing_country_tag,
-earmarked_end_use, transited_tag) where licence rules or policies tell tonnes apart; the licence and policy
-families read them.  This family verifies that the tags are the tonnes' true history:
+earmarked_end_use, transited_tag) where licence rules, policies or charges tell tonnes apart; the licence,
+policy and charge families read them.  This family verifies that the tags are the tonnes' true history (which
+parts are tracked: `earmarks.Tracking`):
 
 - ``tech_origin_tag`` / ``processing_country_tag``: set by the site that made the tonnes (its
   ``tech_origin`` / its country) and kept by routes; they must be set where a controlled_content rule
-  names the technology for the commodity / an active processing_country policy names the country;
+  names the technology for the commodity / an active processing_country policy or a charge names the country;
   tonnes from supply or initial stock have none;
 - ``earmarked_end_use``: the end use the tonnes are delivered to (contract: end-use rules apply to the
-  tonnes delivered to demand of that end use).  Tonnes earmarked e go only to demand of end use e, and
+  tonnes delivered to demand of that end use), and with chain rules (contract v2) the destination as well
+  (``civil>US``; ``~``: a country no chain rule names).  Tonnes earmarked e go only to demand of end use e, and
   tonnes earmarked ``*`` only to other end uses, wherever an end-use rule could match the commodity
-  (docs/formulation.md, Tags); the earmark survives processing when the input commodity is earmarked;
+  (docs/formulation.md, Tags); tonnes earmarked for destination X only to markets in X; processing keeps the parts
+  of the earmark its input carries;
 - ``transited_tag``: includes every country named by an active transit_country policy that a leg of the
   route (or of an earlier route of the same tonnes, or of the ore they were made from) ran in, with
   neither end of that route in it.
@@ -24,143 +27,26 @@ tonnes of input (divided by the yield) so that processing conserves flow; a site
 (contract v2: one per input commodity) has one such arc per process, and each commodity its own scale along
 the chain of processes (output of one may be the input of another).  It is solved with a small
 max-flow (Edmonds-Karp), independent of any solver.
+
+Contract v2, co-products and reagents: a co-product carries the site's provenance (technology origin where a rule
+names it for the co-product, processing country) and the transit of the input it was made from; it keeps the
+parts of the earmark the input carries and takes any other earmark on its own, tonne by tonne, whatever the main
+output took (docs/formulation.md section 9).  Each co-product is a known source (yield x input_t) whose tonnes
+may take those tags from any input tag present at the node.  (The network does not tie the split of a
+co-product's tags to the split of the input's: flow cannot be copied.  So a plan whose co-products took another
+mix of the input's transit tags or input-carried earmarks than the input had is not caught; technology,
+processing country and any tag the input never had are.)  The reagents a process consumes and the tonnes the
+disposal sheet discards are known sinks that take tonnes of any provenance.
 """
 from __future__ import annotations
 
 from collections import defaultdict, deque
 from itertools import combinations
 
-from corridor.check.case import Case, rule_matches
-from corridor.check.common import ANY_USE, INF, NONE, STAR, Ctx, fmt, slack
+from corridor.check.common import INF, NONE, Ctx, fmt, slack
+from corridor.check.coproducts import made as made_by
+from corridor.check.earmarks import Tracking
 from corridor.check.plan import tc_text
-
-
-class Tracking:
-    """Which tag parts the input makes meaningful (see the module docstring)."""
-
-    def __init__(self, case: Case):
-        commodities = [r["commodity"] for r in case.inputs.tables["commodities"]]
-        self.cc = {(c, r["country"]) for r in case.rules if r["applies_to"] == "controlled_content"
-                   for c in commodities if r.get("commodity") in (None, STAR) or c in r["commodity"]}
-        self.pc = {p["value"] for p in case.policies if p["measure"] == "processing_country"}
-        self.tc = {p["value"] for p in case.policies if p["measure"] == "transit_country"}
-        self.labels = sorted({r["end_use"] for r in case.rules if r.get("end_use") not in (None, STAR)})
-        techs = defaultdict(lambda: {NONE})
-        for rec in case.procs.values():
-            if (rec["output_commodity"], rec.get("tech_origin")) in self.cc:
-                techs[rec["output_commodity"]].add(rec.get("tech_origin"))
-        relevant = set()
-        for rule in case.rules:
-            if rule.get("end_use") in (None, STAR):
-                continue
-            for route in case.routes.values():
-                if any(rule_matches(rule, route, cc, rule["end_use"]) for cc in techs[route.commodity]):
-                    relevant.add(route.commodity)
-        changed = True
-        while changed:  # an earmarked input keeps its earmark through processing
-            changed = False
-            for rec in case.procs.values():
-                if rec["input_commodity"] in relevant and rec["output_commodity"] not in relevant:
-                    relevant.add(rec["output_commodity"])
-                    changed = True
-        self.relevant = relevant
-
-    def uses(self, c: str) -> list:
-        """Earmarks tonnes of c can have."""
-        return self.labels + [ANY_USE] if c in self.relevant else [ANY_USE]
-
-    def demand_class(self, c: str, e: str) -> str:
-        """The earmark of the tonnes that may serve demand of end use e for c."""
-        return e if c in self.relevant and e in self.labels else ANY_USE
-
-
-def runnable_routes(case: Case) -> set:
-    """Routes that can run in some dispatch period: arrival within the horizon, the route's, corridor's and every
-    leg's capacity > 0 (legs in the period they are used, with every unit of their investments), and room for the
-    route's min_volume_t."""
-    out = set()
-    for r, route in case.routes.items():
-        for p in case.periods:
-            if case.cal.shift(p, route.total_days) is None:
-                continue
-            bound = case.route_max(r, p)[0]
-            caps = [case.leg_capacity(leg, case.cal.shift(p, b), case.most("leg", leg))[0]
-                    for leg, b in zip(route.legs, route.before)]
-            bound = min([bound] + caps)
-            if bound > 0 and bound >= route.min_t:
-                out.add(r)
-                break
-    return out
-
-
-def live_states(case: Case, tr: Tracking) -> set:
-    """(node, commodity, technology tag, earmark) states tonnes can be in and still reach a demand of theirs.
-
-    Forward from the sources (supply with capacity in some period; initial stock in an open horizon) over
-    routes that can run and that no prohibiting rule (prohibited, or required and not granted) matches, and
-    over processes that can run in some period (capacities with every unit of their investments); then backward
-    from the demand rows (tonnes earmarked as the demand's class).  docs/formulation.md ('Pruning', 'What is not
-    modelled'): initial stock with no live state is dropped, and an existing process without a live processing
-    arc has no minimum throughput.
-    """
-    runnable = runnable_routes(case)
-    out_routes = defaultdict(list)
-    for r in runnable:
-        out_routes[case.routes[r].origin].append(case.routes[r])
-    working = defaultdict(list)  # (node, input commodity) -> the process records that can run
-    for s, rec in case.procs.items():
-        if any(case.site_period(s, p, case.most("site", s))[0] > 0 for p in case.periods):
-            working[s].append(rec)
-    blocking = [x for x in case.rules if x["rule"] == "prohibited" or x.get("granted") == "no"]
-    start = {(n, c, NONE, eu) for (n, c, _p), v in case.supply.items() if v.cap(case.most("supply", (n, c))) > 0
-             for eu in tr.uses(c)}
-    start |= {(n, c, NONE, eu) for (n, c), v in case.storage.items() if v[2] > 0 for eu in tr.uses(c)}
-    reached, preds, todo = set(start), defaultdict(set), list(start)
-    while todo:
-        state = todo.pop()
-        n, c, cc, eu = state
-        nxt = [(route.destination, c, cc, eu) for route in out_routes[n] if route.commodity == c
-               and not any(rule_matches(x, route, cc, eu) for x in blocking)]
-        for rec in working.get((n, c), ()):
-            co, tech = rec["output_commodity"], rec.get("tech_origin")
-            cc2 = tech if (co, tech) in tr.cc else NONE
-            nxt += [(n, co, cc2, e2) for e2 in ([eu] if c in tr.relevant else tr.uses(co))]
-        for item in nxt:
-            preds[item].add(state)
-            if item not in reached:
-                reached.add(item)
-                todo.append(item)
-    classes = {(m, c, tr.demand_class(c, e)) for (m, c, e, _p) in case.demand}
-    useful = {x for x in reached if (x[0], x[1], x[3]) in classes}
-    todo = list(useful)
-    while todo:
-        for x in preds.get(todo.pop(), ()):
-            if x not in useful:
-                useful.add(x)
-                todo.append(x)
-    return useful
-
-
-def dead_initial_stock(case: Case, tr: Tracking, live: set | None = None) -> set:
-    """Storage rows whose initial stock (open horizon) has no live state: dropped (docs/formulation.md)."""
-    live = live_states(case, tr) if live is None else live
-    return {(n, c) for (n, c), v in case.storage.items() if v[2] > 0
-            and not any((n, c, NONE, eu) in live for eu in tr.uses(c))}
-
-
-def idle_sites(case: Case, tr: Tracking, live: set | None = None) -> set:
-    """Existing processes (site, input commodity) with no live processing arc (no live input state whose output
-    is live too)."""
-    live = live_states(case, tr) if live is None else live
-    out = set()
-    for s, rec in case.procs.items():
-        ci, co, tech = rec["input_commodity"], rec["output_commodity"], rec.get("tech_origin")
-        cc2 = tech if (co, tech) in tr.cc else NONE
-        arcs = [(s[0], co, cc2, e2) for (n, c, _cc, eu) in live if n == s[0] and c == ci
-                for e2 in ([eu] if ci in tr.relevant else tr.uses(co))]
-        if rec.get("status") != "candidate" and not any(a in live for a in arcs):
-            out.add(s)
-    return out
 
 
 def tag_text(tag: tuple) -> str:
@@ -237,6 +123,8 @@ def check_provenance(ctx: Ctx) -> None:
         at[(n, q)].setdefault("supply", []).append((c, v))
     for (m, c, e, q), v in ctx.delivered.items():
         at[(m, q)].setdefault("deliver", []).append((c, e, v))
+    for (n, c, q), v in ctx.discarded.items():
+        at[(n, q)].setdefault("discard", []).append((c, v))
     nodes = {n for (n, _p) in at} | {s[0] for (s, _p) in ctx.input_t}
     for n in sorted(nodes):
         for p in case.periods:
@@ -346,32 +234,77 @@ def _check_node(ctx, tr, n, p, at):
         for t in _origin_tags(f):
             tags.add(t)
             net.edge(t, row, INF)
-    for site in procs + procs[:-1]:  # twice round, but the last, so that outputs feed later processes
-        ci, co = site["input_commodity"], site["output_commodity"]
+
+    def out_tags(site, co, t):
+        """The tags of ``co`` that process ``site`` makes from input tagged ``t`` (its transit, the parts of its
+        earmark the input carries)."""
         tech, country = site.get("tech_origin"), case.country[n]
         ccs = {tech} if (co, tech) in tr.cc else {NONE, tech}
         pcs = {country} if country in tr.pc else {NONE, country}
-        keep_use = ci in tr.relevant
-        for t in [t for t in tags if t[0] == ci]:
-            key = ("process", ci, t[4], t[3] if keep_use else None)
-            if (t, key) not in made:
-                made.add((t, key))
-                net.edge(t, key, INF)
-            for cc in ccs:
-                for pc in pcs:
-                    for eu in ([t[3]] if keep_use else tr.uses(co)):
-                        out = (co, cc, pc, eu, t[4])
-                        if (key, out) not in made:
-                            made.add((key, out))
-                            tags.add(out)
-                            net.edge(key, out, INF)
+        return [(co, cc, pc, eu, t[4]) for cc in ccs for pc in pcs
+                for eu in tr.made(site["input_commodity"], co, t[3])]
+
+    def arc(a, b, tag=True):
+        if (a, b) not in made:
+            made.add((a, b))
+            if tag:
+                tags.add(b)
+            net.edge(a, b, INF)
+
+    def convert():
+        for site in procs + procs[:-1]:  # twice round, but the last, so that outputs feed later processes
+            ci = site["input_commodity"]
+            for t in [t for t in tags if t[0] == ci]:
+                key = ("process", ci, t[4], tr.kept(ci, t[3]))
+                arc(t, key, tag=False)
+                for out in out_tags(site, site["output_commodity"], t):
+                    arc(key, out)
+
+    sources, sinks = {}, []  # contract v2: co-products made (sources), reagents consumed and discards (sinks)
+
+    def co_products():
+        for site in procs:
+            s, ci = (n, site["input_commodity"]), site["input_commodity"]
+            rows = ctx.proc_rows.get((s, p), [])
+            for prod, v in made_by(case, s, ctx.input_t[(s, p)]):
+                c = prod.commodity
+                if v < 0 and (s, c) not in sources:
+                    sources[(s, c)] = d = ("reagent", s, c)
+                    known_out.append((net.edge(d, snk, -v * scale[c]), scale[c], f"{c} consumed as reagent by site "
+                                      f"{case.label(s)}", rows + ctx.product_rows.get((s, c, p), [])))
+                    sinks.append((c, d))
+                elif v > 0:
+                    if (s, c) not in sources:
+                        sources[(s, c)] = ("co-product", s, c)
+                        known_in.append((net.edge(src, sources[(s, c)], v * scale[c]), scale[c], f"{c} made as "
+                                         f"co-product by site {case.label(s)}", rows + ctx.product_rows.get((s, c, p),
+                                                                                                            [])))
+                    for t in [t for t in tags if t[0] == ci]:  # the provenance of the output made from t
+                        for out in out_tags(site, c, t):
+                            arc(sources[(s, c)], out)
+
+    convert()
+    if any(case.products.get((n, site["input_commodity"])) for site in procs):
+        for _ in range(2):  # co-products may feed the node's processes, whose outputs may make co-products
+            co_products()
+            convert()
+    for c, v in here.get("discard", ()):
+        if v > 0:
+            d = ("discard", c)
+            known_out.append((net.edge(d, snk, v * scale[c]), scale[c], f"{c} discarded",
+                              ctx.discard_rows[(n, c, p)]))
+            sinks.append((c, d))
+    for c, d in sinks:  # tonnes of any provenance may be consumed or discarded
+        for t in [t for t in tags if t[0] == c]:
+            net.edge(t, d, INF)
     for c, e, v in here.get("deliver", ()):
         if v > 0:
             d = ("deliver", c, e)
-            what = f"{c} delivered to demand of end use {e} (tonnes earmarked '{tr.demand_class(c, e)}')"
+            want = tr.demand_class(c, e, case.country[n])
+            what = f"{c} delivered to demand of end use {e} (tonnes earmarked '{want}')"
             known_out.append((net.edge(d, snk, v * scale[c]), scale[c], what, ctx.deliv_rows[(n, c, e, p)]))
             for t in tags:
-                if t[0] == c and t[3] == tr.demand_class(c, e):
+                if t[0] == c and t[3] == want:
                     net.edge(t, d, INF)
     if not known_in and not known_out:
         return
