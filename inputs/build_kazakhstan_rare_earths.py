@@ -6,22 +6,31 @@ Usage:  python inputs/build_kazakhstan_rare_earths.py                  all four 
         python inputs/build_kazakhstan_rare_earths.py --strategic OUT.xlsx   the strategic case to OUT.xlsx only
         (both may be given together; each option may be repeated)
 
-1. The one-year default case (contract v1), ``write``: kazakhstan_rare_earths.xlsx beside this script and the
-   same bytes as the package's embedded default case, model/corridor/cases/kazakhstan_rare_earths.xlsx (a test
-   keeps the two identical).  Twelve months of 2027 standing for any steady-state year (horizon cyclic),
-   ore and oxide (reo), a candidate plant in Kazakhstan, disruption scenarios and a planning study.
+1. The one-year default case, ``write``: kazakhstan_rare_earths.xlsx beside this script and the same bytes as the
+   package's embedded default case, model/corridor/cases/kazakhstan_rare_earths.xlsx (a test keeps the two
+   identical).  Twelve months of 2027 standing for any steady-state year (horizon cyclic), ore and the element
+   oxides, a candidate plant in Kazakhstan, disruption scenarios and a planning study.  Contract v1 but for the
+   elements (contract v2 `site_products` and `commodities.disposal_cost_per_t`).
 2. The strategic case (contract v2), ``write_strategic``: kazakhstan_rare_earths_2027_2032.xlsx beside this
    script and the same bytes in model/corridor/cases/.  It is built from the one-year case's tables
    (``build_strategic_tables`` transforms ``build_tables``), as the case file's "The strategic case" says for
    the horizon, demand growth, discount rate and investments: 72 monthly periods 2027-01 .. 2032-12 with their
    `year` (horizon open, discount rate 0.08), demand +5% a year, a `concentrate` commodity made at a new
    KZ-CONCENTRATOR at the mine (concentrate routes follow every ore route out of the mine over the same
-   legs), ore concentrated on site and one concentrate -> reo line at every plant (capacity shared by both feeds), KZ-NEW-PLANT built only through investments (three
-   exclusive sizes), and the Aktau and Caspian ferry expansions.  Not yet in it (the next issues): the
-   elements (site_products), charges and chain rules; the REO is still one oxide.  The one-year case's
-   `disruptions` and `scenarios` sheets are left out of it for now: its disruption scenarios and study
-   edits were written for a representative year (KZ-NEW-PLANT as a candidate site, compare_per_year), and
-   without them the 72-period case stays a single quick solve.
+   legs), ore concentrated on site and one concentrate -> oxides line at every plant (capacity shared by both
+   feeds), KZ-NEW-PLANT built only through investments (three exclusive sizes), and the Aktau and Caspian ferry
+   expansions.  Not yet in it (the next issues): charges and chain rules.  The one-year case's `disruptions` and
+   `scenarios` sheets are left out of it for now: its disruption scenarios and study edits were written for a
+   representative year (KZ-NEW-PLANT as a candidate site, compare_per_year), and without them the 72-period case
+   stays a single quick solve.
+
+Both cases carry the elements (the case file's "Elements instead of one oxide"): the case file's one oxide `reo`
+is four commodities, NdPr oxide (`ndpr`, the sites rows' output), La+Ce (`lace`), Dy+Tb (`dytb`) and Y+other
+(`yoth`), co-products of every separation process in the `site_products` sheet at their share of the input's
+REO content (0.04 t per t of ore, 0.36 per t of concentrate), with hydrochloric acid (`hcl`) as a reagent
+supplied at every separation site.  The demand rows are NdPr (the case file's REO figures), Dy+Tb (3% of them)
+and La+Ce (Japan and the EU, 30% of what the mine's ore makes); La+Ce and Y+other have a disposal cost; the
+reo routes are one route per element that the destination takes.
 
 Every figure comes from /work/shared/case/kazakhstan-rare-earths.md ("case file: ...") or is an
 assumption ("assumption: ...", with the reason in `note`). Sheets and columns follow the input
@@ -47,15 +56,52 @@ SETTINGS = [  # key, value, source, note
     ("currency", "USD", "case file: all money in USD", ""),
     ("shortfall_penalty_per_t", 1000000, "contract default 1e6", "used only where demand gives no penalty"),
     ("time_limit_s", 600, "contract default", ""),
-    ("mip_rel_gap", 1e-6, "product choice", "tighter than the contract default 1e-4 so the default case is solved to (near-)proven optimality; it solves in well under a second"),
+    ("mip_rel_gap", 1e-6, "product choice", "tighter than the contract default 1e-4 so the default case is solved to (near-)proven optimality; it solves in a few seconds with its disruption scenarios"),
     ("threads", None, "contract default (blank = solver default)", ""),
 ]
 YEAR = 2027
 MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]  # 2027 is not a leap year
 
-COMMODITIES = [  # commodity, unit, description, source, note
-    ("ore", "t", "raw rare-earth ore, Karaganda deposit", "case file: commodities ore (raw ore, t)", ""),
-    ("reo", "t", "separated rare-earth oxides", "case file: commodities reo (separated REO, t)", ""),
+# The elements (case file, "Elements instead of one oxide"): separation turns a tonne of input into element oxides
+# jointly, per tonne of its REO content; the REO of the case file's `reo` is split into four commodities.  NdPr is
+# the sites rows' output (the element the markets' demand is about), the other three are site_products co-products.
+ELEM_SRC = ("case file: elements, per t of REO content (assumption for a light-REE deposit, Bayan Obo / Mountain "
+            "Pass distributions; replace with the deposit's assay)")
+PRICE_SRC = "case file: price (assumption, order of 2025 quotes)"
+MAIN = "ndpr"  # sites.output_commodity of every separation process
+ELEMENTS = [  # commodity, description, share of REO, price USD/t, disposal_cost_per_t, disposal source, note
+    ("ndpr", "NdPr oxide (neodymium-praseodymium), magnet feed", 0.22, 70000, None, "",
+     "the sites rows' output (main product); blank disposal: never discarded"),
+    ("lace", "La+Ce oxides (lanthanum, cerium)", 0.68, 1500, 300,
+     "case file: disposal_cost_per_t of La+Ce 300 USD/t (assumption): the balance problem",
+     "co-product (site_products); taken only in Japan and the EU, up to 30% of what is made; the rest is discarded"),
+    ("dytb", "Dy+Tb oxides (dysprosium, terbium), heavy magnet additives", 0.006, 400000, None, "",
+     "co-product (site_products); blank disposal: never discarded"),
+    ("yoth", "yttrium and other heavy oxides", 0.094, 20000, 100,
+     "assumption: the case file gives Y+other no demand; stockpiled at the plant at 100 USD/t",
+     "co-product (site_products); no market in the case (its 20,000 USD/t price would need a heavy-REE separation "
+     "and offtake the case does not model), so the plant drums and stockpiles it: disposal_cost_per_t 100 USD/t "
+     "(assumption: handling and warehousing, a third of La+Ce's 300), which keeps every plan feasible"),
+]
+SHARE = {c: share for c, _d, share, *_ in ELEMENTS}
+PRICES = {c: price for c, _d, _s, price, *_ in ELEMENTS}
+assert abs(sum(SHARE.values()) - 1) < 1e-9
+HCL = "hcl"
+HCL_PER_T_OXIDE = {"CN": 1.2, "other": 8}  # case file: t HCl per t of oxide made, Chinese technology / elsewhere
+HCL_PRICE = 200  # case file: 200 USD/t delivered (assumption)
+HCL_SRC = ("case file: reagents, hydrochloric acid per t of oxide made: 1.2 t at plants with Chinese technology, 8 t "
+           "elsewhere (seed figure for praseodymium oxide, applied to all oxides: assumption)")
+
+COMMODITIES = [  # commodity, unit, description, disposal_cost_per_t, source, note
+    ("ore", "t", "raw rare-earth ore, Karaganda deposit", None, "case file: commodities ore (raw ore, t)", ""),
+] + [
+    (c, "t", d, disp, "; ".join(x for x in (ELEM_SRC + f": {share} of REO", PRICE_SRC + f": {price:,} USD/t",
+                                                     dsrc) if x),
+     note + f"; price {price:,} USD/t" + ("" if c != "yoth" else " (on no demand row: no market in the case)"))
+    for c, d, share, price, disp, dsrc, note in ELEMENTS
+] + [
+    (HCL, "t", "hydrochloric acid (reagent of separation)", None, HCL_SRC + "; 200 USD/t delivered (assumption)",
+     "a reagent (site_products yield < 0), supplied at every separation site's node"),
 ]
 
 # ----------------------------------------------------------------------------------------------
@@ -107,7 +153,21 @@ SITES = [  # site, capacity t ore/yr, cost per t ore, status, fixed_cost, tech_o
     ("KZ-NEW-PLANT", 200000, 210, "candidate", 150000000, "JP", "case file: sites table, KZ-NEW-PLANT candidate, fixed cost 150,000,000 annualised capex, tech JP (assumption)"),
 ]
 YIELD = 0.04  # case file: ~0.04 t REO per t ore (assumption: ~4-5% TREO grade, ~90% recovery)
-ORE_YIELD_SRC = "; yield 0.04 (case file, assumption)"
+
+
+def element_yields(reo_per_t: float) -> dict:
+    """Tonnes of each element oxide per t of an input holding ``reo_per_t`` t of REO (its share of the REO)."""
+    return {c: round(reo_per_t * share, 9) for c, share in SHARE.items()}
+
+
+def hcl_per_t_oxide(tech_origin: str) -> float:
+    """Tonnes of HCl per t of oxide made at a plant of this technology origin (case file: 1.2 CN, 8 elsewhere)."""
+    return HCL_PER_T_OXIDE["CN" if tech_origin == "CN" else "other"]
+
+
+ORE_YIELD_SRC = (f"; yield {element_yields(YIELD)[MAIN]} t NdPr per t ore = 0.04 t REO per t ore (case file, "
+                 f"assumption) x the {SHARE[MAIN]} NdPr share of REO (case file: elements, assumption)")
+HCL_AMPLE = 2  # an HCl supply row offers twice the most its site can consume (capacity ample: assumption)
 
 # ----------------------------------------------------------------------------------------------
 # legs.  Freight = distance x rate of the leg's class; transit_days = ceil(dwell + km / speed).
@@ -225,32 +285,33 @@ ROUTES = [
     ("ORE-SO-JP-REFINERY", "KZ-KARAGANDA", "JP-REFINERY", "ore", "Southern", SO + ["SEA-BANDARABBAS-YOKOHAMA", "ROAD-YOKOHAMA-JPREFINERY"], S_SO),
     ("ORE-CN-KR-SMELTER", "KZ-KARAGANDA", "KR-SMELTER", "ore", "China", CN + ["SEA-LIANYUNGANG-BUSAN", "ROAD-BUSAN-KRSMELTER"], S_CN),
     ("ORE-DOM-KZ-NEW-PLANT", "KZ-KARAGANDA", "KZ-NEW-PLANT", "ore", "Domestic", ["RAIL-KARAGANDA-KZPLANT"], "case file: Karaganda -> KZ-NEW-PLANT 200 km rail"),
-    # (b) REO from each site to the markets it can plausibly serve
-    ("REO-BAOTOU-YOKOHAMA", "CN-BAOTOU", "JP-YOKOHAMA", "reo", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-YOKOHAMA"], S_BT),
-    ("REO-BAOTOU-BUSAN", "CN-BAOTOU", "KR-BUSAN", "reo", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-BUSAN"], S_BT),
-    ("REO-BAOTOU-LONGBEACH", "CN-BAOTOU", "US-LONG-BEACH", "reo", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-LONGBEACH"], S_BT),
-    ("REO-BAOTOU-ROTTERDAM", "CN-BAOTOU", "NL-ROTTERDAM", "reo", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-ROTTERDAM"], S_BT),
-    ("REO-KUANTAN-YOKOHAMA", "MY-KUANTAN", "JP-YOKOHAMA", "reo", "Sea", ["SEA-KUANTAN-YOKOHAMA"], S_SEA),
-    ("REO-KUANTAN-BUSAN", "MY-KUANTAN", "KR-BUSAN", "reo", "Sea", ["SEA-KUANTAN-BUSAN"], S_SEA),
-    ("REO-KUANTAN-LONGBEACH", "MY-KUANTAN", "US-LONG-BEACH", "reo", "Sea", ["SEA-KUANTAN-LONGBEACH"], S_SEA),
-    ("REO-KUANTAN-ROTTERDAM", "MY-KUANTAN", "NL-ROTTERDAM", "reo", "Sea", ["SEA-KUANTAN-ROTTERDAM"], S_SEA),
-    ("REO-SILLAMAE-ROTTERDAM", "EE-SILLAMAE", "NL-ROTTERDAM", "reo", "Sea", ["SEA-SILLAMAE-ROTTERDAM"], "case file: Rotterdam <-> Sillamae by sea 2,000 km"),
-    ("REO-SILLAMAE-LONGBEACH", "EE-SILLAMAE", "US-LONG-BEACH", "reo", "Sea", ["SEA-SILLAMAE-ROTTERDAM", "SEA-ROTTERDAM-LONGBEACH"], S_SEA),
-    ("REO-SILLAMAE-YOKOHAMA", "EE-SILLAMAE", "JP-YOKOHAMA", "reo", "Sea", ["SEA-SILLAMAE-ROTTERDAM", "SEA-ROTTERDAM-YOKOHAMA"], S_SEA),
-    ("REO-MTPASS-LONGBEACH", "US-MOUNTAIN-PASS", "US-LONG-BEACH", "reo", "Local", ["ROAD-MTPASS-LONGBEACH"], S_LOC),
-    ("REO-JPREFINERY-YOKOHAMA", "JP-REFINERY", "JP-YOKOHAMA", "reo", "Local", ["ROAD-JPREFINERY-YOKOHAMA"], S_LOC),
-    ("REO-KRSMELTER-BUSAN", "KR-SMELTER", "KR-BUSAN", "reo", "Local", ["ROAD-KRSMELTER-BUSAN"], S_LOC),
-    ("REO-KZPLANT-CN-BUSAN", "KZ-NEW-PLANT", "KR-BUSAN", "reo", "China", P_CN + ["SEA-LIANYUNGANG-BUSAN"], S_CN),
-    ("REO-KZPLANT-CN-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "reo", "China", P_CN + ["SEA-LIANYUNGANG-ROTTERDAM"], S_CN),
-    ("REO-KZPLANT-CN-YOKOHAMA", "KZ-NEW-PLANT", "JP-YOKOHAMA", "reo", "China", P_CN + ["SEA-LIANYUNGANG-YOKOHAMA"], S_CN + "; CN-TRANSIT blocks it in the base case"),
-    ("REO-KZPLANT-CN-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "reo", "China", P_CN + ["SEA-LIANYUNGANG-LONGBEACH"], S_CN + "; CN-TRANSIT blocks it in the base case"),
-    ("REO-KZPLANT-MC-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "reo", "Middle Corridor", P_MC + ["SEA-POTI-ROTTERDAM"], S_MC),
-    ("REO-KZPLANT-MC-YOKOHAMA", "KZ-NEW-PLANT", "JP-YOKOHAMA", "reo", "Middle Corridor", P_MC + ["SEA-POTI-YOKOHAMA"], S_MC),
-    ("REO-KZPLANT-MC-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "reo", "Middle Corridor", P_MC + ["SEA-POTI-LONGBEACH"], S_MC),
-    ("REO-KZPLANT-NR-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "reo", "Northern", P_NR + ["SEA-USTLUGA-ROTTERDAM"], S_NR + " -> Rotterdam 2,100 km sea"),
-    ("REO-KZPLANT-SO-YOKOHAMA", "KZ-NEW-PLANT", "JP-YOKOHAMA", "reo", "Southern", P_SO + ["SEA-BANDARABBAS-YOKOHAMA"], S_SO),
-    ("REO-KZPLANT-SO-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "reo", "Southern", P_SO + ["SEA-BANDARABBAS-ROTTERDAM"], S_SO),
-    ("REO-KZPLANT-SO-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "reo", "Southern", P_SO + ["SEA-BANDARABBAS-LONGBEACH"], S_SO + "; US-IRAN blocks it"),
+    # (b) oxide lanes from each site to the markets it can plausibly serve: one route per element that the market
+    #     takes (see OXIDE_ROUTES), id = element prefix + lane, e.g. NDPR-BAOTOU-YOKOHAMA
+    ("BAOTOU-YOKOHAMA", "CN-BAOTOU", "JP-YOKOHAMA", "oxide", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-YOKOHAMA"], S_BT),
+    ("BAOTOU-BUSAN", "CN-BAOTOU", "KR-BUSAN", "oxide", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-BUSAN"], S_BT),
+    ("BAOTOU-LONGBEACH", "CN-BAOTOU", "US-LONG-BEACH", "oxide", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-LONGBEACH"], S_BT),
+    ("BAOTOU-ROTTERDAM", "CN-BAOTOU", "NL-ROTTERDAM", "oxide", "China", ["RAIL-BAOTOU-TIANJIN", "SEA-TIANJIN-ROTTERDAM"], S_BT),
+    ("KUANTAN-YOKOHAMA", "MY-KUANTAN", "JP-YOKOHAMA", "oxide", "Sea", ["SEA-KUANTAN-YOKOHAMA"], S_SEA),
+    ("KUANTAN-BUSAN", "MY-KUANTAN", "KR-BUSAN", "oxide", "Sea", ["SEA-KUANTAN-BUSAN"], S_SEA),
+    ("KUANTAN-LONGBEACH", "MY-KUANTAN", "US-LONG-BEACH", "oxide", "Sea", ["SEA-KUANTAN-LONGBEACH"], S_SEA),
+    ("KUANTAN-ROTTERDAM", "MY-KUANTAN", "NL-ROTTERDAM", "oxide", "Sea", ["SEA-KUANTAN-ROTTERDAM"], S_SEA),
+    ("SILLAMAE-ROTTERDAM", "EE-SILLAMAE", "NL-ROTTERDAM", "oxide", "Sea", ["SEA-SILLAMAE-ROTTERDAM"], "case file: Rotterdam <-> Sillamae by sea 2,000 km"),
+    ("SILLAMAE-LONGBEACH", "EE-SILLAMAE", "US-LONG-BEACH", "oxide", "Sea", ["SEA-SILLAMAE-ROTTERDAM", "SEA-ROTTERDAM-LONGBEACH"], S_SEA),
+    ("SILLAMAE-YOKOHAMA", "EE-SILLAMAE", "JP-YOKOHAMA", "oxide", "Sea", ["SEA-SILLAMAE-ROTTERDAM", "SEA-ROTTERDAM-YOKOHAMA"], S_SEA),
+    ("MTPASS-LONGBEACH", "US-MOUNTAIN-PASS", "US-LONG-BEACH", "oxide", "Local", ["ROAD-MTPASS-LONGBEACH"], S_LOC),
+    ("JPREFINERY-YOKOHAMA", "JP-REFINERY", "JP-YOKOHAMA", "oxide", "Local", ["ROAD-JPREFINERY-YOKOHAMA"], S_LOC),
+    ("KRSMELTER-BUSAN", "KR-SMELTER", "KR-BUSAN", "oxide", "Local", ["ROAD-KRSMELTER-BUSAN"], S_LOC),
+    ("KZPLANT-CN-BUSAN", "KZ-NEW-PLANT", "KR-BUSAN", "oxide", "China", P_CN + ["SEA-LIANYUNGANG-BUSAN"], S_CN),
+    ("KZPLANT-CN-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "oxide", "China", P_CN + ["SEA-LIANYUNGANG-ROTTERDAM"], S_CN),
+    ("KZPLANT-CN-YOKOHAMA", "KZ-NEW-PLANT", "JP-YOKOHAMA", "oxide", "China", P_CN + ["SEA-LIANYUNGANG-YOKOHAMA"], S_CN + "; CN-TRANSIT blocks it in the base case"),
+    ("KZPLANT-CN-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "oxide", "China", P_CN + ["SEA-LIANYUNGANG-LONGBEACH"], S_CN + "; CN-TRANSIT blocks it in the base case"),
+    ("KZPLANT-MC-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "oxide", "Middle Corridor", P_MC + ["SEA-POTI-ROTTERDAM"], S_MC),
+    ("KZPLANT-MC-YOKOHAMA", "KZ-NEW-PLANT", "JP-YOKOHAMA", "oxide", "Middle Corridor", P_MC + ["SEA-POTI-YOKOHAMA"], S_MC),
+    ("KZPLANT-MC-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "oxide", "Middle Corridor", P_MC + ["SEA-POTI-LONGBEACH"], S_MC),
+    ("KZPLANT-NR-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "oxide", "Northern", P_NR + ["SEA-USTLUGA-ROTTERDAM"], S_NR + " -> Rotterdam 2,100 km sea"),
+    ("KZPLANT-SO-YOKOHAMA", "KZ-NEW-PLANT", "JP-YOKOHAMA", "oxide", "Southern", P_SO + ["SEA-BANDARABBAS-YOKOHAMA"], S_SO),
+    ("KZPLANT-SO-ROTTERDAM", "KZ-NEW-PLANT", "NL-ROTTERDAM", "oxide", "Southern", P_SO + ["SEA-BANDARABBAS-ROTTERDAM"], S_SO),
+    ("KZPLANT-SO-LONGBEACH", "KZ-NEW-PLANT", "US-LONG-BEACH", "oxide", "Southern", P_SO + ["SEA-BANDARABBAS-LONGBEACH"], S_SO + "; US-IRAN blocks it"),
 ]
 
 # A route is used only if it is contracted for the year: forwarder and rail/sea slot programme, customs
@@ -259,8 +320,25 @@ ROUTES = [
 # This is what makes route activation a here-and-now decision under the disruption scenarios.
 ROUTE_FIXED = {
     "ore": (1000000, "fixed_cost 1,000,000 USD/yr: contracting an ore route for the year (assumption: forwarder, slot programme, compliance; ~1% of its freight bill at 100 kt)"),
-    "reo": (0, "fixed_cost 0: oxide lanes ride on liner services booked per shipment (assumption)"),
+    "oxide": (0, "fixed_cost 0: oxide lanes ride on liner services booked per shipment (assumption)"),
 }
+# An ore route cannot carry more in a month than the mine can send: its month's output and its whole stockpile.  As
+# max_volume_t this never binds, but it bounds the route's activation row (ShipTotal <= U x Active) by 141,667 t
+# instead of a year's (or six years') output: with Dy+Tb at 0.00024 t per t of ore the matrix coefficients would
+# otherwise span more than 1e9 and the solver's tolerances would not be trusted.
+ORE_ROUTE_MAX = round(500000 / 12) + 100000  # = SUPPLY's ore per month + STORE_ORE_KZ (asserted in build_tables)
+ORE_ROUTE_MAX_NOTE = ("max_volume_t 141,667 t/month = the mine's 41,667 t/month + its 100,000 t stockpile, the most "
+                      "it can send in a month: never binding; it keeps the activation big-M (and so the matrix range) "
+                      "small now that Dy+Tb yields 0.00024 t per t of ore (assumption, numerics)")
+# The one-year case's reo routes become one route per element over the same legs, for the elements the destination
+# takes: NdPr and Dy+Tb everywhere, La+Ce only to Japan and the EU (case file), Y+other nowhere (no demand: it is
+# stockpiled at the plant, see the commodities sheet).
+LACE_MARKETS = ("JP-YOKOHAMA", "NL-ROTTERDAM")  # case file: La+Ce taken only in Japan and the EU
+
+
+def oxide_commodities(market: str) -> list:
+    """The element oxides a market takes, so the ones routed to it."""
+    return ["ndpr", "dytb"] + (["lace"] if market in LACE_MARKETS else [])
 
 # ----------------------------------------------------------------------------------------------
 # disruptions: scenario, probability, target_type, target, months (None = all year), capacity_factor,
@@ -305,12 +383,29 @@ SEASONALITY = [
 # ----------------------------------------------------------------------------------------------
 # demand: market, end_use, t/yr, shortfall penalty USD/t, source
 # ----------------------------------------------------------------------------------------------
-PRICE = 60000  # case file: ~60,000 USD/t REO (assumption, margin reporting only)
-PENALTY = {"civil": 200000, "defense": 1000000}
+PRICE = 60000  # case file (one REO): ~60,000 USD/t REO (assumption); the elements have their own prices (ELEMENTS)
+PENALTY = {"civil": 200000, "defense": 1000000}  # USD/t of REO at 60,000 USD/t (assumption)
 PENALTY_NOTE = {
-    "civil": "penalty assumption: ~3x the 60,000 USD/t price, the cost of a missed delivery",
-    "defense": "penalty assumption: defense supply must not fail; 1,000,000 USD/t (contract default)",
+    "civil": "~3x the 60,000 USD/t REO price, the cost of a missed delivery",
+    "defense": "defense supply must not fail: 1,000,000 USD/t of REO (the contract default)",
 }
+
+
+def penalty(commodity: str, end_use: str) -> int:
+    """Shortfall penalty per t of an element: the one-year REO penalty scaled by the element's price (the case file
+    gives none per element: assumption), to the dollar."""
+    return int(round(PENALTY[end_use] * PRICES[commodity] / PRICE))
+
+
+def penalty_note(commodity: str, end_use: str) -> str:
+    """The demand row's note on its penalty."""
+    return (f"penalty {penalty(commodity, end_use):,} USD/t = {PENALTY[end_use]:,} x {PRICES[commodity]:,} / "
+            f"{PRICE:,} (assumption: the case file gives no penalty per element; the one-year REO penalty, "
+            f"{PENALTY_NOTE[end_use]}, in proportion to the element's price)")
+
+
+DYTB_OF_NDPR = 0.03  # case file: Dy+Tb demand at 3% of each market's NdPr demand (assumption)
+LACE_TAKEN = 0.30  # case file: La+Ce taken only in Japan and the EU, up to 30% of what is made (assumption)
 DEMAND = [
     ("JP-YOKOHAMA", "civil", 8000, "case file: Japan JP-YOKOHAMA 8,000 t/yr civil (assumption)"),
     ("JP-YOKOHAMA", "defense", 500, "case file: Japan JP-YOKOHAMA 500 t/yr defense (assumption)"),
@@ -323,15 +418,20 @@ DEMAND = [
 # ----------------------------------------------------------------------------------------------
 # licences (contract columns) and policies (extra column `active`: no = switched off)
 # ----------------------------------------------------------------------------------------------
+OXIDES = ",".join(c for c, *_ in ELEMENTS)  # the case file's `reo` in the licence rules: every element oxide
+OXIDES_NOTE = "the case file's reo: every element oxide (ndpr, lace, dytb, yoth); HCl is no rare earth"
+MIL_NOTE = ("commodity: the element oxides (the products defense takes), as in the CN-61 rows; no ore, concentrate "
+            "or HCl leaves China or is shipped with Chinese technology, so * would gate nothing more, but it would "
+            "earmark concentrate for defense at the concentrator and every oxide made from it with it")
 LIC_COLS = ["licence", "authority", "applies_to", "country", "commodity", "destination_country", "end_use",
             "rule", "granted", "application_cost", "validity_periods", "lead_periods", "quota_t", "source", "note"]
 S61 = "case file: MOFCOM No. 61/62 (in force 1 Dec 2025); licence valid 6 months; lead 2 periods, application cost 50,000 (assumption)"
 LICENCES = [
-    ("CN-61-EXPORT", "CN-MOFCOM", "export", "CN", "reo", "*", "*", "required", "yes", 50000, 6, 2, None, S61 + "; export of reo from CN", ""),
-    ("CN-61-CONTENT", "CN-MOFCOM", "controlled_content", "CN", "reo", "*", "*", "required", "yes", 50000, 6, 2, None, S61 + "; products made with Chinese separation technology", "tech_origin CN (CN-BAOTOU, JP-REFINERY)"),
-    ("CN-MILITARY-EXPORT", "CN-MOFCOM", "export", "CN", "*", "*", "defense", "prohibited", None, None, None, None, None, "case file: CN-MILITARY, military end uses refused in principle", "the case's CN-MILITARY rule, export half (one applies_to per row)"),
-    ("CN-MILITARY-CONTENT", "CN-MOFCOM", "controlled_content", "CN", "*", "*", "defense", "prohibited", None, None, None, None, None, "case file: CN-MILITARY, military end uses refused in principle", "the case's CN-MILITARY rule, controlled-content half"),
-    ("CN-TRANSIT", "CN-MOFCOM", "transit", "CN", "ore,reo", "JP,US", "*", "required", "no", 50000, 6, 2, None, "case file: Dec 2025 China refused transit of Kazakh rare earths to Japan/US; terms as CN-61 (assumption)", "granted = no in the base case; flip to yes for the other world"),
+    ("CN-61-EXPORT", "CN-MOFCOM", "export", "CN", OXIDES, "*", "*", "required", "yes", 50000, 6, 2, None, S61 + "; export of rare-earth oxides from CN", OXIDES_NOTE),
+    ("CN-61-CONTENT", "CN-MOFCOM", "controlled_content", "CN", OXIDES, "*", "*", "required", "yes", 50000, 6, 2, None, S61 + "; products made with Chinese separation technology", "tech_origin CN (CN-BAOTOU, JP-REFINERY); " + OXIDES_NOTE),
+    ("CN-MILITARY-EXPORT", "CN-MOFCOM", "export", "CN", OXIDES, "*", "defense", "prohibited", None, None, None, None, None, "case file: CN-MILITARY, military end uses refused in principle", "the case's CN-MILITARY rule, export half (one applies_to per row); " + MIL_NOTE),
+    ("CN-MILITARY-CONTENT", "CN-MOFCOM", "controlled_content", "CN", OXIDES, "*", "defense", "prohibited", None, None, None, None, None, "case file: CN-MILITARY, military end uses refused in principle", "the case's CN-MILITARY rule, controlled-content half; " + MIL_NOTE),
+    ("CN-TRANSIT", "CN-MOFCOM", "transit", "CN", "ore," + OXIDES, "JP,US", "*", "required", "no", 50000, 6, 2, None, "case file: Dec 2025 China refused transit of Kazakh rare earths to Japan/US; terms as CN-61 (assumption)", "granted = no in the base case; flip to yes for the other world; " + OXIDES_NOTE),
     ("US-IRAN", "US-OFAC", "transit", "IR", "*", "US", "*", "prohibited", None, None, None, None, None, "assumption: case file, US sanctions on Iran bar INSTC flows bound for the US", "modelled as a prohibited licence row, as the case says"),
 ]
 POL_COLS = ["policy", "market", "commodity", "measure", "value", "max_share", "min_share", "max_count", "active", "source", "note"]
@@ -405,6 +505,79 @@ def leg_figures(row: tuple) -> dict:
                 handling_cost_per_t=handling, transit_days=days, capacity_t=cap, source=source, note=note)
 
 
+def _hcl_supply(site: str, cap_month: int, tech: str) -> list:
+    """The HCl supply row at a separation site's node: 200 USD/t, capacity twice the most its line can use."""
+    rate = hcl_per_t_oxide(tech)
+    most = cap_month * YIELD * rate
+    cap = int(math.ceil(HCL_AMPLE * most / 100.0) * 100)
+    return [site, HCL, "*", cap, HCL_PRICE, HCL_SRC + "; 200 USD/t delivered, as a supply row at each site node "
+            "(case file, assumption)",
+            f"capacity_t = {HCL_AMPLE} x {cap_month:,} t ore/month x 0.04 t oxide x {rate} t HCl = {cap:,} t/month "
+            f"rounded up to 100 t (ample: assumption; tech_origin {tech})"]
+
+
+SP_COLS = ["site", "input_commodity", "commodity", "yield", "source", "note"]
+
+
+def site_products(sites: list, reo_per_t: dict) -> list:
+    """The site_products rows of every separation process (a sites row whose output is NdPr): La+Ce, Dy+Tb and
+    Y+other as co-products and HCl as a reagent, per t of input = the element's share (HCl: its t per t of oxide)
+    x the input's REO content ``reo_per_t[input_commodity]``."""
+    out = []
+    for r in sites:
+        if r["output_commodity"] != MAIN:
+            continue
+        inp, reo = r["input_commodity"], reo_per_t[r["input_commodity"]]
+        ys = element_yields(reo)
+        what = f"{reo} t REO per t of {inp}"
+        for c, y in ys.items():
+            if c == MAIN:
+                continue
+            out.append(dict(site=r["site"], input_commodity=inp, commodity=c, **{"yield": y},
+                            source=ELEM_SRC + f": {c} {SHARE[c]} of REO; {what} (case file, assumption)",
+                            note=f"yield = {SHARE[c]} x {reo} = {y} t per t of {inp}: made jointly with the "
+                                 f"{ys[MAIN]} t NdPr of the sites row"))
+        tech = r["tech_origin"] or "?"
+        rate = hcl_per_t_oxide(tech)
+        y = -round(rate * reo, 9)
+        out.append(dict(site=r["site"], input_commodity=inp, commodity=HCL, **{"yield": y},
+                        source=HCL_SRC + f"; {what} (case file, assumption)",
+                        note=f"yield = -{rate} t HCl per t of oxide x {reo} t oxide per t of {inp} = {y} (tech_origin "
+                             f"{tech}: {'Chinese technology' if tech == 'CN' else 'not Chinese technology'}); "
+                             "supplied at the site node (supply sheet)"))
+    return out
+
+
+def lace_made_per_year() -> float:
+    """Tonnes of La+Ce a year from all the ore the mine can supply (500,000 t x 0.04 x 0.68)."""
+    return sum(a for n, c, _p, a, *_ in SUPPLY if c == "ore") * element_yields(YIELD)["lace"]
+
+
+def demand_rows() -> list:
+    """The demand rows per element, t/yr: each REO row of the case file read as NdPr, Dy+Tb at 3% of it, and La+Ce
+    in Japan and the EU: 30% of what the mine's ore makes, split in proportion to the two markets' oxide demand."""
+    out = []
+    for mkt, eu, q, src in DEMAND:
+        out.append(dict(market=mkt, end_use=eu, commodity="ndpr", per_year=q,
+                        source=src + "; read as NdPr demand (case file: elements, assumption)",
+                        why="the case file's REO demand read as NdPr"))
+        out.append(dict(market=mkt, end_use=eu, commodity="dytb", per_year=round(q * DYTB_OF_NDPR, 3),
+                        source=src + "; Dy+Tb at 3% of the market's NdPr demand (case file: elements, assumption)",
+                        why=f"{DYTB_OF_NDPR} x {q:,} t NdPr: magnet makers need both (case file)"))
+    made = lace_made_per_year()
+    size = {m: sum(q for mm, _eu, q, _s in DEMAND if mm == m) for m in LACE_MARKETS}
+    for m in LACE_MARKETS:
+        q = round(LACE_TAKEN * made * size[m] / sum(size.values()), 3)
+        out.append(dict(market=m, end_use="civil", commodity="lace", per_year=q,
+                        source="case file: La+Ce taken only in Japan and the EU, up to 30% of what is made "
+                               "(assumption)",
+                        why=(f"{LACE_TAKEN} x {made:,.0f} t La+Ce made a year (500,000 t ore x 0.04 x 0.68) x "
+                             f"{size[m]:,} / {sum(size.values()):,} (the market's share of the two markets' oxide "
+                             "demand: split assumption)")))
+    order = {"ndpr": 0, "dytb": 1, "lace": 2}
+    return sorted(out, key=lambda d: order[d["commodity"]])
+
+
 def build_tables() -> dict:
     """Return {sheet: (columns, rows)} with rows as lists in column order."""
     T = {}
@@ -412,26 +585,38 @@ def build_tables() -> dict:
     T["periods"] = (["period", "month", "days", "source", "note"],
                     [[f"{YEAR}-{m:02d}", m, d, "calendar: real month lengths of 2027", ""]
                      for m, d in enumerate(MONTH_DAYS, start=1)])
-    T["commodities"] = (["commodity", "unit", "description", "source", "note"], [list(r) for r in COMMODITIES])
+    T["commodities"] = (["commodity", "unit", "description", "disposal_cost_per_t", "source", "note"],
+                        [list(r) for r in COMMODITIES])
     T["nodes"] = (["node", "kind", "country", "lat", "lon", "description", "source", "note"], [list(r) for r in NODES])
     T["supply"] = (["node", "commodity", "period", "capacity_t", "cost_per_t", "source", "note"],
-                   [[n, c, p, per_month(a), cost, s, note] for n, c, p, a, cost, s, note in SUPPLY])
+                   [[n, c, p, per_month(a), cost, s, note] for n, c, p, a, cost, s, note in SUPPLY]
+                   + [_hcl_supply(s, per_month(cap), tech) for s, cap, _c, _st, _fc, tech, _src in SITES])
     T["sites"] = (["site", "input_commodity", "output_commodity", "yield", "capacity_t", "cost_per_t", "status",
                    "fixed_cost", "min_throughput_t", "available_from", "tech_origin", "source", "note"],
-                  [[s, "ore", "reo", YIELD, per_month(cap), cost, st, fc, 0, f"{YEAR}-01" if st == "candidate" else None,
-                    tech, src + ORE_YIELD_SRC,
-                    f"capacity_t = {cap:,} t ore/yr / 12" + ("; fixed cost paid once per horizon (= one year)" if st == "candidate" else "")]
+                  [[s, "ore", MAIN, element_yields(YIELD)[MAIN], per_month(cap), cost, st, fc, 0,
+                    f"{YEAR}-01" if st == "candidate" else None, tech, src + ORE_YIELD_SRC,
+                    f"capacity_t = {cap:,} t ore/yr / 12" + ("; fixed cost paid once per horizon (= one year)" if st == "candidate" else "")
+                    + "; co-products and HCl: site_products sheet"]
                    for s, cap, cost, st, fc, tech, src in SITES])
+    T["site_products"] = _table(SP_COLS, site_products(_records(T, "sites"), {"ore": YIELD}))
     legs = [leg_figures(r) for r in LEGS]
     lcols = list(legs[0].keys())
     T["legs"] = (lcols, [[d[c] for c in lcols] for d in legs])
     leg_by_id = {d["leg"]: d for d in legs}
     rrows, rlrows = [], []
-    for rid, o, dst, com, corr, lg, src in ROUTES:
+    assert ORE_ROUTE_MAX == sum(per_month(a) for _n, c, _p, a, *_ in SUPPLY if c == "ore") + STORE_ORE_KZ
+    for lane, o, dst, com, corr, lg, src in ROUTES:
         path = [leg_by_id[lg[0]]["from_node"]] + [leg_by_id[x]["to_node"] for x in lg]
         fixed, fnote = ROUTE_FIXED[com]
-        rrows.append([rid, o, dst, com, corr, fixed, None, None, " -> ".join(path), src + "; " + fnote, ""])
-        rlrows += [[rid, i, x, "derived: routes sheet path", ""] for i, x in enumerate(lg, start=1)]
+        if com == "oxide":
+            todo = [(c.upper() + "-" + lane, c, src + f"; {c} over the one-year case's reo lane REO-{lane} (the "
+                     "elements: one route per element the market takes)") for c in oxide_commodities(dst)]
+        else:
+            todo = [(lane, com, src)]
+        for rid, c, rsrc in todo:
+            vmax, vnote = (ORE_ROUTE_MAX, ORE_ROUTE_MAX_NOTE) if c == "ore" else (None, "")
+            rrows.append([rid, o, dst, c, corr, fixed, None, vmax, " -> ".join(path), rsrc + "; " + fnote, vnote])
+            rlrows += [[rid, i, x, "derived: routes sheet path", ""] for i, x in enumerate(lg, start=1)]
     T["routes"] = (["route", "origin", "destination", "commodity", "corridor", "fixed_cost", "min_volume_t",
                     "max_volume_t", "description", "source", "note"], rrows)
     T["route_legs"] = (["route", "seq", "leg", "source", "note"], rlrows)
@@ -442,17 +627,25 @@ def build_tables() -> dict:
               "lets the mine run flat while corridors close seasonally; holding 1 USD/t/period (yard cost)"]]
     srows += [[s, "ore", cap // 4, HOLD_ORE, 0, "assumption: ore yard of 3 months of input capacity",
                "buffers seasonal corridor closures; holding 1 USD/t/period (yard cost)"] for s, cap, *_ in SITES]
+    demand = demand_rows()
     mkt_total = {}
-    for mkt, _, q, _ in DEMAND:
-        mkt_total[mkt] = mkt_total.get(mkt, 0) + q
-    srows += [[m, "reo", q // 2, HOLD_REO, 0, "assumption: REO warehouse of 6 months of the market's demand",
-               "holding 50 USD/t/period = ~1%/month capital cost on 60,000 USD/t"] for m, q in mkt_total.items()]
+    for d in demand:
+        key = (d["market"], d["commodity"])
+        mkt_total[key] = mkt_total.get(key, 0) + d["per_year"]
+    for (m, c), q in mkt_total.items():
+        hold = round(HOLD_REO * PRICES[c] / PRICE, 2)
+        srows.append([m, c, round(q / 2, 1), hold, 0,
+                      f"assumption: {c} warehouse of 6 months of the market's {c} demand",
+                      f"capacity_t = {q:,.1f} t/yr / 2; holding {hold} USD/t/period = the one-year case's 50 USD/t on "
+                      f"60,000 USD/t REO, in proportion to the {PRICES[c]:,} USD/t price (assumption)"])
     T["storage"] = (["node", "commodity", "capacity_t", "holding_cost_per_t", "initial_t", "source", "note"], srows)
     T["demand"] = (["market", "commodity", "end_use", "period", "quantity_t", "shortfall_penalty_per_t", "price_per_t",
                     "source", "note"],
-                   [[m, "reo", eu, "*", q / 12.0, PENALTY[eu], PRICE,
-                     src + "; price ~60,000 USD/t (case file, assumption)",
-                     f"quantity_t = {q:,} t/yr / 12; " + PENALTY_NOTE[eu]] for m, eu, q, src in DEMAND])
+                   [[d["market"], d["commodity"], d["end_use"], "*", d["per_year"] / 12.0,
+                     penalty(d["commodity"], d["end_use"]), PRICES[d["commodity"]],
+                     d["source"] + f"; price {PRICES[d['commodity']]:,} USD/t ({PRICE_SRC})",
+                     f"quantity_t = {d['per_year']:,} t/yr / 12; {d['why']}; "
+                     + penalty_note(d["commodity"], d["end_use"])] for d in demand])
     T["licences"] = (LIC_COLS, [list(r) for r in LICENCES])
     T["policies"] = (POL_COLS, [list(r) for r in POLICIES])
     drows = []
@@ -604,7 +797,8 @@ def _strategic_sites(one_year: dict) -> list:
                      "15 USD/t ore: assumption (crushing, grinding and flotation of a light-REE ore, order 10-20 "
                      "USD/t; the case file gives none); tech_origin KZ: beneficiation is no controlled technology")]
     conc_src = (S_STRAT + ": 0.36 t REO per t of concentrate (assumption: 40% TREO, 90% recovery) = 9 x the "
-                "0.04 per t of raw ore")
+                f"0.04 per t of raw ore; yield {element_yields(CONC_YIELD)[MAIN]} t NdPr per t of concentrate = 0.36 x "
+                f"the {SHARE[MAIN]} NdPr share of REO (case file: elements, assumption)")
     for r in _records(one_year, "sites"):
         ore_cap, ore_cost = r["capacity_t"], r["cost_per_t"]
         site_src = r["source"].removesuffix(ORE_YIELD_SRC)  # the site's own figures, without the ore's yield
@@ -613,7 +807,7 @@ def _strategic_sites(one_year: dict) -> list:
                      f"with the {CONCENTRATOR_COST} USD/t of KZ-CONCENTRATOR, the same cost per t of "
                      "oxide (assumption)")
         if r["site"] == PLANT:  # the candidate of the one-year case: built through KZ-PLANT-S/-M/-L only
-            out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD}, capacity_t=0, cost_per_t=conc_cost,
+            out.append(dict(r, input_commodity=CONC, **{"yield": element_yields(CONC_YIELD)[MAIN]}, capacity_t=0, cost_per_t=conc_cost,
                             status="existing", **blank,
                             source=_joined(f"case file: sites table, KZ-NEW-PLANT {ore_cost} USD/t ore, tech "
                                            f"{r['tech_origin']} (assumption)", conc_src,
@@ -634,7 +828,7 @@ def _strategic_sites(one_year: dict) -> list:
                         note=_joined(f"on-site beneficiation: ore -> concentrate, yield 1/9 and {CONCENTRATOR_COST} "
                                      "USD/t ore as at KZ-CONCENTRATOR (assumption); capacity_t = the one-year case's "
                                      f"{ore_cap:,} t ore/month; the oxide is made by the site's concentrate row")))
-        out.append(dict(r, input_commodity=CONC, **{"yield": CONC_YIELD}, capacity_t=line_cap, cost_per_t=sep_cost,
+        out.append(dict(r, input_commodity=CONC, **{"yield": element_yields(CONC_YIELD)[MAIN]}, capacity_t=line_cap, cost_per_t=sep_cost,
                         source=_joined(site_src, conc_src),
                         note=_joined(f"capacity_t = {ore_cap:,} t ore/month x 0.04 / 0.36 = the one-year case's oxide "
                                      "output, shared by concentrate from the mine and concentrate made on site from "
@@ -642,6 +836,26 @@ def _strategic_sites(one_year: dict) -> list:
                                      f"cost_per_t = ({ore_cost} - {CONCENTRATOR_COST}) USD/t ore x 9 = {sep_cost} "
                                      f"USD/t concentrate: with the {CONCENTRATOR_COST} USD/t of concentrating, the "
                                      "one-year case's cost per t of oxide by either feed (assumption)")))
+    return out
+
+
+def _strategic_supply(one_year: dict, sites: list) -> list:
+    """The one-year case's supply rows; an HCl row keeps its capacity, checked against the strategic line: the
+    same t of HCl a month (concentrate capacity x 0.36 = the one-year ore capacity x 0.04 t oxide), and for
+    KZ-NEW-PLANT the largest plant size."""
+    line = {r["site"]: r for r in sites if r["input_commodity"] == CONC}
+    out = []
+    for r in _records(one_year, "supply"):
+        if r["commodity"] == HCL:
+            s = line[r["node"]]
+            cap = s["capacity_t"] or max(per_month(i[5][1]) for i in INVESTMENTS if i[2] == s["site"])
+            most = cap * CONC_YIELD * hcl_per_t_oxide(s["tech_origin"])
+            assert most <= r["capacity_t"], r
+            r = dict(r, note=_joined(r["note"], (
+                f"strategic case: the line's {cap:,} t concentrate/month"
+                + (" (the largest KZ-PLANT size)" if not s["capacity_t"] else "")
+                + f" x 0.36 t oxide x {hcl_per_t_oxide(s['tech_origin'])} = {most:,.0f} t HCl/month at most")))
+        out.append(r)
     return out
 
 
@@ -661,11 +875,11 @@ def _strategic_routes(one_year: dict, legs: dict) -> tuple:
     fixed_note = (f"fixed_cost {pv:,} = the one-year case's {ORE_ROUTE_FIXED_PER_YEAR:,} USD a year of contracting "
                   f"the route, over the 6 years {FIRST_YEAR}-{LAST_YEAR} as a present value at 8% (the contract pays "
                   "it once over the horizon, in the first year; assumption)")
-    ore, conc, reo = [], [], []
+    ore, conc, oxide = [], [], []
     for r in _records(one_year, "routes"):
         r = dict(r)
         if r["commodity"] != "ore":
-            reo.append((r, steps[r["route"]]))
+            oxide.append((r, steps[r["route"]]))
             continue
         if r["fixed_cost"]:
             r["fixed_cost"], r["note"] = pv, _joined(r["note"], fixed_note)
@@ -686,7 +900,7 @@ def _strategic_routes(one_year: dict, legs: dict) -> tuple:
                note="fixed_cost 0: a haul inside the mine's own operation needs no contract (assumption)")
     ore.append((hop, ["RAIL-KARAGANDA-KZCONC"]))
     routes, route_legs = [], []
-    for r, seq in ore + conc + reo:
+    for r, seq in ore + conc + oxide:
         routes.append(r)
         route_legs += [dict(route=r["route"], seq=i, leg=x, source="derived: routes sheet path", note="")
                        for i, x in enumerate(seq, start=1)]
@@ -725,12 +939,15 @@ def _strategic_demand(one_year: dict) -> list:
     out = []
     for r in _records(one_year, "demand"):
         for period, year, *_ in _strategic_periods():
-            g = (1 + GROWTH) ** (year - FIRST_YEAR)
-            grown = f" / 12 x 1.05^({year}-{FIRST_YEAR}) = x {g:.6f}, rounded to the kg;"
+            if r["commodity"] == "lace":  # what is made does not grow: the mine's 500,000 t ore a year
+                g, grown = 1.0, " / 12, rounded to the kg (not grown: 30% of what is made, and the mine's output is flat; assumption);"
+                why = S_STRAT + ": La+Ce taken up to 30% of what is made (the mine's output does not grow)"
+            else:
+                g = (1 + GROWTH) ** (year - FIRST_YEAR)
+                grown = f" / 12 x 1.05^({year}-{FIRST_YEAR}) = x {g:.6f}, rounded to the kg;"
+                why = S_STRAT + ": demand grows 5% a year from the one-year case's figures (assumption)"
             out.append(dict(r, period=period, quantity_t=round(r["quantity_t"] * g, 3),
-                            source=_joined(r["source"], S_STRAT + ": demand grows 5% a year from the one-year "
-                                                                  "case's figures (assumption)"),
-                            note=r["note"].replace(" / 12;", grown, 1)))
+                            source=_joined(r["source"], why), note=r["note"].replace(" / 12;", grown, 1)))
     return out
 
 
@@ -738,7 +955,7 @@ def _strategic_licences(one_year: dict) -> list:
     out = []
     for r in _records(one_year, "licences"):
         if r["licence"] == "CN-TRANSIT":
-            r = dict(r, commodity="ore,concentrate,reo",
+            r = dict(r, commodity=r["commodity"].replace("ore,", "ore,concentrate,", 1),
                      note=_joined(r["note"], "concentrate added to the case file's ore and reo (assumption): China "
                                              "refused transit of Kazakh rare earths, and concentrate is ore by another "
                                              "name; without it concentrate would cross China to Japan and the US"))
@@ -774,12 +991,13 @@ def build_strategic_tables() -> dict:
     for r in nodes:
         if r["node"] == PLANT:
             r.update(description="Kazakh separation plant (planned by 2028), built only through its investments",
-                     note=_joined(r["note"], "strategic case: concentrate -> reo, sizes KZ-PLANT-S / -M / -L"))
+                     note=_joined(r["note"], "strategic case: concentrate -> oxides, sizes KZ-PLANT-S / -M / -L"))
     nodes += [dict(zip(one["nodes"][0], n)) for n in STRATEGIC_NODES]
     T["nodes"] = _table(one["nodes"][0], nodes)
-    T["supply"] = one["supply"]
     sites = _strategic_sites(one)
+    T["supply"] = _table(one["supply"][0], _strategic_supply(one, sites))
     T["sites"] = _table(one["sites"][0], sites)
+    T["site_products"] = _table(SP_COLS, site_products(sites, {CONC: CONC_YIELD}))
     legs = _records(one, "legs") + [leg_figures(r) for r in CONCENTRATOR_LEGS]
     for r in legs:
         if r["leg"] == AKTAU_RAIL:

@@ -1,11 +1,13 @@
 """The study shipped in the default case: `corridor study inputs/kazakhstan_rare_earths.xlsx --all` on 2 workers.
 
-Regression figures (expected cost over the disruption scenarios, USD; proven optimal):
-base 396,337,133.06; cn-transit-granted 395,998,430.00; jp-us-no-cn 443,569,015.30 (the price of
-independence: +47,231,882.25 a year, beside the case file's USD 120 million a year subsidy);
-caspian-ferry-x2 396,337,133.06 (the ferry does not bind in the base plan); kz-plant-built 271,262,133.39;
-demand-plus-30 1,626,157,888.98 (the mine cannot supply 30% more: shortfall penalties); northern-freight-half
-389,701,883.06; independence-with-kz-plant 293,569,015.30.
+Regression figures (expected cost over the disruption scenarios, USD; proven optimal): base 4,678,176,512.25;
+cn-transit-granted 4,677,991,126.14; jp-us-no-cn 4,681,753,282.06 (the price of independence: +3,576,769.81 a
+year, beside the case file's USD 120 million a year subsidy: with the elements every market is short of NdPr and
+Dy+Tb, and the oxide separated in China goes to Korea and the EU); caspian-ferry-x2 4,678,176,512.25 (the ferry
+does not bind in the base plan); kz-plant-built 4,605,361,878.08; demand-plus-30 6,389,065,433.43 (more shortfall
+penalties: the ore already falls short); northern-freight-half 4,671,541,262.25; independence-with-kz-plant
+4,606,093,124.18.  Most of each figure is the shortfall penalty of the NdPr and Dy+Tb the ore cannot make
+(about 4.44 billion a year).
 """
 import shutil
 import zipfile
@@ -20,10 +22,11 @@ from corridor.studies.runner import run_study
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "inputs" / "kazakhstan_rare_earths.xlsx"
 EXPECTED = {
-    "base": 396_337_133.06, "cn-transit-granted": 395_998_430.00, "jp-us-no-cn": 443_569_015.30,
-    "caspian-ferry-x2": 396_337_133.06, "kz-plant-built": 271_262_133.39, "demand-plus-30": 1_626_157_888.98,
-    "northern-freight-half": 389_701_883.06, "independence-with-kz-plant": 293_569_015.30,
+    "base": 4_678_176_512.25, "cn-transit-granted": 4_677_991_126.14, "jp-us-no-cn": 4_681_753_282.06,
+    "caspian-ferry-x2": 4_678_176_512.25, "kz-plant-built": 4_605_361_878.08, "demand-plus-30": 6_389_065_433.43,
+    "northern-freight-half": 4_671_541_262.25, "independence-with-kz-plant": 4_606_093_124.18,
 }
+REL = 1e-6  # the case's mip_rel_gap: a scenario warm-started from another plan may stop anywhere within it
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,7 @@ def study(tmp_path_factory):
 def test_every_scenario_is_solved_and_written(study):
     rep, lines, out = study
     assert [r.name for r in rep.results] == list(EXPECTED)
-    assert {r.name: r.objective for r in rep.results} == pytest.approx(EXPECTED, rel=1e-8)
+    assert {r.name: r.objective for r in rep.results} == pytest.approx(EXPECTED, rel=REL)
     assert all(r.status == "optimal" for r in rep.results)
     assert len(lines) == len(EXPECTED) and all("optimal" in s for s in lines)
     for name in EXPECTED:
@@ -52,11 +55,11 @@ def test_comparison_shows_the_price_of_independence_beside_the_subsidy(study):
     jp = by["jp-us-no-cn"]
     price = EXPECTED["jp-us-no-cn"] - EXPECTED["base"]
     assert jp["horizon_days"] == 365
-    assert jp["delta_per_year"] == pytest.approx(price, rel=1e-6)
+    assert jp["delta_per_year"] == pytest.approx(price, abs=2 * REL * EXPECTED["base"])
     assert jp["compare_per_year"] == 120_000_000
     assert "120 million" in jp["compare_source"]
-    assert jp["delta_per_year_minus_compare"] == pytest.approx(price - 120e6, rel=1e-6)
-    assert jp["verdict"] == ("costs 47.2 M USD/yr more than the base: 72.8 M USD/yr below the reference "
+    assert jp["delta_per_year_minus_compare"] == pytest.approx(price - 120e6, abs=2 * REL * EXPECTED["base"])
+    assert jp["verdict"] == ("costs 3.6 M USD/yr more than the base: 116.4 M USD/yr below the reference "
                              "(120.0 M USD/yr)")
     with zipfile.ZipFile(out / "comparison.xlsx") as z:
         xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]

@@ -423,9 +423,9 @@ def test_default_case_plan_passes_and_a_defense_earmark_edit_is_found(tmp_path):
     assert rep.scenario == "base" and rep.scenarios == 7
     assert rep.total == pytest.approx(rep0.result.objective, rel=1e-9)
     assert rep.costs["route_fixed"] == pytest.approx(8e6)
-    # Kuantan oxide earmarked for defense goes to Long Beach; relabelling it civil leaves the defense demand
+    # Kuantan NdPr oxide earmarked for defense goes to Long Beach; relabelling it civil leaves the defense demand
     # served by tonnes nobody earmarked for it
-    row = edit(out, "route_flows", {"route": "REO-KUANTAN-LONGBEACH", "earmarked_end_use": "defense"},
+    row = edit(out, "route_flows", {"route": "NDPR-KUANTAN-LONGBEACH", "earmarked_end_use": "defense"},
                earmarked_end_use="*")
     rep = check(DEFAULT_INPUT, out)
     assert families(rep) == ["provenance"]
