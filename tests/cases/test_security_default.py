@@ -81,10 +81,11 @@ def test_without_a_disruptions_sheet_the_model_is_the_core_model(tmp_path):
 
 def test_pareto_frontier_is_monotone_and_written_with_its_chart(tmp_path, capsys):
     out = tmp_path / "frontier.xlsx"
-    assert main(["pareto", str(DEFAULT_INPUT), "--points", "3", "-o", str(out)]) == EXIT_OK
+    # the frontier's two ends (the suite's time: each point is two solves of the seven-scenario case)
+    assert main(["pareto", str(DEFAULT_INPUT), "--points", "2", "-o", str(out)]) == EXIT_OK
     assert out.exists() and out.with_suffix(".png").stat().st_size > 1000
     table = pd.read_excel(out, sheet_name="pareto")
-    assert len(table) == 3 and set(table.status) == {"optimal"}
+    assert len(table) == 2 and set(table.status) == {"optimal"}
     cost, metric = list(table.expected_cost), list(table["optimised:expected_shortfall"])
     assert all(b >= a - 1e-6 * abs(a) for a, b in zip(cost, cost[1:]))  # cost never falls ...
     assert all(b <= a + 1e-9 for a, b in zip(metric, metric[1:]))  # ... as security rises
