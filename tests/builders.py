@@ -1,9 +1,11 @@
 """The tests' one workbook builder: ``Net`` (a small fluent builder of networks) and ``write_book`` (any
 ``{sheet: [row dict]}``), both writing real .xlsx files through `corridor.io.books.write_sheets`; and the
-small cases several test modules share (`two_corridors`)."""
+small cases several test modules share (`two_corridors`), and `solved` (solve a net, require a proven optimum)."""
 from __future__ import annotations
 
 from pathlib import Path
+
+from corridor.pipeline import run
 
 SHEETS = ("settings", "periods", "commodities", "nodes", "supply", "sites", "legs", "routes", "route_legs",
           "seasonality", "storage", "demand", "licences", "policies", "disruptions", "scenarios")
@@ -122,3 +124,10 @@ def two_corridors(p=0.1, **settings):
          .link("B", "M", "K", cost=2, corridor="West", country="GE", fixed_cost=600)
          .demand("K", 100, commodity="ore", penalty=50))
     return n.disruption("east-closed", p, "corridor", "East")
+
+
+def solved(net, tmp_path, name="case"):
+    """Write ``net``, solve it through the workbook path and require a proven optimum; the run's report."""
+    rep = run(net.write(tmp_path / f"{name}.xlsx"), tmp_path / f"{name}-solution.xlsx")
+    assert rep.result.proven_optimal, rep.result.message
+    return rep

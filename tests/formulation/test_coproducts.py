@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import Net
+from builders import Net, solved
 from corridor.formulation.build import formulate
 from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
@@ -27,11 +27,6 @@ def chem(disposal=4.0, lace_demand=2.0, **site_kw):
     n.add("site_products", site="S", commodity="hcl", **{"yield": -0.2})
     return n
 
-
-def solved(n, tmp_path, name="case"):
-    rep = run(n.write(tmp_path / f"{name}.xlsx"), tmp_path / f"{name}-solution.xlsx")
-    assert rep.result.proven_optimal, rep.result.message
-    return rep
 
 
 def processing(rep):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import Net, two_corridors
+from builders import Net, solved, two_corridors
 from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
 from corridor.pipeline import run
@@ -21,11 +21,6 @@ def market_pair(**settings):
     n.add("demand", market="K2", commodity="ore", end_use="civil", period="*", quantity_t=50, price_per_t=12)
     return n
 
-
-def solved(n, tmp_path, name="case"):
-    rep = run(n.write(tmp_path / f"{name}.xlsx"), tmp_path / f"{name}-solution.xlsx")
-    assert rep.result.proven_optimal, rep.result.message
-    return rep
 
 
 def delivered(rep):

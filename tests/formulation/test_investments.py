@@ -3,7 +3,7 @@ decisive decisions (units decided and in service, tonnes) are worked out in each
 
 import pytest
 
-from builders import Net
+from builders import Net, solved
 from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
 from corridor.pipeline import run
@@ -20,11 +20,6 @@ def invest(net, investment, target_type, target, capacity_t, **kw):
         "investments", investment=investment, target_type=target_type, target=target, capacity_t=capacity_t, **kw
     )
 
-
-def solved(net, tmp_path, name="case"):
-    rep = run(net.write(tmp_path / f"{name}.xlsx"), tmp_path / f"{name}-solution.xlsx")
-    assert rep.result.proven_optimal, rep.result.message
-    return rep
 
 
 def units(rep, column="decided_units"):

@@ -371,18 +371,21 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     spec, col = f.spec, f.col
     record = f.recorded if isinstance(f, DisruptionView) else None
 
-    def line(name, block, coef, constant=0.0):
-        cols = col(block)
-        js, coefs = list(cols.values()), [coef(key) for key in cols]
+    def add(name, js, coefs, constant=0.0, once=False):
+        """A cost line: recorded for the scenario; first-stage lines once, the others weighted."""
         if record is not None:
             record[name] = (js, coefs, constant)
-        if block in FIRST_STAGE:
+        if once:
             if first_stage:
                 spec.add_cost(name, js, coefs, constant)
         elif weight == 1.0:
             spec.add_cost(name, js, coefs, constant)
         else:
             spec.add_cost(name, js, [a * weight for a in coefs], constant * weight)
+
+    def line(name, block, coef, constant=0.0):
+        cols = col(block)
+        add(name, list(cols.values()), [coef(key) for key in cols], constant, once=block in FIRST_STAGE)
 
     disc = d.cal.discount
     line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1] * disc[key[2]])
@@ -401,9 +404,7 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     if d.disposal:
         line("disposal", "Discard", lambda key: d.disposal[untag(key[1])[0]] * disc[key[2]])
     for name, (js, coefs) in charge_lines(f, d).items():  # contract v2: one line per kind of charge
-        if record is not None:
-            record[name] = (js, coefs, 0.0)
-        spec.add_cost(name, js, [a * weight for a in coefs] if weight != 1.0 else coefs)
+        add(name, js, coefs)
     if d.investments:
         line("capex", "Build", lambda key: d.investments[key[0]].capex * disc[key[1]])
         line("investment_fixed", "Build", lambda key: fixed_cost_of(d, *key))
