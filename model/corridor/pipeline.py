@@ -157,7 +157,7 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
             extra = summary_rows(f, settings, info, view)
             report.tables = extract(view, result, dict(clock.seconds), stats, report.costs, extra)
             if f.two_stage:  # every scenario's plan, the plan sheets' own first
-                report.tables.update(scenario_sheets(f, result.x, view.name))
+                report.tables.update(scenario_sheets(f, result.x, view.name, report.tables))
             if security and settings.get("security_report") == "yes":
                 n1 = corridor_n1(f, result.x, settings)
                 report.tables.update(security_tables(f, result.x, settings, n1))

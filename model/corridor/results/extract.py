@@ -279,7 +279,7 @@ def _corridor_periods(flows, d):
     return pd.DataFrame(rows, columns=["period"] + corridors)
 
 
-def scenario_sheets(f: Formulation, x: Sequence[float], first: str) -> dict:
+def scenario_sheets(f: Formulation, x: Sequence[float], first: str, done: dict | None = None) -> dict:
     """With disruption scenarios: the plan sheets route_flows, deliveries, inventory, processing, leg_use (and
     disposal) of every scenario, with a ``scenario`` column (scenario ``first``, the plan sheets' own, first)."""
     views = sorted(f.views.values(), key=lambda v: (v.name != first, list(f.views).index(v.name)))
@@ -287,7 +287,8 @@ def scenario_sheets(f: Formulation, x: Sequence[float], first: str) -> dict:
     for name, fn in (("route_flows", _route_flows), ("leg_use", _leg_use), ("processing", _processing),
                      ("deliveries", _deliveries), ("inventory", _inventory)) + (
                         (("disposal", _disposal),) if f.d.disposal else ()):
-        parts = [fn(Plan(v, x), v.d).assign(scenario=v.name) for v in views]
+        parts = [(done[name] if done and v.name == first and name in done else fn(Plan(v, x), v.d))
+                 .assign(scenario=v.name) for v in views]  # the plan sheets' own scenario is extracted already
         df = pd.concat(parts, ignore_index=True)
         out[name] = df[["scenario"] + [c for c in df.columns if c != "scenario"]]
     return out
