@@ -21,7 +21,7 @@ from corridor.formulation.families import FAMILIES
 from corridor.formulation.families.investment import chosen_keys
 from corridor.formulation.investments import decision_keys, fixed_cost_of
 from corridor.formulation.provenance import untag
-from corridor.formulation.spec import INF, LinearSpec
+from corridor.formulation.spec import INF, LinearSpec, Terms
 from corridor.perf import paused_gc
 
 if TYPE_CHECKING:
@@ -131,6 +131,13 @@ class _DisruptionSpec:
     def add_rows(self, block, rows):
         s = self._s
         self._spec.add_rows(block, [(_key(s, k), c, a, lo, hi) for k, c, a, lo, hi in rows])
+
+    def add_terms(self, block, terms, lo=-INF, hi=INF, skip=()):
+        s = self._s
+        prefixed = Terms()
+        prefixed.ids = {_key(s, k): i for k, i in terms.ids.items()}
+        prefixed.rows, prefixed.cols, prefixed.coefs = terms.rows, terms.cols, terms.coefs
+        self._spec.add_terms(block, prefixed, lo, hi, [_key(s, k) for k in skip])
 
     def add_expr(self, name, key, cols, coefs, constant=0.0):
         self._spec.add_expr(name, _key(self._s, key), cols, coefs, constant)

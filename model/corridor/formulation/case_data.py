@@ -262,13 +262,33 @@ def _route_periods(d):
         return t
 
     seasonal = se.targets
+    periods = cal.periods
     leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"] + most_added(d, "leg", leg),
                         rec["cost_per_t"] or 0.0,
                         rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
-    leg_periods, leg_cap = d.leg_periods, d.leg_cap
+    at_keys = {}  # (leg, days before it) -> [(leg, period it is used in) for each dispatch period]: shared tuples
+
+    def leg_keys(leg, before):
+        got = at_keys.get((leg, before))
+        if got is None:
+            got = at_keys[(leg, before)] = [None if q is None else (leg, q) for q in table(before)]
+        return got
+
+    factors = {}  # (target type, target) -> ([capacity factor], [cost factor]) per period, seasonal ones only
+
+    def factor(ttype, target):
+        key = (ttype, target)
+        got = factors.get(key)
+        if got is None:
+            got = factors[key] = ([se.cap_factor(ttype, target, p) for p in periods],
+                                  [se.cost_factor(ttype, target, p) for p in periods])
+        return got
+
+    index = cal.index
+    leg_periods, leg_cap, ship = d.leg_periods, d.leg_cap, d.ship
     for r, route in d.routes.items():
         legs = [(leg,) + leg_static[leg] for leg in route.legs]
-        when = [table(before) for before in route.leg_days]
+        keys = [leg_keys(leg, before) for leg, before in zip(route.legs, route.leg_days)]
         arrivals = table(route.total_days)
         flat = not any(x[4] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
             not in seasonal
@@ -277,41 +297,48 @@ def _route_periods(d):
             freight0, handling0 = sum(x[2] for x in legs), sum(x[3] for x in legs)
             if bound0 <= 0 or bound0 < route.min_t:
                 continue
-        for i, p in enumerate(cal.periods):
+            caps = [x[1] for x in legs]
+        else:
+            f_route, f_corr = factor("route", r), factor("corridor", route.corridor)
+            leg_f = [factor("leg", x[0]) if x[4] else None for x in legs]
+        for i, p in enumerate(periods):
             arrive = arrivals[i]
             if arrive is None:
                 continue  # open horizon: would arrive after the end, never delivered
             if flat:
-                bound, freight, handling = bound0, freight0, handling0
-                at = [(x[0], w[i], x[1]) for x, w in zip(legs, when)]
+                info = RoutePeriod(arrive, freight0, handling0, bound0)
+                at = [(w[i], cap) for w, cap in zip(keys, caps)]
             else:
-                bound, freight, handling, at = _seasonal_route_period(se, route, r, p, legs, [w[i] for w in when])
+                f_cap = f_route[0][i] * f_corr[0][i]
+                bound = route.max_t * f_cap if f_cap > 0 else 0.0
+                freight = handling = 0.0
+                at = []
+                for (_leg, cap0, cost, hand, _s), w, lf in zip(legs, keys, leg_f):
+                    lq = w[i]
+                    if lf is None:
+                        cap, c_f = cap0, 1.0
+                    else:
+                        qi = index[lq[1]]
+                        cap = cap0 * lf[0][qi] if lf[0][qi] > 0 else 0.0
+                        c_f = lf[1][qi]
+                    bound = min(bound, cap)
+                    freight += cost * c_f
+                    handling += hand * c_f
+                    at.append((lq, cap))
                 if bound <= 0 or bound < route.min_t:
                     continue
+                f_cost = f_route[1][i] * f_corr[1][i]
+                info = RoutePeriod(arrive, freight * f_cost, handling * f_cost, bound)
             rp = (r, p)  # one tuple shared by d.ship and leg_periods
-            d.ship[rp] = RoutePeriod(arrive, freight, handling, bound)
-            for leg, q, cap in at:
-                leg_periods.setdefault((leg, q), []).append(rp)
+            ship[rp] = info
+            for lq, cap in at:
+                users = leg_periods.get(lq)
+                if users is None:
+                    leg_periods[lq] = [rp]
+                else:
+                    users.append(rp)
                 if cap < INF:
-                    leg_cap[(leg, q)] = cap
-
-
-def _seasonal_route_period(se, route, r, p, legs, periods):
-    """Bound, freight and handling per tonne, and (leg, period, capacity) of a seasonal route-period."""
-    f_cap = se.cap_factor("route", r, p) * se.cap_factor("corridor", route.corridor, p)
-    f_cost = se.cost_factor("route", r, p) * se.cost_factor("corridor", route.corridor, p)
-    bound = route.max_t * f_cap if f_cap > 0 else 0.0
-    freight = handling = 0.0
-    at = []
-    for (leg, cap0, cost, hand, _s), q in zip(legs, periods):
-        lf = se.cap_factor("leg", leg, q)
-        cap = cap0 * lf if lf > 0 else 0.0
-        bound = min(bound, cap)
-        c_f = se.cost_factor("leg", leg, q)
-        freight += cost * c_f
-        handling += hand * c_f
-        at.append((leg, q, cap))
-    return bound, freight * f_cost, handling * f_cost, at
+                    leg_cap[lq] = cap
 
 
 def _tags_and_gating(d):

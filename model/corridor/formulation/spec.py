@@ -15,6 +15,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain, islice
+
+import numpy as np
 
 INF = float("inf")
 
@@ -154,21 +157,39 @@ class LinearSpec:
 
     def add_rows(self, block: RowBlock, rows: Iterable[tuple]) -> None:
         """Append many rows ``(key, cols, coefs, lo, hi)`` whose columns are distinct and coefficients
-        non-zero (the caller guarantees it; `add_row` checks each row instead)."""
+        non-zero (the caller guarantees it; `add_row` checks each row instead).  The arrays are extended in
+        a few C-level passes, not row by row."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
+            return
         block._open(self.n_rows)
-        before = len(block.keys)
-        keys, indices, data, indptr = block.keys, self.indices, self.data, self.indptr
-        lo_a, hi_a = self.row_lo, self.row_hi
-        for key, cols, coefs, lo, hi in rows:
-            keys.append(key)
-            indices.extend(cols)
-            data.extend(coefs)
-            indptr.append(len(indices))
-            lo_a.append(lo)
-            hi_a.append(hi)
-        block.segments[-1][1] += len(keys) - before
-        if not block.segments[-1][1]:
-            block.segments.pop()
+        keys, cols, coefs, lo, hi = zip(*rows)
+        block.keys.extend(keys)
+        self.indices.extend(chain.from_iterable(cols))
+        self.data.extend(chain.from_iterable(coefs))
+        self.indptr.extend(islice(accumulate(map(len, cols), initial=self.indptr[-1]), 1, None))
+        self.row_lo.extend(lo)
+        self.row_hi.extend(hi)
+        block.segments[-1][1] += len(rows)
+
+    def add_terms(self, block: RowBlock, terms: Terms, lo: float | Sequence[float] = -INF,
+                  hi: float | Sequence[float] = INF, skip: Iterable[Hashable] = ()) -> None:
+        """Append the rows gathered in ``terms`` to ``block`` in key order, each row's terms in the order they
+        were added (one C-level pass: no per-row work).  ``lo``/``hi``: one bound for every row, or one per
+        row in key order.  Terms of one column in one row must not repeat: such rows are listed in ``skip``
+        (left out here, for `add_row` with `Terms.row`)."""
+        keys, indptr, cols, coefs = terms.csr(skip)
+        if not keys:
+            return
+        block._open(self.n_rows)
+        block.keys.extend(keys)
+        self.indices.frombytes(cols.astype(np.int32).tobytes())
+        self.data.frombytes(coefs.astype(np.float64).tobytes())
+        self.indptr.frombytes((indptr[1:] + self.indptr[-1]).astype(np.int64).tobytes())
+        n = len(keys)
+        self.row_lo.extend([lo] * n if isinstance(lo, (int, float)) else lo)
+        self.row_hi.extend([hi] * n if isinstance(hi, (int, float)) else hi)
+        block.segments[-1][1] += n
 
     # -- objective ---------------------------------------------------------------------------------
     def add_cost(self, line: str, cols: Iterable[int], coefs: Iterable[float], constant: float = 0.0) -> None:
@@ -177,10 +198,12 @@ class LinearSpec:
             self.costs[line] = (array("i"), array("d"))
             self.cost_order.append(line)
         acc_c, acc_a = self.costs[line]
-        for c, a in zip(cols, coefs):
-            if a:
-                acc_c.append(c)
-                acc_a.append(a)
+        a = np.asarray(coefs if isinstance(coefs, (list, array, np.ndarray)) else list(coefs), dtype=np.float64)
+        c = np.asarray(cols if isinstance(cols, (list, array, np.ndarray)) else list(cols), dtype=np.int32)
+        if len(a):
+            keep = a != 0.0
+            acc_c.frombytes(c[keep].tobytes())
+            acc_a.frombytes(a[keep].tobytes())
         self.cost_constants[line] = self.cost_constants.get(line, 0.0) + constant
 
     def cost_value(self, line: str, x: Sequence[float]) -> float:
@@ -201,3 +224,61 @@ class LinearSpec:
                 "binaries": int(self.n_integer)}
 
 
+
+
+class Terms:
+    """Rows gathered term by term in any order: ``add(key, col, coef)``; `LinearSpec.add_terms` writes them
+    sorted by key, each row's terms in the order they came (a stable sort in numpy, not a list per row)."""
+
+    __slots__ = ("ids", "rows", "cols", "coefs")
+
+    def __init__(self):
+        self.ids: dict = {}
+        self.rows, self.cols, self.coefs = array("q"), array("i"), array("d")
+
+    def id(self, key: Hashable) -> int:
+        """The row number of ``key`` among the rows gathered (a new row on first use)."""
+        i = self.ids.get(key)
+        if i is None:
+            i = self.ids[key] = len(self.ids)
+        return i
+
+    def add(self, key: Hashable, col: int, coef: float) -> None:
+        """One term ``coef * x[col]`` of row ``key``."""
+        i = self.ids.get(key)
+        if i is None:
+            i = self.ids[key] = len(self.ids)
+        self.rows.append(i)
+        self.cols.append(col)
+        self.coefs.append(coef)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self.ids
+
+    def sorted_keys(self) -> list:
+        """The row keys in sorted order."""
+        return sorted(self.ids)
+
+    def row(self, key: Hashable) -> tuple[list, list]:
+        """``(columns, coefficients)`` of row ``key`` in the order they came (a scan: for a few rows only)."""
+        at = np.flatnonzero(np.frombuffer(self.rows, dtype=np.int64) == self.ids[key])
+        return (np.frombuffer(self.cols, dtype=np.int32)[at].tolist(),
+                np.frombuffer(self.coefs, dtype=np.float64)[at].tolist())
+
+    def csr(self, skip: Iterable[Hashable] = ()) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+        """``(keys in sorted order, indptr, columns, coefficients)`` of the gathered rows but those in ``skip``."""
+        keys = list(self.ids)
+        skip = {self.ids[k] for k in skip if k in self.ids}
+        order = [i for i in sorted(range(len(keys)), key=keys.__getitem__) if i not in skip]
+        n = len(order)
+        rank = np.full(len(keys), n, dtype=np.int64)  # a skipped row sorts past the kept ones
+        rank[np.array(order, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+        row = rank[np.frombuffer(self.rows, dtype=np.int64)]
+        perm = np.argsort(row, kind="stable")
+        counts = np.bincount(row, minlength=n + 1)[:n]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        perm = perm[:indptr[-1]]
+        cols = np.frombuffer(self.cols, dtype=np.int32)[perm]
+        coefs = np.frombuffer(self.coefs, dtype=np.float64)[perm]
+        return [keys[i] for i in order], indptr, cols, coefs

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from corridor.formulation.investments import added_terms
 from corridor.formulation.provenance import untag
+from corridor.formulation.spec import Terms
 
 if TYPE_CHECKING:
     from corridor.formulation.build import Formulation
@@ -186,66 +187,58 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     stock and shipments in transit wrap around; open horizon: it is the initial stock (Initial[n,k], which
     sums to initial_t) and shipments that would arrive after the last period are not made.
     """
-    cols_of, coefs_of = defaultdict(list), defaultdict(list)  # (n, k, p) -> columns, coefficients
+    t = Terms()  # (n, k, p) -> its terms, in the order below
+    add = t.add
     for key, j in f.col("Supply").items():
-        cols_of[key].append(j)
-        coefs_of[key].append(1.0)
+        add(key, j, 1.0)
+    sites = d.sites
     for (s, ki, ko, p), j in f.col("Process").items():
-        node = d.sites[s]["site"]
-        cols_of[(node, ko, p)].append(j)
-        coefs_of[(node, ko, p)].append(d.sites[s]["yield"])
-        cols_of[(node, ki, p)].append(j)
-        coefs_of[(node, ki, p)].append(-1.0)
+        node = sites[s]["site"]
+        add((node, ko, p), j, sites[s]["yield"])
+        add((node, ki, p), j, -1.0)
         for _c, y, ks in d.co_options.get((s, ki), ()):  # made jointly with the output (contract v2)
             if len(ks) == 1:  # one earmark it can carry: here; several: CoSplit chooses
-                cols_of[(node, ks[0], p)].append(j)
-                coefs_of[(node, ks[0], p)].append(y)
+                add((node, ks[0], p), j, y)
         for c, a in d.reagents.get(s, ()):  # consumed at the site node; one tag: here, several: ReagentUse
             ks = d.reagent_tags.get((s, c), ())
             if len(ks) == 1:
-                cols_of[(node, ks[0], p)].append(j)
-                coefs_of[(node, ks[0], p)].append(-a)
+                add((node, ks[0], p), j, -a)
     for (s, _ki, k, p), j in f.col("CoSplit").items():
-        cols_of[(d.sites[s]["site"], k, p)].append(j)
-        coefs_of[(d.sites[s]["site"], k, p)].append(1.0)
+        add((sites[s]["site"], k, p), j, 1.0)
     for (s, k, p), j in f.col("ReagentUse").items():
-        key = (d.sites[s]["site"], k, p)
-        cols_of[key].append(j)
-        coefs_of[key].append(-1.0)
+        add((sites[s]["site"], k, p), j, -1.0)
     for key, j in f.col("Discard").items():
-        cols_of[key].append(j)
-        coefs_of[key].append(-1.0)
+        add(key, j, -1.0)
     routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
+    ends = {r: (route.origin, route.destination) for r, route in routes.items()}
+    ids, t_rows, t_cols, t_coefs = t.ids, t.rows, t.cols, t.coefs  # the bulk of the terms: Terms.add inlined
     for (r, k, p), j in f.col("Ship").items():
-        route = routes[r]
-        out, into = (route.origin, k, p), (route.destination, arrive_tag[(r, k)], ship[(r, p)].arrive)
-        cols_of[out].append(j)
-        coefs_of[out].append(-1.0)
-        cols_of[into].append(j)
-        coefs_of[into].append(1.0)
+        origin, destination = ends[r]
+        for key, coef in (((origin, k, p), -1.0), ((destination, arrive_tag[(r, k)], ship[(r, p)].arrive), 1.0)):
+            i = ids.get(key)
+            if i is None:
+                i = ids[key] = len(ids)
+            t_rows.append(i)
+            t_cols.append(j)
+            t_coefs.append(coef)
     for (mk, c, e, p, k), j in f.col("Deliver").items():
-        cols_of[(mk, k, p)].append(j)
-        coefs_of[(mk, k, p)].append(-1.0)
+        add((mk, k, p), j, -1.0)
     stock, initial = f.col("Stock"), f.col("Initial")
-    for (n, k, p), j in stock.items():
-        key = (n, k, p)
-        cols_of[key].append(j)
-        coefs_of[key].append(-1.0)
+    for key, j in stock.items():
+        add(key, j, -1.0)
+        n, k, p = key
         before = d.cal.prev(p)
         if before is not None:
-            cols_of[key].append(stock[(n, k, before)])
-            coefs_of[key].append(1.0)
+            add(key, stock[(n, k, before)], 1.0)
         elif (n, k) in initial:
-            cols_of[key].append(initial[(n, k)])
-            coefs_of[key].append(1.0)
-    terms = {key: (cols_of[key], coefs_of[key]) for key in cols_of}
+            add(key, initial[(n, k)], 1.0)
     blk = f.spec.block("Node_Balance")
     # a column stands twice in a row only when one cyclic period is its own predecessor (stock); those rows
     # go through the checking add_row (sites always turn one commodity into another: validated)
-    twice = set(stock) if len(d.periods) == 1 else set()
-    for key in sorted(twice & terms.keys()):
-        f.spec.add_row(blk, key, terms[key][0], terms[key][1], lo=0.0, hi=0.0)
-    f.spec.add_rows(blk, [(key, terms[key][0], terms[key][1], 0.0, 0.0) for key in sorted(terms) if key not in twice])
+    twice = sorted(k for k in stock if k in t) if len(d.periods) == 1 else []
+    for key in twice:
+        f.spec.add_row(blk, key, *t.row(key), lo=0.0, hi=0.0)
+    f.spec.add_terms(blk, t, lo=0.0, hi=0.0, skip=twice)
     groups = defaultdict(list)
     for (n, k), j in initial.items():
         groups[(n, untag(k)[0])].append(j)
