@@ -18,7 +18,9 @@ from corridor.io.validate import Inputs, validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock
 from corridor.results.extract import cost_breakdown, extract, scenario_sheets
-from corridor.results.metrics import corridor_n1, security_tables
+from corridor.results.metrics import plan_metric, security_tables
+from corridor.results.n1 import corridor_n1
+from corridor.solve.budget import TimeBudget
 from corridor.solve.dispatch import solve
 from corridor.solve.highs import ModelRefused
 from corridor.solve.pyomo import build_model
@@ -60,6 +62,7 @@ class RunReport:
     tables: dict = field(default_factory=dict)
     security: dict = field(default_factory=dict)
     explanation: object = None  # explain.Explanation when no plan satisfies the hard constraints
+    not_computed: list = field(default_factory=list)  # what the run's time limit left out or unproven, in words
 
 
 
@@ -112,9 +115,13 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
     """Build, solve, extract and (``write``) write the plan of validated ``inputs`` (the rest of `_run`; a
     planning study calls it for each scenario's edited inputs).  ``solve_spec(spec, settings)``: solves the
     formulation's `LinearSpec` instead of the default solver call (a study worker's persistent model); it is
-    used on the direct path for min_cost only."""
+    used on the direct path for min_cost only.
+
+    ``time_limit_s`` bounds the whole run from the start of its first solve (`corridor.solve.budget`): the
+    security steps and the corridor N-1 re-solves share it, and the report says what it left out."""
     clock = clock or StageClock()
     settings = inputs.settings
+    timer = TimeBudget.of(settings)
     secure = settings["objective"] == "max_security"
     with clock.stage("build"):
         f = formulate(inputs)  # its disruption scenarios, if any, make a two-stage model
@@ -123,14 +130,15 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
     stats = f.spec.stats()
     info = {}
     with clock.stage("solve"):
+        timer.start()
         try:
             if secure:
-                result, info = solve_secure(f, settings, tee=tee)
+                result, info = solve_secure(f, settings, tee=tee, timer=timer)
                 stats = f.spec.stats()
             elif solve_spec is not None and target is f:
-                result = solve_spec(f.spec, settings)
+                result = solve_spec(f.spec, timer.settings(settings))
             else:
-                result = solve(target, settings, tee=tee)
+                result = solve(target, timer.settings(settings), tee=tee)
         except ModelRefused as exc:  # said as the run's outcome, never a traceback
             result = outcome("other", "model refused", False, None, None, 0.0)
             result.message = str(exc)
@@ -146,6 +154,8 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(dict.fromkeys(warnings)))
     report.security = info
+    report.not_computed = [f"security step not computed ({timer.describe()} was spent): {s}"
+                           for s in info.get("not_computed", ())]
     if result.status == "infeasible" and not (secure and info.get("min_cost") is not None):
         # which input rows conflict (max_security: a budget below the min cost says so itself)
         with clock.stage("explain"):
@@ -154,13 +164,22 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
     if result.has_plan:
         with clock.stage("extract"):
             view = plan_view(f)
-            extra = summary_rows(f, settings, info, view)
+            sheets = {}
+            if security and settings.get("security_report") == "yes":  # N-1 re-solves: what the plan left
+                n1 = corridor_n1(f, result.x, settings, timer)
+                report.not_computed += n1.incomplete()
+                sheets = security_tables(f, result.x, settings, n1)
+            elif secure:  # the plan's own metric, for the summary
+                sheets = security_tables(f, result.x, settings)
+            if secure:  # the plan's own value, from its flows (the security sheet), never a solver variable
+                info["metric_optimised_value"] = info.get("metric_value")
+                info["metric_value"] = plan_metric(sheets["security"], info["security_metric"])
+            extra = summary_rows(f, settings, info, view) + [("not_computed", w) for w in report.not_computed]
             report.tables = extract(view, result, dict(clock.seconds), stats, report.costs, extra)
             if f.two_stage:  # every scenario's plan, the plan sheets' own first
                 report.tables.update(scenario_sheets(f, result.x, view.name, report.tables))
             if security and settings.get("security_report") == "yes":
-                n1 = corridor_n1(f, result.x, settings)
-                report.tables.update(security_tables(f, result.x, settings, n1))
+                report.tables.update(sheets)
         if write:
             with clock.stage("write"):
                 write_solution(report.tables, output_path, input_path=input_path)
@@ -182,9 +201,19 @@ def summary_rows(f: Formulation, settings: dict, info: dict, view: Formulation) 
             ("objective_sense", "maximise" if settings["objective"] == "max_margin" else "minimise"),
             ("scenarios", len(f.views)), ("plan_sheets_scenario", view.name)]
     if settings["objective"] == "max_security":
+        proven = info.get("metric_proven")
         rows += [("security_metric", info.get("security_metric")), ("security_metric_value", info.get("metric_value")),
+                 ("security_metric_bound", info.get("metric_bound")), ("security_metric_gap", info.get("metric_gap")),
+                 ("security_plan", "the most secure within the cost budget (proven)" if proven else
+                  "NOT proven the most secure within the cost budget (see message and security_metric_gap)"),
                  ("cost_budget", info.get("cost_budget")), ("min_cost_optimum", info.get("min_cost")),
                  ("security_sequence", info.get("sequence"))]
+        opt, own = info.get("metric_optimised_value"), info.get("metric_value")
+        if opt is not None and own is not None and abs(opt - own) > 1e-6:  # the model traces tags exactly
+            rows.append(("security_metric_model_value", opt))
+        if info.get("stopped_step"):
+            rows.append(("security_stopped_step", info["stopped_step"]))
+        rows += [(f"security_step_{i + 1}", line) for i, line in enumerate(info.get("steps", ()))]
     if f.two_stage:
         rows += [("objective_note", "expected cost over the scenarios (plan sheets: one scenario, cost sheet: "
                                     "expected values)")]

@@ -92,6 +92,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
             print(f"security   {s['security_metric']} {s['metric_value']:.6g} (share of demand), within the cost "
                   f"budget {money(s['cost_budget'])} {cur}" + (f" (min-cost optimum {money(s['min_cost'])})"
                                                                   if s.get("min_cost") is not None else ""))
+            if not s.get("metric_proven"):
+                gap = s.get("metric_gap")
+                print(f"           NOT proven the most secure: bound {s.get('metric_bound')}, gap "
+                      + ("unknown" if gap is None else f"{100 * gap:.4f}%"))
+        if s.get("stopped_step"):
+            print(f"stopped    {s['stopped_step']}")
+    for line in rep.not_computed:
+        print(f"not done   {line}")
     if "security" in rep.tables:
         tot = rep.tables["security"]
         tot = tot[tot.scope == "total"].set_index("metric")["value"]

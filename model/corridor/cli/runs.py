@@ -108,6 +108,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     metric = settings["security_metric"]
     show = table[["point", "status", "expected_cost", f"optimised:{metric}", "routes_used", "sites_open"]]
     print(show.to_string(index=False))
+    for _, r in table[table["status"] != "optimal"].iterrows():
+        print(f"point {r['point']}: {r['note']}")
     for p in paths:
         print(f"written    {p}")
     return EXIT_OK

@@ -1,21 +1,23 @@
 """Security metrics of a solved plan (every plan, min-cost ones too): shortfall per scenario, expected
-shortfall, worst case, CVaR, dependence per market, corridor N-1 re-solves; the `security` and `scenarios`
-sheets.  Definitions: docs/security.md.
+shortfall, worst case, CVaR, dependence per market (and the rows of the corridor N-1 re-solves of
+`corridor.results.n1`); the `security` and `scenarios` sheets.  Definitions: docs/security.md.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from corridor.formulation.build import FIRST_STAGE, Formulation, formulate
-from corridor.formulation.case_data import prepare
-from corridor.formulation.disruptions import apply_disruptions
-from corridor.formulation.families.security import demand_tonnes, supply_countries
-from corridor.solve.highs import run_highs, to_highs
+from corridor.formulation.families.security import cvar, demand_tonnes, supply_countries
+
+if TYPE_CHECKING:
+    from corridor.formulation.build import Formulation
+    from corridor.results.n1 import CorridorN1
+
+METRIC_SHARE = {"expected_shortfall": "expected_shortfall_share", "cvar_shortfall": "cvar_shortfall_share",
+                "worst_case_shortfall": "worst_case_shortfall_share", "max_dependence": "max_dependence_share"}
 
 EPS = 1e-6
 
@@ -43,12 +45,6 @@ def view_outcome(v: Formulation, x: Sequence[float]) -> dict:
             "demand": per_market, "delivered": dict(got), "shortfall": short,
             "demand_by_commodity": dict(per_c), "shortfall_by_commodity": {k: (t if t > EPS else 0.0)
                                                                           for k, t in by_c.items()}}
-
-
-def cvar(losses: Sequence[float], probs: Sequence[float], alpha: float) -> float:
-    """CVaR_alpha of a discrete loss: min over eta of eta + E[(L - eta)+] / (1 - alpha) (eta at a loss value)."""
-    return min(eta + sum(p * max(loss - eta, 0.0) for loss, p in zip(losses, probs)) / (1.0 - alpha)
-               for eta in losses)
 
 
 def dependence(v: Formulation, x: Sequence[float]) -> dict:
@@ -115,8 +111,9 @@ def dependence(v: Formulation, x: Sequence[float]) -> dict:
     return {mk: (dict(toks), rec[0]) for mk, (toks, rec) in out.items()}
 
 
-def security_tables(f: Formulation, x: Sequence[float], settings: dict, n1: dict | None = None) -> dict:
-    """The `security` and `scenarios` sheets of the plan ``x`` of formulation ``f``."""
+def security_tables(f: Formulation, x: Sequence[float], settings: dict, n1: CorridorN1 | None = None) -> dict:
+    """The `security` and `scenarios` sheets of the plan ``x`` of formulation ``f`` (``n1``: its corridor N-1
+    re-solves, `corridor.results.n1.corridor_n1`)."""
     views = list(f.views.values())
     outs = [view_outcome(v, x) for v in views]
     D, per_market = demand_tonnes(f.d)
@@ -178,9 +175,8 @@ def security_tables(f: Formulation, x: Sequence[float], settings: dict, n1: dict
     add("total", "*", "max_dependence_share", largest, "share",
         f"largest expected share of a market's demand at risk from one country or corridor (delivered through it, "
         f"or not delivered): {largest_of}")
-    for corridor, share in (n1 or {}).items():
-        add("corridor_n1", "*", f"deliverable_share_without:{corridor}", share, "share",
-            "base scenario with this corridor closed all horizon, first-stage decisions fixed (re-solve)")
+    for corridor, share, detail in (n1.rows() if n1 is not None else ()):
+        add("corridor_n1", "*", f"deliverable_share_without:{corridor}", share, "share", detail)
     security = pd.DataFrame(rows, columns=["scope", "market", "metric", "value", "unit", "detail"])
     srows = []
     markets = sorted(per_market)
@@ -196,34 +192,7 @@ def security_tables(f: Formulation, x: Sequence[float], settings: dict, n1: dict
     return {"security": security, "scenarios": pd.DataFrame(srows)}
 
 
-def corridor_n1(f: Formulation, x: Sequence[float], settings: dict) -> dict:
-    """{corridor: share of demand still deliverable}: for each corridor closed alone in the base scenario,
-    the most tonnes deliverable with the plan's first-stage decisions fixed (an operations-only re-solve)."""
-    base = f.base_inputs or f.d.inputs
-    corridors = sorted({r["corridor"] for r in base.tables["routes"]})
-    D, _ = demand_tonnes(f.d)
-    out = {}
-    for corridor in corridors:
-        row = {"_row": 0, "target_type": "corridor", "target": corridor, "month": None, "period": None,
-               "capacity_factor": 0.0, "cost_factor": 1.0, "granted": None}
-        sc = apply_disruptions(base, f"without {corridor}", 1.0, [row])
-        g = formulate(prepare(dataclasses.replace(sc.inputs, tables={**sc.inputs.tables, "disruptions": []})))
-        spec = g.spec
-        for name in FIRST_STAGE:
-            chosen = f.spec.col.get(name, {})
-            for key, j in spec.col.get(name, {}).items():
-                v = float(round(x[chosen[key]])) if key in chosen else 0.0
-                spec.lb[j] = spec.ub[j] = v
-        h = to_highs(spec, settings)
-        n = spec.n_cols
-        if n == 0 or not spec.col.get("Deliver"):
-            out[corridor] = 0.0
-            continue
-        c = np.zeros(n)
-        c[list(spec.col["Deliver"].values())] = -1.0
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), c)
-        h.changeObjectiveOffset(0.0)
-        res, xs = run_highs(h, spec)
-        out[corridor] = (sum(xs[j] for j in spec.col["Deliver"].values()) / D) if res.has_plan and D else 0.0
-    return out
-
+def plan_metric(security: pd.DataFrame, metric: str) -> float | None:
+    """The plan's own value of the security ``metric`` (a share of demand) as its `security` sheet gives it."""
+    rows = security[(security.scope == "total") & (security.metric == METRIC_SHARE.get(metric, metric))]
+    return float(rows["value"].iloc[0]) if len(rows) else None

@@ -1,7 +1,7 @@
 """The solve sequence of ``objective = max_security`` and of the cost-security frontier, on one HiGHS instance
 of the model with its security rows (`corridor.formulation.families.security`): each step sets the objective
-(cost or metric), the budget and the cap, warm-starts from the last plan and re-solves.  See
-docs/security.md.
+(cost or metric), the budget and the cap, warm-starts from the last plan and re-solves.  Every step of a run
+shares one `TimeBudget` (``time_limit_s`` for the whole run, `corridor.solve.budget`).  See docs/security.md.
 """
 from __future__ import annotations
 
@@ -12,21 +12,29 @@ import numpy as np
 
 from corridor.formulation.families.security import add_security
 from corridor.formulation.spec import INF
+from corridor.solve.budget import TimeBudget
 from corridor.solve.highs import run_highs, to_highs
+from corridor.solve.result import SolveResult
+from corridor.solve.steps import NOT_COMPUTED, Step, not_computed
 
 if TYPE_CHECKING:
     from corridor.formulation.build import Formulation
-    from corridor.solve.result import SolveResult
 
 DEFAULT_BUDGET_PCT = 10.0
+MIN_COST = "least cost (the min-cost optimum)"
+FREE_METRIC = "least metric without the budget row"
+FREE_COST = "least cost at that metric (without the budget row)"
+METRIC = "least metric within the budget"
+COST = "least cost at that metric within the budget"
 
 
 class SecureSolver:
     """One HiGHS instance of the model with its security rows; each `run` sets the objective (cost or
-    metric), the budget and the cap, warm-starts from the last plan and re-solves."""
+    metric), the budget and the cap, warm-starts from the last plan and re-solves, within the run's
+    `TimeBudget` (``timer``; default: ``time_limit_s`` of ``settings`` from now)."""
 
-    def __init__(self, f: Formulation, settings: dict, tee: bool = False):
-
+    def __init__(self, f: Formulation, settings: dict, tee: bool = False, timer: TimeBudget | None = None):
+        self.timer = (timer or TimeBudget.of(settings)).start()
         self.f, self.settings = f, settings
         self.rows = add_security(f, settings)
         spec = f.spec
@@ -42,11 +50,17 @@ class SecureSolver:
         self.idx = np.arange(n, dtype=np.int32)
         self.last_x = None
         self.solves = []
+        self.steps: list[Step] = []
 
-    def run(self, objective: str = "cost", budget: float | None = None,
-            cap: float | None = None) -> tuple[SolveResult, list | None]:
+    def run(self, objective: str = "cost", budget: float | None = None, cap: float | None = None,
+            seconds: float | None = None, name: str = "") -> tuple[SolveResult | None, list | None]:
         """Minimise ``objective`` (cost or metric) with expected cost <= budget and metric <= cap (None: no
-        bound).  Returns (SolveResult, x)."""
+        bound), for at most ``seconds`` (default: all that remains of the time budget).  Returns (SolveResult,
+        x); (None, None) when no time remains (the step is recorded as not computed)."""
+        name = name or objective
+        if self.timer.spent or (seconds is not None and seconds <= 0):
+            self.steps.append(Step(name, objective, NOT_COMPUTED, note=f"{self.timer.describe()} was spent"))
+            return None, None
         h, spec, rows = self.h, self.f.spec, self.rows
         if objective == "cost":
             c, off = self.c_cost, self.cost_offset
@@ -60,6 +74,7 @@ class SecureSolver:
                           INF if cap is None else (cap - rows.metric_constant) / rows.metric_scale)
         if self.last_x is not None:
             h.setSolution(len(self.last_x), self.idx, np.asarray(self.last_x, dtype=np.float64))
+        allot = self.timer.set_on(h, seconds)
         res, x = run_highs(h, spec)
         if objective != "cost":  # back to the metric's own units
             for attr in ("objective", "bound"):
@@ -69,6 +84,7 @@ class SecureSolver:
         if x is not None:
             self.last_x = x
         self.solves.append((objective, budget, cap, res.status, res.objective, res.seconds))
+        self.steps.append(Step(name, objective, res.status, res.objective, res.bound, res.gap, res.seconds, allot))
         return res, x
 
     def cost_of(self, x: Sequence[float]) -> float:
@@ -76,8 +92,13 @@ class SecureSolver:
         return float(self.cost_offset + np.dot(self.c_cost, x))
 
     def metric_of(self, x: Sequence[float]) -> float:
-        """The security metric's value for the plan ``x`` (a share of demand)."""
-        return float(self.rows.metric_constant + np.dot(self.c_metric, x))
+        """The security metric of the plan ``x`` (a share of demand), from its flows: never the value a solve left
+        the metric's own columns at (`SecurityRows.value_of`)."""
+        return self.rows.value_of(x)
+
+    def fits(self, x: Sequence[float], budget: float) -> bool:
+        """True when the plan ``x`` costs no more than ``budget`` (to the solver's tolerance)."""
+        return self.cost_of(x) <= budget + 1e-9 * max(1.0, abs(budget))
 
 
 def budget_of(settings: dict, min_cost: float | None) -> float:
@@ -95,113 +116,255 @@ def _cap(value, loose=False):
     return value + (1e-7 + 1e-6 * abs(value) if loose else 1e-9 + 1e-8 * abs(value))
 
 
-def _at_level(ss, level, budget=None):
-    """Least cost with the metric held at ``level`` (a tighter cap first, a looser one if that fails)."""
-    res, x = ss.run("cost", budget=budget, cap=_cap(level))
-    if not res.has_plan:
-        res, x = ss.run("cost", budget=budget, cap=_cap(level, loose=True))
+def _at_level(ss, level, budget=None, seconds=None, name="least cost at that metric"):
+    """Least cost with the metric held at ``level`` (a tighter cap first, a looser one if that fails).
+    ``seconds``: a callable giving the time for each try (None: all that remains)."""
+    res, x = ss.run("cost", budget=budget, cap=_cap(level), seconds=seconds() if seconds else None, name=name)
+    if res is not None and not res.has_plan and res.status != "time_limit_no_plan":
+        res, x = ss.run("cost", budget=budget, cap=_cap(level, loose=True), seconds=seconds() if seconds else None,
+                        name=name + " (looser cap)")
     return res, x
 
 
-def _worst(results):
-    order = ("error", "time_limit_no_plan", "infeasible", "unbounded", "stopped_with_plan", "time_limit_with_plan",
-             "optimal")
-    return min(results, key=lambda r: order.index(r.status) if r.status in order else 0)
+class _Plans:
+    """The plans a max_security run found within the budget, each with the step that gave it, and what the
+    metric steps proved: a bound on the least metric within the budget, and the optimum when one was proven."""
+
+    def __init__(self, ss: SecureSolver):
+        self.ss, self.found, self.bound, self.optimum = ss, [], None, None
+
+    def add(self, x, step: SolveResult, name: str, budget: float, within: bool = False) -> None:
+        """Keep the plan ``x`` of ``step`` if it fits the budget (``within``: it was solved within it)."""
+        if x is not None and (within or self.ss.fits(x, budget)):
+            self.found.append((x, step, name))
+
+    def learn(self, res: SolveResult | None) -> None:
+        """What a metric step proved: its bound (valid within the budget: the unbudgeted problem is a
+        relaxation) and, when optimal, its optimum."""
+        if res is None:
+            return
+        if res.bound is not None:
+            self.bound = res.bound if self.bound is None else max(self.bound, res.bound)
+        if res.status == "optimal" and res.objective is not None:
+            self.optimum = res.objective if self.optimum is None else max(self.optimum, res.objective)
+
+    def best(self):
+        """(x, step result, step name) of the least metric, then the least cost; None when there is none."""
+        if not self.found:
+            return None
+        ss = self.ss
+        m = min(ss.metric_of(x) for x, _s, _n in self.found)
+        tied = [p for p in self.found if ss.metric_of(p[0]) <= _cap(m, loose=True)]
+        c = min(ss.cost_of(p[0]) for p in tied)
+        tied = [p for p in tied if ss.cost_of(p[0]) <= c + 1e-9 * max(1.0, abs(c))]
+        # equal plans: the one a proven least-cost step gave (it proves the cost at that metric)
+        return min(reversed(tied), key=lambda p: (not (p[2] in LEVEL_OF.values() and p[1].status == "optimal"),
+                                                  ss.cost_of(p[0])))  # the latest of equal plans
 
 
-def _unbudgeted(ss, budget):
-    """The least metric without the budget row, then the least cost at that metric: when that plan costs no more
-    than ``budget`` it is exactly the lexicographic optimum (no plan within the budget has a smaller metric, and
-    none at that metric costs less), found without the dense budget row in either solve.  Returns (metric
-    step, final step, x) or None (not proven, or over the budget: the budgeted sequence follows)."""
-    free, x = ss.run("metric")
-    if free.status != "optimal" or x is None:
-        return None
-    final, x2 = _at_level(ss, ss.metric_of(x))
-    if final.status != "optimal" or x2 is None or ss.cost_of(x2) > budget + 1e-9 * max(1.0, abs(budget)):
-        return None
-    return free, final, x2
+def solve_secure(f: Formulation, settings: dict, tee: bool = False,
+                 timer: TimeBudget | None = None) -> tuple[SolveResult, dict]:
+    """``objective = max_security`` within the time budget ``timer`` (each step gets all that remains):
 
-
-def solve_secure(f: Formulation, settings: dict, tee: bool = False) -> tuple[SolveResult, dict]:
-    """``objective = max_security``: (1) the min-cost optimum C* when the budget is relative; (2) minimise the
-    metric with expected cost <= budget; (3) minimise cost with the metric held at what (2) reached.
-    Returns (SolveResult of the final plan, info dict)."""
-    ss = SecureSolver(f, settings, tee)
+    (1) the min-cost optimum C* when the budget is relative; (2) the least metric without the budget row, then
+    the least cost at it: when that plan fits the budget it is exactly the lexicographic optimum (no plan within
+    the budget has a smaller metric, and none at that metric costs less), found without the dense budget row;
+    else (3) the least metric with expected cost <= budget, then the least cost at it.  The plan kept is the
+    least metric, then the least cost, of the plans found within the budget; when a step stopped, the result
+    says which, with that step's own gap (docs/security.md).  Returns (SolveResult of that plan, info)."""
+    ss = SecureSolver(f, settings, tee, timer)
     info = {"security_metric": ss.rows.metric, "cost_budget": None, "min_cost": None}
-    min_cost = None
+    plans = _Plans(ss)
+    min_cost, first = None, None
     if settings.get("cost_budget") is None:
-        first, x = ss.run("cost")
-        if not first.has_plan:
-            return first, info
-        min_cost = first.objective
-        info["min_cost"] = min_cost
-    budget = budget_of(settings, min_cost)
-    info["cost_budget"] = budget
-    quick = _unbudgeted(ss, budget)  # the least metric and its cheapest plan, if that plan fits the budget
-    if quick is not None:
-        sec, final, x2 = quick
-        info["metric_optimum"] = info["metric_value"] = ss.metric_of(x2)
-        info["metric_bound"] = sec.bound
-        info["sequence"] = "metric without the budget row, then the least cost at it: within the budget"
-        final.stats["security_solves"] = ss.solves
-        info["solves"] = ss.solves
-        return final, info
-    info["sequence"] = "metric within the budget, then the least cost at it"
-    sec, x = ss.run("metric", budget=budget)
-    if not sec.has_plan:
-        if min_cost is None:
-            first, _ = ss.run("cost")
-            min_cost = first.objective if first.has_plan else None
-            info["min_cost"] = min_cost
-        if sec.status == "infeasible" and min_cost is not None and budget < min_cost:
-            sec.message = (f"the cost budget {budget:,.0f} is below the min-cost optimum {min_cost:,.0f}: no plan "
-                           "meets it; raise cost_budget or use cost_budget_pct")
-        return sec, info
-    level = ss.metric_of(x)
-    info["metric_optimum"] = level
-    info["metric_bound"] = sec.bound
-    final, x2 = _at_level(ss, level, budget)
-    if not final.has_plan:  # keep the plan of step (2)
-        final, x2 = sec, x
-        final.objective = ss.cost_of(x)
-    worst = _worst([sec, final])
-    if worst.status != "optimal" and final.status == "optimal":
-        final.status, final.proven_optimal = worst.status, False
-        final.message = f"security step: {worst.message}"
-    final.stats["security_solves"] = ss.solves
-    info["metric_value"] = ss.metric_of(x2)
+        first, x = ss.run("cost", name=MIN_COST)
+        if first is None or not first.has_plan:
+            return _no_plan(ss, first, info, "the min-cost step found no plan"), info
+        min_cost = info["min_cost"] = first.objective
+    budget = info["cost_budget"] = budget_of(settings, min_cost)
+    if first is not None:
+        plans.add(first.x, first, MIN_COST, budget)
+    free, x = ss.run("metric", name=FREE_METRIC)
+    plans.learn(free)
+    if free is not None and free.has_plan:
+        plans.add(x, free, FREE_METRIC, budget)
+        lvl, x2 = _at_level(ss, ss.metric_of(x), name=FREE_COST)
+        if lvl is not None and lvl.has_plan:
+            plans.add(x2, lvl, FREE_COST, budget)
+    best = plans.best()
+    if not (free is not None and free.status == "optimal" and best is not None
+            and ss.metric_of(best[0]) <= _cap(plans.optimum, loose=True)):
+        sec, x = ss.run("metric", budget=budget, name=METRIC)
+        if sec is not None and sec.status == "infeasible" and not plans.found:
+            if min_cost is None and not ss.timer.spent:
+                low, _ = ss.run("cost", name=MIN_COST)
+                min_cost = info["min_cost"] = low.objective if low is not None and low.has_plan else None
+            if min_cost is not None and budget < min_cost:
+                sec.message = (f"the cost budget {budget:,.0f} is below the min-cost optimum {min_cost:,.0f}: no "
+                               "plan meets it; raise cost_budget or use cost_budget_pct")
+            _finish(ss, info, None, plans)
+            return sec, info
+        plans.learn(sec)
+        if sec is not None and sec.has_plan:
+            plans.add(x, sec, METRIC, budget, within=True)
+            lvl, x2 = _at_level(ss, ss.metric_of(x), budget, name=COST)
+            if lvl is not None and lvl.has_plan:
+                plans.add(x2, lvl, COST, budget, within=True)
+        best = plans.best()
+    if best is None:
+        return _no_plan(ss, None, info, "no plan within the cost budget was found"), info
+    return _result(ss, info, best, plans, first), info
+
+
+def _no_plan(ss, res, info, what):
+    """The result of a run that ends without a plan (a step stopped before it found one, or no time remained)."""
+    _finish(ss, info, None, None)
+    if res is not None and res.status not in ("time_limit_with_plan", "stopped_with_plan"):
+        return res
+    stopped = next((s for s in ss.steps if s.status != "optimal"), None)
+    out = not_computed(f"{what} before {ss.timer.describe()} was spent" + (f" ({stopped.line()})" if stopped else ""))
+    out.status, out.termination = "time_limit_no_plan", "time limit"
+    return out
+
+
+LEVEL_OF = {MIN_COST: MIN_COST, FREE_METRIC: FREE_COST, FREE_COST: FREE_COST, METRIC: COST, COST: COST}
+STOPPED = ("time_limit_with_plan", "time_limit_no_plan", "stopped_with_plan", "error")
+
+
+def _result(ss, info, best, plans, first):
+    """The SolveResult of the plan kept: proven only when every step it rests on is; otherwise the step that
+    stopped (or was not computed) where the proof fails, the gap of what is not proven and what was not
+    computed are said (message, ``info``)."""
+    x, step, source = best
+    metric = ss.metric_of(x)
+    metric_proven = plans.optimum is not None and metric <= _cap(plans.optimum, loose=True)
+    cost_step = source in (MIN_COST, FREE_COST, COST)
+    cost_proven = step.status == "optimal" and (source in (FREE_COST, COST) or (source == MIN_COST and metric_proven))
+    res = SolveResult(step.status, step.termination, True, False, step.objective if cost_step else ss.cost_of(x),
+                      step.bound if cost_step else None, step.gap if cost_step else None, step.seconds,
+                      step.message, dict(step.stats), x, list(step.warnings))
+    gap = None
+    if plans.bound is not None:
+        gap = 0.0 if metric <= plans.bound else (metric - plans.bound) / max(1e-10, abs(metric))
+    info.update(metric_value=metric, metric_bound=plans.bound, metric_gap=0.0 if metric_proven else gap,
+                metric_proven=metric_proven, plan_from=source)
+    if not metric_proven:
+        key = [s for s in ss.steps if s.objective == "metric"]
+        res.gap, res.bound = gap, None
+        why = (f"the plan is NOT proven the most secure within the budget: its {ss.rows.metric} is {metric:.6g}, "
+               f"the best bound {_g(plans.bound)} (gap {_pct(gap)})")
+        if source == MIN_COST:
+            why += "; no step found a more secure plan within the budget: this is the min-cost plan"
+    elif not cost_proven:
+        key = [s for s in ss.steps if s.name.startswith(LEVEL_OF[source])]
+        if not (cost_step and step.status != "optimal"):
+            res.gap, res.bound = None, None
+        why = (f"the plan is the most secure within the budget ({ss.rows.metric} {metric:.6g}, proven), but its "
+               f"cost is NOT proven the least at that metric (gap {_pct(res.gap)})")
+    elif first is not None and first.status != "optimal":
+        key = [ss.steps[0]]
+        res.gap, res.bound = first.gap, None
+        why = (f"the cost budget rests on a min-cost plan NOT proven optimal (gap {_pct(first.gap)}): the plan is "
+               "the most secure within that budget")
+    else:
+        key = []
+    stopped = (next((s for s in reversed(key) if s.status in STOPPED), None)
+               or next((s for s in reversed(key) if s.status != "optimal"), None) or (key[-1] if key else None))
+    if stopped is None:
+        res.status, res.proven_optimal = "optimal", True
+    else:
+        timed = any(s.status in ("time_limit_with_plan", "time_limit_no_plan", NOT_COMPUTED) for s in ss.steps)
+        res.status, res.proven_optimal = ("time_limit_with_plan" if timed else "stopped_with_plan"), False
+        others = [f"'{s.name}' stopped ({s.status}, gap {_pct(s.gap)})" for s in ss.steps if s.status in STOPPED]
+        skipped = [s.name for s in ss.steps if s.status == NOT_COMPUTED]
+        res.message = f"{why}. Stopped: " + ("; ".join(others) or "none")
+        if skipped:
+            res.message += f"; not computed ({ss.timer.describe()} was spent): " + "; ".join(skipped)
+        info["stopped_step"] = stopped.line()
+    info["sequence"] = {MIN_COST: "the min-cost plan: no step found a more secure plan within the budget",
+                        FREE_METRIC: "metric without the budget row: within the budget",
+                        FREE_COST: "metric without the budget row, then the least cost at it: within the budget",
+                        METRIC: "metric within the budget", COST: "metric within the budget, then the least cost at it"
+                        }[source]
+    _finish(ss, info, res, plans)
+    return res
+
+
+def _finish(ss, info, res, plans):
+    info["steps"] = [s.line() for s in ss.steps]
+    info["not_computed"] = [s.name for s in ss.steps if s.status == NOT_COMPUTED]
     info["solves"] = ss.solves
-    return final, info
+    if res is not None:
+        res.stats["security_solves"] = ss.solves
 
 
-def frontier_plans(f: Formulation, settings: dict, points: int = 5, tee: bool = False) -> tuple[SecureSolver, list]:
+def _g(v):
+    return "unknown" if v is None else f"{v:.6g}"
+
+
+def _pct(gap):
+    return "unknown" if gap is None else f"{100 * gap:.4g}%"
+
+
+def frontier_plans(f: Formulation, settings: dict, points: int = 5, tee: bool = False,
+                   timer: TimeBudget | None = None) -> tuple[SecureSolver, list]:
     """Epsilon-constraint sweep from the min-cost plan to the most secure plan (the least metric, at the least
     cost that reaches it): ``points`` budgets evenly spaced between their costs; at each inner budget, minimise
-    the metric within the budget, then the cost at that metric.
+    the metric within the budget, then the cost at that metric.  The time budget is shared by the points:
+    those not yet computed share what remains evenly (point 1, then point N, then the inner points), and a
+    point's later solves get what its first left of its share; a point with no time left is not computed.
     Returns [(budget, SolveResult, x)] in order of rising budget."""
-    ss = SecureSolver(f, settings, tee)
-    out = []
-    first, x = ss.run("cost")
-    if not first.has_plan:
-        return ss, [(None, first, None)]
-    c0, lo, x_lo = first.objective, first, x
-    best, xb = ss.run("metric")
-    if not best.has_plan:
-        return ss, [(c0, lo, x_lo)]
-    hi, x_hi = _at_level(ss, ss.metric_of(xb))
-    c1 = hi.objective if hi.has_plan else ss.cost_of(xb)
-    if not hi.has_plan:
-        hi, x_hi = best, xb
-    out.append((c0, lo, x_lo))
+    ss = SecureSolver(f, settings, tee, timer)
     n = max(2, points)
+    left = [n]
+
+    def share():
+        """The time of the next point and a callable giving what is left of it."""
+        end = ss.timer.elapsed() + ss.timer.share(left[0])
+        left[0] -= 1
+        return lambda: end - ss.timer.elapsed()
+
+    rest = share()
+    first, x = ss.run("cost", seconds=rest(), name="point 1: least cost")
+    if first is None or not first.has_plan:
+        return ss, [(None, first or not_computed("point 1 " + _skip(ss)), None)]
+    c0, lo, x_lo = first.objective, first, x
+    rest = share()
+    best, xb = ss.run("metric", seconds=rest(), name=f"point {n}: least metric")
+    if best is None or not best.has_plan:
+        return ss, [(c0, lo, x_lo)] + [(None, not_computed(f"point {i + 1} {_skip(ss)}"), None) for i in range(1, n)]
+    hi, x_hi = _at_level(ss, ss.metric_of(xb), seconds=rest, name=f"point {n}: least cost at that metric")
+    if hi is None or not hi.has_plan:
+        hi, x_hi = _uncosted(ss, best, hi), xb
+        hi.objective = ss.cost_of(xb)
+    c1 = ss.cost_of(x_hi)
+    out = [(c0, lo, x_lo)]
     for i in range(1, n - 1):
         b = c0 + (c1 - c0) * i / (n - 1)
-        res, x = ss.run("metric", budget=b)
+        rest = share()
+        res, x = ss.run("metric", budget=b, seconds=rest(), name=f"point {i + 1}: least metric within {b:,.6g}")
+        if res is None:
+            out.append((b, not_computed(f"point {i + 1} {_skip(ss)}"), None))
+            continue
         if res.has_plan:
-            res2, x2 = _at_level(ss, ss.metric_of(x), b)
-            if res2.has_plan:
+            res2, x2 = _at_level(ss, ss.metric_of(x), b, seconds=rest, name=f"point {i + 1}: least cost at that metric")
+            if res2 is not None and res2.has_plan:
                 res, x = res2, x2
+            else:
+                res = _uncosted(ss, res, res2)
         out.append((b, res, x))
     out.append((c1, hi, x_hi))
     return ss, out
+
+
+def _uncosted(ss, res, level):
+    """A frontier point's metric step ``res`` whose least-cost step ``level`` gave no plan (None: not computed)."""
+    if level is None:
+        res.status, res.proven_optimal = "time_limit_with_plan", False
+        res.message = (f"the least cost at this metric was not computed ({ss.timer.describe()} was spent): the plan "
+                       "may cost more than this metric needs")
+    return res
+
+
+def _skip(ss):
+    return f"not computed: {ss.timer.describe()} was spent"

@@ -21,6 +21,7 @@ from corridor.io.files import OutputError, atomic_save, same_file
 from corridor.io.writer import solution_workbook
 from corridor.results.metrics import security_tables
 from corridor.solve.secure import SecureSolver, frontier_plans
+from corridor.solve.steps import NOT_COMPUTED
 
 if TYPE_CHECKING:
     from corridor.io.validate import Inputs
@@ -46,7 +47,8 @@ def design(f: Formulation, x: Sequence[float]) -> dict:
 
 def frontier(inputs: Inputs, points: int = 5, metric: str | None = None,
              tee: bool = False) -> tuple[pd.DataFrame, SecureSolver, dict]:
-    """(table of the frontier's points, formulation, settings): see `solve.secure.frontier_plans`."""
+    """(table of the frontier's points, formulation, settings): see `solve.secure.frontier_plans`.  The points
+    share ``time_limit_s`` (a point with no time left has status ``not_computed`` and a note saying so)."""
     margin = inputs.settings["objective"] == "max_margin"  # trace margin (revenue - cost) against security
     settings = {**inputs.settings, "objective": "max_security", "margin": margin}
     if metric:
@@ -56,7 +58,8 @@ def frontier(inputs: Inputs, points: int = 5, metric: str | None = None,
     ss, sweep = frontier_plans(f, settings, points, tee)
     rows = []
     for i, (budget, res, x) in enumerate(sweep):
-        row = {"point": i + 1, "budget": budget, "status": res.status}
+        row = {"point": i + 1, "budget": budget, "status": res.status,
+               "note": "" if res.status == "optimal" else res.message}
         if x is not None:
             sec = security_tables(f, x, settings)["security"]
             tot = sec[sec.scope == "total"].set_index("metric")["value"]
@@ -82,7 +85,9 @@ def write_pareto(table: pd.DataFrame, path: str | Path, settings: dict, solves: 
                             ("method", "epsilon-constraint on the expected-cost budget: at each budget the metric "
                                        "is minimised, then the cost at that metric; one HiGHS instance, warm-started")]
                            + [(f"solve_{i + 1}", f"{o} budget={b} cap={c}: {s} {v} in {t:.2f} s")
-                              for i, (o, b, c, s, v, t) in enumerate(solves)], columns=["item", "value"])
+                              for i, (o, b, c, s, v, t) in enumerate(solves)]
+                           + [("not_computed", f"point {r['point']}: {r['note']}") for _, r in table.iterrows()
+                              if r["status"] == NOT_COMPUTED], columns=["item", "value"])
     wb = solution_workbook({"summary": summary, "pareto": table})
     ws = wb["pareto"]
     cols = list(table.columns)

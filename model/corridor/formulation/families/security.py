@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,27 @@ class SecurityRows:
     budget_scale: float = 1.0  # Cost_Budget row = expected cost / budget_scale
     metric_scale: float = 1.0  # Security_Cap row and the metric objective = metric / metric_scale
     notes: list = field(default_factory=list)
+    # the plan's own value without the metric's auxiliary columns (`value_of`): (weight, {column: coef}, constant)
+    # per scenario (L_s, worst case and CVaR) or per Dependence_Cap row (its share at risk)
+    terms: list = field(default_factory=list)
+    alpha: float = 0.9
+
+    def value_of(self, x: Sequence[float]) -> float:
+        """The metric of the plan ``x`` computed from its flows alone: the least value the metric's auxiliary
+        columns (WorstShortfall, CvarEta/CvarExcess, MaxDependence) could take for these flows, never the
+        value the solver left them at (a time-limited solve may leave them anywhere above it)."""
+        if self.metric == "expected_shortfall":
+            return float(self.metric_constant + sum(a * x[j] for j, a in self.metric_cols.items()))
+        vals = [c0 + sum(a * x[j] for j, a in acc.items()) for _w, acc, c0 in self.terms]
+        if self.metric == "cvar_shortfall":
+            return cvar(vals, [w for w, _a, _c in self.terms], self.alpha)
+        return max(vals, default=0.0)
+
+
+def cvar(losses: Sequence[float], probs: Sequence[float], alpha: float) -> float:
+    """CVaR_alpha of a discrete loss: min over eta of eta + E[(L - eta)+] / (1 - alpha) (eta at a loss value)."""
+    return min(eta + sum(p * max(loss - eta, 0.0) for loss, p in zip(losses, probs)) / (1.0 - alpha)
+               for eta in losses)
 
 
 def _merge(acc, cols, coefs, w=1.0):
@@ -92,7 +114,8 @@ def add_security(f: Formulation, settings: dict) -> SecurityRows:
     views = list(f.views.values())
     D, per_market = demand_tonnes(f.d)
     D = D or 1.0
-    mcols, mconst = {}, 0.0
+    mcols, mconst, terms = {}, 0.0, []
+    alpha = settings.get("cvar_alpha", 0.9)
     if metric == "expected_shortfall":
         for v in views:
             acc, c0 = shortfall_share(v, D)
@@ -104,15 +127,16 @@ def add_security(f: Formulation, settings: dict) -> SecurityRows:
         for v in views:
             acc, c0 = shortfall_share(v, D)
             spec.add_row(blk, v.name, list(acc) + [w], list(acc.values()) + [-1.0], hi=-c0)
+            terms.append((v.probability, acc, c0))
         mcols[w] = 1.0
     elif metric == "cvar_shortfall":
-        alpha = settings.get("cvar_alpha", 0.9)
         eta = spec.add_vars("CvarEta", ["all"], ub=1.0, doc="value-at-risk of the shortfall share")["all"]
         ex = spec.add_vars("CvarExcess", [v.name for v in views], ub=1.0, doc="shortfall share above CvarEta")
         blk = spec.block("Cvar_Excess")
         for v in views:
             acc, c0 = shortfall_share(v, D)
             spec.add_row(blk, v.name, list(acc) + [eta, ex[v.name]], list(acc.values()) + [-1.0, -1.0], hi=-c0)
+            terms.append((v.probability, acc, c0))
             mcols[ex[v.name]] = v.probability / (1.0 - alpha)
         mcols[eta] = 1.0
     elif metric == "max_dependence":
@@ -136,6 +160,7 @@ def add_security(f: Formulation, settings: dict) -> SecurityRows:
                         if x not in toks:
                             acc[j] = acc.get(j, 0.0) - p / per_market[mk]
                 spec.add_row(blk, (mk, x), list(acc) + [z], list(acc.values()) + [-1.0], hi=-1.0)
+                terms.append((1.0, acc, 1.0))
         mcols[z] = 1.0
     else:
         raise ValueError(f"unknown security metric {metric}")
@@ -153,6 +178,6 @@ def add_security(f: Formulation, settings: dict) -> SecurityRows:
     mscale = max([1e-12] + [abs(a) for a in mcols.values()])  # the metric in units of its largest coefficient
     blk = spec.block("Security_Cap")
     spec.add_row(blk, metric, list(mcols), [a / mscale for a in mcols.values()])
-    return SecurityRows(metric, mcols, mconst, budget_row, spec.n_rows - 1, scale, mscale)
+    return SecurityRows(metric, mcols, mconst, budget_row, spec.n_rows - 1, scale, mscale, terms=terms, alpha=alpha)
 
 
