@@ -17,6 +17,7 @@ from corridor.formulation.charges import prepare_charges
 from corridor.formulation.coproducts import coproduct_made, joint_arcs, prepare_coproducts
 from corridor.formulation.investments import most_added, prepare_investments
 from corridor.formulation.provenance import Tagging, route_could_match, rule_matches, transited, untag
+from corridor.formulation.route_periods import route_periods
 from corridor.io.issues import Issue
 from corridor.io.schema import STAR
 from corridor.perf import paused_gc
@@ -52,15 +53,6 @@ class Route:
     def transit_countries(self) -> set:
         """Countries of its legs that are neither the origin's nor the destination's country."""
         return {c for c in self.leg_countries if c not in (self.o_country, self.d_country)}
-
-
-class RoutePeriod:
-    """A runnable (route, dispatch period): arrival period, freight and handling per tonne, bound U[r,p]."""
-
-    __slots__ = ("arrive", "freight", "handling", "bound")
-
-    def __init__(self, arrive: str, freight: float, handling: float, bound: float):
-        self.arrive, self.freight, self.handling, self.bound = arrive, freight, handling, bound
 
 
 @dataclass
@@ -171,7 +163,7 @@ def _prepare(inputs) -> CaseData:
     d.charges = prepare_charges(d, t)
     _supply_sites_storage_demand(d, t)
     d.tagging = Tagging(d)
-    _route_periods(d)
+    route_periods(d)
     for r, route in d.routes.items():
         if route.min_t > 0 and not any((r, p) in d.ship for p in d.periods):
             d.warnings.append(Issue("routes", route.row, "min_volume_t", f"route '{r}' can never carry its minimum "
@@ -244,101 +236,6 @@ def _supply_sites_storage_demand(d, t):
                 d.must_meet[key] = r["_row"]
             if (r.get("min_fill") or 0) > 0:
                 d.min_fill[key] = (r["min_fill"], r["_row"])
-
-
-def _route_periods(d):
-    """Runnable (route, dispatch period) pairs with costs per tonne and the period each leg is used in.
-
-    A route whose legs, route and corridor have no seasonality has the same costs and bound in every
-    period; only the periods its legs fall in differ.  Calendar shifts are tabulated once per distance.
-    """
-    cal, se = d.cal, d.seasons
-    tables = {}
-
-    def table(days):  # days travelled -> [period reached, for each dispatch period]
-        t = tables.get(days)
-        if t is None:
-            t = tables[days] = [cal.shift(p, days) for p in cal.periods]
-        return t
-
-    seasonal = se.targets
-    periods = cal.periods
-    leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"] + most_added(d, "leg", leg),
-                        rec["cost_per_t"] or 0.0,
-                        rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
-    at_keys = {}  # (leg, days before it) -> [(leg, period it is used in) for each dispatch period]: shared tuples
-
-    def leg_keys(leg, before):
-        got = at_keys.get((leg, before))
-        if got is None:
-            got = at_keys[(leg, before)] = [None if q is None else (leg, q) for q in table(before)]
-        return got
-
-    factors = {}  # (target type, target) -> ([capacity factor], [cost factor]) per period, seasonal ones only
-
-    def factor(ttype, target):
-        key = (ttype, target)
-        got = factors.get(key)
-        if got is None:
-            got = factors[key] = ([se.cap_factor(ttype, target, p) for p in periods],
-                                  [se.cost_factor(ttype, target, p) for p in periods])
-        return got
-
-    index = cal.index
-    leg_periods, leg_cap, ship = d.leg_periods, d.leg_cap, d.ship
-    for r, route in d.routes.items():
-        legs = [(leg,) + leg_static[leg] for leg in route.legs]
-        keys = [leg_keys(leg, before) for leg, before in zip(route.legs, route.leg_days)]
-        arrivals = table(route.total_days)
-        flat = not any(x[4] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
-            not in seasonal
-        if flat:
-            bound0 = min([route.max_t] + [x[1] for x in legs])
-            freight0, handling0 = sum(x[2] for x in legs), sum(x[3] for x in legs)
-            if bound0 <= 0 or bound0 < route.min_t:
-                continue
-            caps = [x[1] for x in legs]
-        else:
-            f_route, f_corr = factor("route", r), factor("corridor", route.corridor)
-            leg_f = [factor("leg", x[0]) if x[4] else None for x in legs]
-        for i, p in enumerate(periods):
-            arrive = arrivals[i]
-            if arrive is None:
-                continue  # open horizon: would arrive after the end, never delivered
-            if flat:
-                info = RoutePeriod(arrive, freight0, handling0, bound0)
-                at = [(w[i], cap) for w, cap in zip(keys, caps)]
-            else:
-                f_cap = f_route[0][i] * f_corr[0][i]
-                bound = route.max_t * f_cap if f_cap > 0 else 0.0
-                freight = handling = 0.0
-                at = []
-                for (_leg, cap0, cost, hand, _s), w, lf in zip(legs, keys, leg_f):
-                    lq = w[i]
-                    if lf is None:
-                        cap, c_f = cap0, 1.0
-                    else:
-                        qi = index[lq[1]]
-                        cap = cap0 * lf[0][qi] if lf[0][qi] > 0 else 0.0
-                        c_f = lf[1][qi]
-                    bound = min(bound, cap)
-                    freight += cost * c_f
-                    handling += hand * c_f
-                    at.append((lq, cap))
-                if bound <= 0 or bound < route.min_t:
-                    continue
-                f_cost = f_route[1][i] * f_corr[1][i]
-                info = RoutePeriod(arrive, freight * f_cost, handling * f_cost, bound)
-            rp = (r, p)  # one tuple shared by d.ship and leg_periods
-            ship[rp] = info
-            for lq, cap in at:
-                users = leg_periods.get(lq)
-                if users is None:
-                    leg_periods[lq] = [rp]
-                else:
-                    users.append(rp)
-                if cap < INF:
-                    leg_cap[lq] = cap
 
 
 def _tags_and_gating(d):
