@@ -37,7 +37,7 @@ from corridor.io.writer import write_solution
 from corridor.perf import StageClock, peak_rss_mb
 from corridor.pipeline import DEFAULT_INPUT, STRATEGIC_INPUT
 from corridor.results.extract import extract
-from corridor.solve.highs import numbers, run_highs, to_highs, write_model
+from corridor.solve.highs import give_start, note_start, numbers, run_highs, to_highs, write_model
 from corridor.solve.pyomo import build_model
 from corridor.solve.result import outcome
 from corridor.solve.runtime import on_fresh_thread
@@ -104,7 +104,8 @@ def _run(job, rec, stage):
     else:
         result = _solve_pyomo_file(m, solver, settings, stage)
     rec.update(status=result.status, objective=result.objective, bound=result.bound, gap=result.gap,
-               termination=result.termination)
+               termination=result.termination, start=result.stats.get("start"),
+               start_s=result.stats.get("start_s"))
     if result.has_plan and result.x is not None:
         with stage("extract"):
             tables = extract(f, result)
@@ -127,7 +128,10 @@ def _solve_direct(f, settings, stage):
     with stage("handover"):
         h = to_highs(f.spec, settings)
     with stage("solve"):
+        info = give_start(h, f.spec, settings)  # large MIPs: a plan from the LP relaxation first
         result, x = run_highs(h, f.spec)
+    if info is not None:
+        note_start(result, info)
     result.x = x
     return result
 

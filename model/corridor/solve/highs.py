@@ -15,7 +15,7 @@ import numpy as np
 
 from corridor.formulation.spec import INF, LinearSpec
 from corridor.perf import RELEASE_AT_NONZEROS, release_memory
-from corridor.solve import runtime
+from corridor.solve import runtime, start
 from corridor.solve.result import SolveResult, outcome
 
 
@@ -114,10 +114,43 @@ def solve_spec(spec: LinearSpec, settings: dict | None = None, tee: bool = False
     t0 = time.perf_counter()
     h = to_highs(spec, settings, tee)
     handover = time.perf_counter() - t0
+    info = give_start(h, spec, settings)
     res, x = run_highs(h, spec)
     res.stats["handover_s"] = handover
+    if info is not None:
+        note_start(res, info)
     res.x = x
     return res
+
+
+def give_start(h: highspy.Highs, spec: LinearSpec, settings: dict | None) -> dict | None:
+    """On a large MIP (`start.wanted`), find a starting plan from the LP relaxation (`start.lp_start`, on an
+    instance of its own) and pass it to ``h``, whose time limit is cut by the seconds that took, so that the
+    run stays within ``time_limit_s``.  Returns the start's info (None when the model is too small for one)."""
+    if not start.wanted(spec, settings):
+        return None
+    limit = float((settings or {}).get("time_limit_s") or 0) or None
+    x0, info = start.lp_start(to_highs(spec, settings), spec, limit)
+    if limit is not None:
+        h.setOptionValue("time_limit", max(1.0, limit - info["seconds"]))
+    if x0 is not None and not start.pass_start(h, x0):
+        info.update(objective=None, how="HiGHS refused the rounded LP plan")
+    return info
+
+
+def note_start(res: SolveResult, info: dict) -> None:
+    """Record where the starting plan came from on ``res`` (its stats, its message), count its seconds in the
+    solve's, and take the LP relaxation's optimum as the bound when it is better than HiGHS's (HiGHS stopped
+    before its root), so that the gap is against a real bound."""
+    res.stats["start"] = start.describe(info)
+    res.stats["start_s"] = info["seconds"]
+    res.seconds += info["seconds"]
+    lp = info.get("bound")
+    if res.has_plan and res.objective is not None and lp is not None and (res.bound is None or lp > res.bound):
+        res.bound = lp  # HiGHS stopped before its root bound reached the relaxation's: the relaxation's is valid
+        res.gap = 0.0 if res.objective == lp else abs(res.objective - lp) / max(1e-10, abs(res.objective))
+        res.stats["bound_from"] = "LP relaxation"
+    res.message = f"{res.message}; {res.stats['start']}"
 
 
 def write_model(spec: LinearSpec, path: str | Path, settings: dict | None = None) -> None:
@@ -153,4 +186,5 @@ def _k(key):
     return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-__all__ = ["ModelRefused", "INF", "numbers", "run_highs", "solve_spec", "to_highs", "write_model"]
+__all__ = ["ModelRefused", "INF", "give_start", "note_start", "numbers", "run_highs", "solve_spec", "to_highs",
+           "write_model"]
