@@ -191,7 +191,7 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
         lvl, x2 = _at_level(ss, ss.metric_of(x), name=FREE_COST)
         if lvl is not None and lvl.has_plan:
             plans.add(x2, lvl, FREE_COST, budget)
-    best = plans.best()
+    best, sec = plans.best(), None
     if not (free is not None and free.status == "optimal" and best is not None
             and ss.metric_of(best[0]) <= _cap(plans.optimum, loose=True)):
         sec, x = ss.run("metric", budget=budget, name=METRIC)
@@ -211,15 +211,16 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
             if lvl is not None and lvl.has_plan:
                 plans.add(x2, lvl, COST, budget, within=True)
         best = plans.best()
-    if best is None:
-        return _no_plan(ss, None, info, "no plan within the cost budget was found"), info
+    if best is None:  # the last metric step's own ending, or: no time remained for one
+        last = sec if sec is not None else free
+        return _no_plan(ss, last, info, "no plan within the cost budget was found"), info
     return _result(ss, info, best, plans, first), info
 
 
 def _no_plan(ss, res, info, what):
     """The result of a run that ends without a plan (a step stopped before it found one, or no time remained)."""
     _finish(ss, info, None, None)
-    if res is not None and res.status not in ("time_limit_with_plan", "stopped_with_plan"):
+    if res is not None and not res.has_plan:
         return res
     stopped = next((s for s in ss.steps if s.status != "optimal"), None)
     out = not_computed(f"{what} before {ss.timer.describe()} was spent" + (f" ({stopped.line()})" if stopped else ""))
