@@ -10,7 +10,10 @@ Usage:  python inputs/build_kazakhstan_rare_earths.py                  all four 
    package's embedded default case, model/corridor/cases/kazakhstan_rare_earths.xlsx (a test keeps the two
    identical).  Twelve months of 2027 standing for any steady-state year (horizon cyclic), ore and the element
    oxides, a candidate plant in Kazakhstan, disruption scenarios and a planning study.  Contract v1 but for the
-   elements (contract v2 `site_products` and `commodities.disposal_cost_per_t`).
+   elements (contract v2 `site_products` and `commodities.disposal_cost_per_t`) and the economics (contract v2
+   `charges`: Japan's Middle Corridor subsidy, the US tariff on CN-processed oxide, the G7 carbon tax off;
+   `demand.min_fill` 0.9 on defense; CN-TRANSIT with `scope = chain`).  Its demand is scaled so that the ore
+   can meet it in the undisrupted year (95% of the REO the mine's ore makes, in the case file's proportions).
 2. The strategic case (contract v2), ``write_strategic``: kazakhstan_rare_earths_2027_2032.xlsx beside this
    script and the same bytes in model/corridor/cases/.  It is built from the one-year case's tables
    (``build_strategic_tables`` transforms ``build_tables``), as the case file's "The strategic case" says for
@@ -18,11 +21,14 @@ Usage:  python inputs/build_kazakhstan_rare_earths.py                  all four 
    `year` (horizon open, discount rate 0.08), demand +5% a year, a `concentrate` commodity made at a new
    KZ-CONCENTRATOR at the mine (concentrate routes follow every ore route out of the mine over the same
    legs), ore concentrated on site and one concentrate -> oxides line at every plant (capacity shared by both
-   feeds), KZ-NEW-PLANT built only through investments (three exclusive sizes), and the Aktau and Caspian ferry
-   expansions.  Not yet in it (the next issues): charges and chain rules.  The one-year case's `disruptions` and
-   `scenarios` sheets are left out of it for now: its disruption scenarios and study edits were written for a
-   representative year (KZ-NEW-PLANT as a candidate site, compare_per_year), and without them the 72-period case
-   stays a single quick solve.
+   feeds), KZ-NEW-PLANT built only through investments (three exclusive sizes), the Aktau and Caspian ferry
+   expansions, the case file's charges (JP-MC-SUBSIDY with a budget of 120 M USD x 6 years, US-TARIFF-CN,
+   G7-CARBON-CN off), CN-TRANSIT with scope = chain and defense min_fill 0.9 (with three months of NdPr and
+   Dy+Tb in the markets' warehouses at the start, so the first months can meet it).  Its demand is the case
+   file's strategic reading: the one-year REO figures read as NdPr (not the one-year case's scaled demand).
+   Its `scenarios` sheet is its own (independence, the 60-month plant lead, the G7 carbon tax).  The one-year
+   case's `disruptions` sheet is left out of it: its disruption scenarios were written for a representative
+   year, and without them the 72-period case stays a single solve.
 
 Both cases carry the elements (the case file's "Elements instead of one oxide"): the case file's one oxide `reo`
 is four commodities, NdPr oxide (`ndpr`, the sites rows' output), La+Ce (`lace`), Dy+Tb (`dytb`) and Y+other
@@ -448,6 +454,50 @@ POLICIES = [
     for c in ["China", "Middle Corridor", "Northern", "Southern", "Sea"]
 ]
 
+LICENCE_SCOPE = {"CN-TRANSIT": "chain"}  # case file: CN-TRANSIT with scope = chain; the other rows: route (v1)
+
+# ----------------------------------------------------------------------------------------------
+# charges (contract v2): the case file's "Charges"
+# ----------------------------------------------------------------------------------------------
+CHARGE_COLS = ["charge", "kind", "target_type", "target", "commodity", "processing_country", "period", "per_t",
+               "budget", "payer", "source", "note"]
+SUBSIDY_PER_T, SUBSIDY_PER_YEAR = 60, 120000000  # case file: 60 USD/t (assumption), budget 120 M USD a year (seeds)
+US_TARIFF = 0.54  # case file: 54% of the oxide's price (the seeds' total US tariff on Chinese goods in 2025)
+CARBON_PER_T = 500  # case file: G7 carbon tax on processing in CN, 500 USD/t of input (assumption), off by default
+S_SUB = ("case file: JP-MC-SUBSIDY, subsidy on corridor Middle Corridor, 60 USD/t (assumption), budget 120 M USD a "
+         "year (the seeds' figure: Japan may have to pay about USD 120 million a year to keep the western route "
+         "alive) over the horizon, payer JP-GOV")
+S_TAR = ("case file: US-TARIFF-CN, tariff on oxide delivered to US-LONG-BEACH that was processed in CN: 54% of its "
+         "price (the seeds' total US tariff on Chinese goods in 2025), payer US importers")
+S_G7 = ("case file: G7-CARBON-CN, tax on tonnes processed in CN, 500 USD/t of input (assumption for the G7 carbon-tax "
+        "idea in the seeds), off by default")
+
+
+def charges(years: int) -> list:
+    """The charges rows: Japan's Middle Corridor subsidy (budget 120 M USD x ``years``), the US tariff on
+    CN-processed oxide (one row per element the US takes: 54% of each price) and the G7 carbon tax, off (per_t 0;
+    the study scenario g7-carbon-tax sets it to 500)."""
+    out = [dict(charge="JP-MC-SUBSIDY", kind="subsidy", target_type="corridor", target="Middle Corridor",
+                commodity="*", processing_country="*", period="*", per_t=SUBSIDY_PER_T,
+                budget=SUBSIDY_PER_YEAR * years, payer="JP-GOV", source=S_SUB,
+                note=f"budget = 120,000,000 x {years} year(s) on the periods sheet (contract: budgets are nominal, over "
+                     "the horizon); counts every tonne dispatched on a Middle Corridor route (ore and oxide), in its "
+                     "dispatch period")]
+    for c in ("ndpr", "dytb"):  # the elements the US market takes (oxide_commodities)
+        out.append(dict(charge=f"US-TARIFF-CN-{c.upper()}", kind="tariff", target_type="market",
+                        target="US-LONG-BEACH", commodity=c, processing_country="CN", period="*",
+                        per_t=round(US_TARIFF * PRICES[c]), budget=None, payer="US-IMPORTERS", source=S_TAR,
+                        note=f"per_t = 0.54 x {PRICES[c]:,} USD/t ({c} price) = {round(US_TARIFF * PRICES[c]):,}; one "
+                             "row per element the US takes (a charge has one per_t); payer label US-IMPORTERS "
+                             "(assumption: the case file says US importers)"))
+    out.append(dict(charge="G7-CARBON-CN", kind="tax", target_type="site", target="*", commodity="*",
+                    processing_country="CN", period="*", per_t=0, budget=None, payer="CN-PROCESSORS", source=S_G7,
+                    note=f"off by default: per_t 0 here, the study scenario g7-carbon-tax sets it to {CARBON_PER_T} "
+                         "USD/t of input processed at a site in CN (CN-BAOTOU); payer label CN-PROCESSORS "
+                         "(assumption: the case file names none; the tax falls on processing in China)"))
+    return out
+
+
 # ----------------------------------------------------------------------------------------------
 # scenarios: the planning study of the case's questions (corridor study); each row edits a copy
 # ----------------------------------------------------------------------------------------------
@@ -464,21 +514,25 @@ SCENARIOS = [
     ("caspian-ferry-x2", "legs", "FERRY-AKTAU-BAKU", "capacity_t", "x2",
      "Japan's Aktau investment doubles the Caspian ferry capacity", None,
      "issue 6: Caspian ferry capacity x2 (Japan's Aktau investment)", ""),
-    ("kz-plant-built", "sites", "KZ-NEW-PLANT", "status", "existing",
-     "KZ-NEW-PLANT built and available all year; its capex (150 M USD/yr annualised) is committed, so not in the "
-     "cost: compare the saving with it", None, "case file: the government plans local processing by 2028", ""),
-    ("kz-plant-built", "sites", "KZ-NEW-PLANT", "fixed_cost", 0, None, None,
-     "contract: fixed_cost is 0 for an existing site", "an existing site has no opening decision and no fixed cost"),
+    ("kz-plant-closed", "sites", "KZ-NEW-PLANT", "capacity_t", 0,
+     "KZ-NEW-PLANT not available (2027, before the plant planned by 2028): the value of the plant option, whose "
+     "capex (150 M USD/yr annualised, the sites row's fixed_cost) every other run counts when it opens the plant",
+     None, "case file: the government plans local processing by 2028",
+     "capacity 0: the candidate can process nothing, so no plan opens it"),
     ("demand-plus-30", "demand", "*", "quantity_t", "x1.3", "Demand 30% higher in every market and end use", None,
      "issue 6: demand +30%", ""),
     ("northern-freight-half", "legs", "country=RU", "cost_per_t", "x0.5",
      "Sanctions lifted: freight on the Russian legs of the Northern route halves", None,
      "case file: Northern freight more than doubled since 2022 and is exposed to sanctions", ""),
-    ("independence-with-kz-plant", "include", None, None, "jp-us-no-cn",
-     "JP-US-NO-CN with KZ-NEW-PLANT built: the price of independence once Kazakhstan separates its own ore",
-     None, "issue 6: the seeds' questions combined", "includes two scenarios"),
-    ("independence-with-kz-plant", "include", None, None, "kz-plant-built", None, None,
+    ("independence-without-kz-plant", "include", None, None, "jp-us-no-cn",
+     "JP-US-NO-CN without KZ-NEW-PLANT: set against jp-us-no-cn (where the plant is a candidate with its capex), "
+     "what Kazakhstan's own separation is worth to independence", None, "issue 6: the seeds' questions combined",
+     "includes two scenarios"),
+    ("independence-without-kz-plant", "include", None, None, "kz-plant-closed", None, None,
      "issue 6: the seeds' questions combined", ""),
+    ("g7-carbon-tax", "charges", "G7-CARBON-CN", "per_t", CARBON_PER_T,
+     "G7 carbon tax on processing in China: 500 USD/t of input at CN-BAOTOU", None, S_G7,
+     "the charges row is off in the base (per_t 0)"),
 ]
 
 STORE_ORE_KZ = 100000  # t (assumption)
@@ -553,14 +607,35 @@ def lace_made_per_year() -> float:
     return sum(a for n, c, _p, a, *_ in SUPPLY if c == "ore") * element_yields(YIELD)["lace"]
 
 
-def demand_rows() -> list:
-    """The demand rows per element, t/yr: each REO row of the case file read as NdPr, Dy+Tb at 3% of it, and La+Ce
-    in Japan and the EU: 30% of what the mine's ore makes, split in proportion to the two markets' oxide demand."""
+ORE_REO_PER_YEAR = 500000 * YIELD  # t REO a year in all the ore the mine can supply (20,000 t)
+CASE_REO_DEMAND = sum(q for _m, _e, q, _s in DEMAND)  # the case file's REO offtake, 20,500 t/yr
+ONE_YEAR_FILL = 0.95  # assumption: the one-year case's markets ask for 95% of the REO the mine's ore makes
+DEMAND_SCALE = ONE_YEAR_FILL * ORE_REO_PER_YEAR / CASE_REO_DEMAND
+SCALE_NOTE = (f"the one-year case's demand is scaled so the undisrupted year can meet it: the case file's "
+              f"{CASE_REO_DEMAND:,} t REO a year against the {ORE_REO_PER_YEAR:,.0f} t the mine's ore makes, so each "
+              f"market's REO figure x {ONE_YEAR_FILL} x {ORE_REO_PER_YEAR:,.0f} / {CASE_REO_DEMAND:,} = x "
+              f"{DEMAND_SCALE:.6f} (assumption: issue 17, answers about economics, not about tonnes no plan can make), "
+              f"read as REO content: NdPr is its {SHARE['ndpr']} share")
+MIN_FILL = {"defense": 0.9}  # case file: defense demand min_fill 0.9 (assumption; the F-35 output fell 18%)
+MIN_FILL_SRC = ("case file: defense demand min_fill 0.9 (assumption; the Pentagon's F-35 output fell 18% for lack of "
+                "rare earths, seed)")
+
+
+def demand_rows(scaled: bool = True) -> list:
+    """The demand rows per element, t/yr.  ``scaled`` (the one-year case): each REO row of the case file scaled by
+    DEMAND_SCALE and read as REO content, NdPr its 22%; not scaled (the strategic case, as the case file says
+    there): each REO row read as NdPr.  Dy+Tb at 3% of the NdPr, and La+Ce in Japan and the EU: 30% of what the
+    mine's ore makes, split in proportion to the two markets' oxide demand."""
     out = []
-    for mkt, eu, q, src in DEMAND:
-        out.append(dict(market=mkt, end_use=eu, commodity="ndpr", per_year=q,
-                        source=src + "; read as NdPr demand (case file: elements, assumption)",
-                        why="the case file's REO demand read as NdPr"))
+    for mkt, eu, q0, src in DEMAND:
+        if scaled:
+            q = round(q0 * DEMAND_SCALE * SHARE["ndpr"], 3)
+            nsrc, why = src + "; " + SCALE_NOTE, f"{q0:,} t REO x {DEMAND_SCALE:.6f} x {SHARE['ndpr']} NdPr share (see source)"
+        else:
+            q = q0
+            nsrc = src + "; read as NdPr demand (case file: the strategic case's elements, assumption)"
+            why = "the case file's REO demand read as NdPr (the strategic case)"
+        out.append(dict(market=mkt, end_use=eu, commodity="ndpr", per_year=q, source=nsrc, why=why))
         out.append(dict(market=mkt, end_use=eu, commodity="dytb", per_year=round(q * DYTB_OF_NDPR, 3),
                         source=src + "; Dy+Tb at 3% of the market's NdPr demand (case file: elements, assumption)",
                         why=f"{DYTB_OF_NDPR} x {q:,} t NdPr: magnet makers need both (case file)"))
@@ -578,8 +653,9 @@ def demand_rows() -> list:
     return sorted(out, key=lambda d: order[d["commodity"]])
 
 
-def build_tables() -> dict:
-    """Return {sheet: (columns, rows)} with rows as lists in column order."""
+def build_tables(scaled: bool = True) -> dict:
+    """Return {sheet: (columns, rows)} with rows as lists in column order (``scaled``: the one-year case's
+    demand, see `demand_rows`)."""
     T = {}
     T["settings"] = (["key", "value", "source", "note"], [list(r) for r in SETTINGS])
     T["periods"] = (["period", "month", "days", "source", "note"],
@@ -627,7 +703,7 @@ def build_tables() -> dict:
               "lets the mine run flat while corridors close seasonally; holding 1 USD/t/period (yard cost)"]]
     srows += [[s, "ore", cap // 4, HOLD_ORE, 0, "assumption: ore yard of 3 months of input capacity",
                "buffers seasonal corridor closures; holding 1 USD/t/period (yard cost)"] for s, cap, *_ in SITES]
-    demand = demand_rows()
+    demand = demand_rows(scaled)
     mkt_total = {}
     for d in demand:
         key = (d["market"], d["commodity"])
@@ -640,13 +716,15 @@ def build_tables() -> dict:
                       f"60,000 USD/t REO, in proportion to the {PRICES[c]:,} USD/t price (assumption)"])
     T["storage"] = (["node", "commodity", "capacity_t", "holding_cost_per_t", "initial_t", "source", "note"], srows)
     T["demand"] = (["market", "commodity", "end_use", "period", "quantity_t", "shortfall_penalty_per_t", "price_per_t",
-                    "source", "note"],
+                    "min_fill", "source", "note"],
                    [[d["market"], d["commodity"], d["end_use"], "*", d["per_year"] / 12.0,
-                     penalty(d["commodity"], d["end_use"]), PRICES[d["commodity"]],
-                     d["source"] + f"; price {PRICES[d['commodity']]:,} USD/t ({PRICE_SRC})",
+                     penalty(d["commodity"], d["end_use"]), PRICES[d["commodity"]], MIN_FILL.get(d["end_use"]),
+                     _joined(d["source"] + f"; price {PRICES[d['commodity']]:,} USD/t ({PRICE_SRC})",
+                             MIN_FILL_SRC if d["end_use"] in MIN_FILL else ""),
                      f"quantity_t = {d['per_year']:,} t/yr / 12; {d['why']}; "
                      + penalty_note(d["commodity"], d["end_use"])] for d in demand])
-    T["licences"] = (LIC_COLS, [list(r) for r in LICENCES])
+    T["licences"] = (LIC_COLS + ["scope"], [list(r) + [LICENCE_SCOPE.get(r[0], "route")] for r in LICENCES])
+    T["charges"] = _table(CHARGE_COLS, charges(years=1))
     T["policies"] = (POL_COLS, [list(r) for r in POLICIES])
     drows = []
     for name, prob, tt, targets, months, factor, granted, src in DISRUPTIONS:
@@ -736,6 +814,18 @@ INVESTMENTS = [  # investment, target_type, target, commodity, input_commodity, 
      "assumption), 6 months",
      "capex 0: a charter, paid as fixed_cost_per_year; max_units 1: the case file gives one charter of +10,000 "
      "t/month (a planner may allow more); the ferry's seasonality factors also cut the chartered share"),
+]
+
+
+STRATEGIC_SCENARIOS = [  # the strategic case's planning study (corridor study): SC_COLS
+    ("jp-us-no-cn", "policies", "JP-US-NO-CN*", "active", "yes",
+     "Price of independence 2027-2032: no Chinese processing and no transit through China for Japan and the US "
+     "(per year: the comparison's cost_by_year rows)", 120000000, S_SUBSIDY, "the four JP-US-NO-CN policy rows"),
+    ("plant-lead-60", "investments", "KZ-PLANT*", "lead_periods", 60,
+     "The Kazakh plant takes 60 months to build instead of 36", None,
+     S_STRAT + ": lead 36 months, and a sensitivity with 60", "all three sizes"),
+    ("g7-carbon-tax", "charges", "G7-CARBON-CN", "per_t", CARBON_PER_T,
+     "G7 carbon tax on processing in China: 500 USD/t of input", None, S_G7, "the charges row is off (per_t 0)"),
 ]
 
 
@@ -911,6 +1001,14 @@ def _strategic_storage(one_year: dict, sites: list) -> list:
     """The one-year case's storage rows (without ore at KZ-NEW-PLANT, which takes no ore), plus concentrate where
     it is made (the concentrator, in place of the mine's ore stockpile) and where it is processed."""
     out = [r for r in _records(one_year, "storage") if not (r["node"] == PLANT and r["commodity"] == "ore")]
+    markets = {n[0] for n in NODES if n[1] == "market"}
+    for r in out:
+        if r["node"] in markets and r["commodity"] in ("ndpr", "dytb"):
+            r.update(initial_t=round(r["capacity_t"] / 2, 3), note=_joined(r["note"], (
+                "initial_t = 3 months of the market's 2027 demand (half the warehouse; strategic case only, "
+                "assumption: importers' and JOGMEC-type stockpiles at the start of 2027), so that the defense "
+                "min_fill of 0.9 can hold while the first shipments of the open horizon travel (2-3 months from "
+                "the mine); without it no plan meets the first months' min_fill")))
     ore_store = {r["node"]: r["capacity_t"] for r in out if r["commodity"] == "ore"}
     hold = f"holding {HOLD_CONC} USD/t/period: assumption (covered store for a concentrate worth ~10x ore per t)"
     conc = [dict(node=CONCENTRATOR, commodity=CONC, capacity_t=STORE_CONC_KZ, holding_cost_per_t=HOLD_CONC, initial_t=0,
@@ -979,7 +1077,7 @@ def _investments() -> list:
 
 def build_strategic_tables() -> dict:
     """The strategic case 2027-2032 as {sheet: (columns, rows)}: the one-year case's tables, transformed."""
-    one = build_tables()
+    one = build_tables(scaled=False)  # the case file: the one-year case's REO demand read as NdPr
     T = {"settings": (one["settings"][0], _strategic_settings(one)),
          "periods": (["period", "year", "month", "days", "source", "note"], _strategic_periods())}
     com = _records(one, "commodities")
@@ -1015,6 +1113,9 @@ def build_strategic_tables() -> dict:
     T["licences"] = _table(one["licences"][0], _strategic_licences(one))
     T["policies"] = one["policies"]
     T["investments"] = _table(INV_COLS, _investments())
+    years = LAST_YEAR - FIRST_YEAR + 1
+    T["charges"] = _table(CHARGE_COLS, charges(years=years))
+    T["scenarios"] = (SC_COLS, [list(r) for r in STRATEGIC_SCENARIOS])
     return T
 
 

@@ -190,6 +190,8 @@ def ten_times_default(copies=10):
                 if name == "disruptions":
                     r["scenario"] = tag(r["scenario"], k)
                     r["probability"] = None if r.get("probability") is None else r["probability"] / copies
+                if name == "charges" and r.get("target_type") in {"route", "leg", "site", "market"}:
+                    r["target"] = tag(r["target"], k)
                 if name == "policies" and r.get("measure") == "route":
                     r["value"] = tag(r["value"], k)
                 out.append(r)

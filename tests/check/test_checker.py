@@ -422,14 +422,18 @@ def test_default_case_plan_passes_and_a_defense_earmark_edit_is_found(tmp_path):
     rep = clean(DEFAULT_INPUT, out)
     assert rep.scenario == "base" and rep.scenarios == 7
     assert rep.total == pytest.approx(rep0.result.objective, rel=1e-9)
-    assert rep.costs["route_fixed"] == pytest.approx(8e6)
-    # Kuantan NdPr oxide earmarked for defense goes to Long Beach; relabelling it civil leaves the defense demand
-    # served by tonnes nobody earmarked for it
-    row = edit(out, "route_flows", {"route": "NDPR-KUANTAN-LONGBEACH", "earmarked_end_use": "defense"},
-               earmarked_end_use="*")
+    assert rep.costs["route_fixed"] == pytest.approx(6e6)
+    # Kuantan NdPr oxide earmarked for US defense (``defense>US``: end use, and the destination CN-TRANSIT's chain
+    # rule names) goes to Long Beach; relabelling it any use leaves the defense demand served by tonnes nobody
+    # earmarked for it
+    row = edit(out, "route_flows", {"route": "NDPR-KUANTAN-LONGBEACH", "earmarked_end_use": "defense>US"},
+               earmarked_end_use="*>US")
     rep = check(DEFAULT_INPUT, out)
     assert families(rep) == ["provenance"]
-    assert any(("route_flows", row) in v.solution for v in rep.violations)
+    # the relabelled row merges with the *>US row of its route and period, so the violation names the node
+    # where the defense-earmarked tonnes go missing and the rows that arrive there
+    assert row > 1 and any("US-LONG-BEACH" in v.message and "defense>US" in v.message and
+                           any(sheet == "route_flows" for sheet, _r in v.solution) for v in rep.violations)
 
 
 def test_cli_exit_codes_and_solution_never_written(tmp_path, capsys):

@@ -118,6 +118,16 @@ def test_costs_are_discounted_by_year_and_fixed_costs_are_not(tmp_path):
     assert summary["years"] == "2027..2028" and summary["discount_rate"] == 0.25
     flows = rep.tables["route_flows"]
     assert flows["freight_cost"].tolist() == [pytest.approx(2), pytest.approx(2)]  # plan sheets stay nominal
+    # costs_by_year: 2027 = 10 + 2 + 5 (the route's fixed cost once, in the first year); 2028 = 12 nominal,
+    # 12 / 1.25 = 9.6 in present value; the present values add up to the objective
+    by = rep.tables["costs_by_year"].set_index(["year", "cost"])
+    assert by.loc[(2027, "total"), "nominal"] == pytest.approx(17) == by.loc[(2027, "total"), "present_value"]
+    assert by.loc[(2027, "route_fixed"), "nominal"] == pytest.approx(5)
+    assert by.loc[(2028, "total"), "nominal"] == pytest.approx(12)
+    assert by.loc[(2028, "total"), "present_value"] == pytest.approx(9.6)
+    assert by.loc[(2028, "supply"), "nominal"] == pytest.approx(10)
+    totals = by.xs("total", level="cost")["present_value"]
+    assert totals.sum() == pytest.approx(rep.result.objective)
 
 
 def test_capex_and_fixed_cost_are_discounted_with_their_periods(tmp_path):
@@ -133,6 +143,9 @@ def test_capex_and_fixed_cost_are_discounted_with_their_periods(tmp_path):
     assert rep.costs["investment_fixed"] == pytest.approx(20 * (1 + 1 / 1.1 + 1 / 1.21))
     inv = rep.tables["investments"]
     assert inv["fixed_cost"].tolist() == [pytest.approx(20)] * 3  # nominal per period, days / 365 of a year
+    by = rep.tables["costs_by_year"].set_index(["year", "cost"])["nominal"]
+    assert by[(2027, "capex")] == pytest.approx(100) and by[(2028, "capex")] == 0  # in its decision year
+    assert [by[(y, "investment_fixed")] for y in (2027, 2028, 2029)] == [pytest.approx(20)] * 3
 
 
 def test_storage_and_supply_can_be_built_up(tmp_path):

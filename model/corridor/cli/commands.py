@@ -26,8 +26,9 @@ from corridor.io.issues import InputError, Issue
 
 
 def money(x: float) -> str:
-    """An amount of money as the terminal shows it: ``396,337,133``."""
-    return f"{x:,.0f}"
+    """An amount of money as the terminal shows it: ``396,337,133`` (never ``-0`` for an amount that rounds to 0)."""
+    text = f"{x:,.0f}"
+    return "0" if text == "-0" else text
 
 
 def not_an_input(path: str | Path | None, role: str = "input") -> InputError | None:

@@ -20,7 +20,9 @@ def charge_tables(m: object, d: CaseData) -> dict:
 
     counted_t: the tonnes the charge counts; paid_t: those it is paid on (a budget may stop a subsidy);
     amount: nominal money (positive: a cost; negative: money received); amount_pv: discounted, as in the cost
-    lines; budget_used: the share of a budget paid out."""
+    lines; budget_used: the share of a budget paid out.  charge_payers: per payer the sums of amount and amount_pv
+    (the charges' effect on the plan's cost) and pays / pays_pv, what the payer pays (a tariff's importer and a
+    subsidy's government alike pay per_t times the tonnes paid on: always >= 0)."""
     if not d.charges:
         return {}
     x, disc = m.x, d.cal.discount
@@ -43,6 +45,7 @@ def charge_tables(m: object, d: CaseData) -> dict:
                      "amount_pv": pv, "budget": ch.budget,
                      "budget_used": (abs(amount) / ch.budget if ch.budget else None) if ch.capped else None})
     table = pd.DataFrame(rows, columns=CHARGE_COLUMNS)
-    payers = (table.assign(payer=table.payer.replace("", "(no payer)"))
-              .groupby("payer", as_index=False)[["amount", "amount_pv"]].sum())
+    payers = (table.assign(payer=table.payer.replace("", "(no payer)"), pays=table.amount.abs(),
+                           pays_pv=table.amount_pv.abs())
+              .groupby("payer", as_index=False)[["amount", "amount_pv", "pays", "pays_pv"]].sum())
     return {"charges": table, "charge_payers": payers}

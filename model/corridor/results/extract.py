@@ -10,6 +10,7 @@ import pandas as pd
 from corridor.formulation.provenance import untag
 from corridor.results.economics import charge_tables
 from corridor.results.investments import added_capacity, in_service_by_period, investment_tables
+from corridor.results.yearly import costs_by_year
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -81,6 +82,8 @@ def extract(target: Formulation | pyo.ConcreteModel, result: SolveResult, stage_
     tables["decisions"] = _decisions(m, d)
     tables.update(investment_tables(m, d))
     tables.update(charge_tables(m, d))
+    if d.cal.years:
+        tables["costs_by_year"] = costs_by_year(f, result.x, tables.get("investments"))
     return tables
 
 

@@ -8,12 +8,14 @@ in groups whose order and names stay stable across runs (the comparison workbook
   of ``report.costs`` in its order (currency);
 - ``delivered`` / ``shortfall``: tonnes per market and ``total`` (the plan sheets' scenario), and
   ``shortfall_share`` ``total`` (shortfall / demand);
-- ``corridor`` / ``corridor_share``: tonnes per ``"<commodity>: <corridor>"`` over the horizon and its
+- ``corridor`` / ``corridor_share``: tonnes per ``"<commodity>: <corridor>"`` over the horizon (the plan
+  sheets' scenario, like every tonne figure here: `plan_sheets`) and its
   share of that commodity's route tonnes (every corridor a route of the inputs offers, 0 when unused);
 - ``site``: input tonnes processed per site; ``site_open``: ``yes``/``no`` per candidate site;
 - ``licence``: periods held per licence and ``"<licence> applications"``;
 - ``security``: the system-level rows of the ``security`` sheet (expected shortfall, worst case, CVaR,
-  largest dependence, corridor N-1), when the security report ran.
+  largest dependence, corridor N-1), when the security report ran;
+- ``cost_by_year``: with years (contract v2), each year's total cost, nominal and present value.
 
 The ``run`` group (status, gap, solve seconds) is the caller's.  Every value is a plain Python float or
 str (picklable, no numpy scalars), or None.
@@ -48,13 +50,45 @@ def kpis(report: RunReport, inputs: Inputs) -> list:
     if result is None or not getattr(result, "has_plan", False):
         return []
     currency = str(inputs.settings.get("currency") or "USD")
-    tables = report.tables or {}
+    tables = plan_sheets(report.tables or {})
     out = cost_kpis(result.objective, report.costs, currency)
     out += delivery_kpis(tables.get("deliveries"))
     out += corridor_kpis(tables.get("route_flows"), inputs)
     out += site_kpis(tables.get("processing"), tables.get("decisions"))
     out += licence_kpis(tables.get("licences"))
     out += security_kpis(tables.get("security"), currency)
+    out += year_kpis(tables.get("costs_by_year"), currency)
+    return out
+
+
+def year_kpis(by_year: pd.DataFrame | None, currency: str) -> list:
+    """``cost_by_year``: the total cost of each calendar year of a multi-year plan (the `costs_by_year` sheet),
+    ``"<year> nominal"`` and ``"<year> present value"``, so the comparison's deltas give a yearly price (e.g. of
+    independence, against a yearly subsidy figure)."""
+    if by_year is None or not len(by_year):
+        return []
+    tot = by_year[by_year["cost"] == "total"]
+    out = []
+    for year, nominal, pv in zip(tot["year"], tot["nominal"], tot["present_value"]):
+        out += [Kpi("cost_by_year", f"{int(year)} nominal", currency, _number(nominal)),
+                Kpi("cost_by_year", f"{int(year)} present value", currency, _number(pv))]
+    return out
+
+
+def plan_sheets(tables: dict) -> dict:
+    """``tables`` with every sheet that has a ``scenario`` column (contract v2: the plan sheets of every
+    disruption scenario) cut to the plan sheets' own scenario (the summary's ``plan_sheets_scenario``, else the
+    first scenario listed), so tonnes are one scenario's and never summed over scenarios."""
+    summary = tables.get("summary")
+    own = None
+    if summary is not None and len(summary):
+        hit = summary[summary["item"] == "plan_sheets_scenario"]["value"]
+        own = str(hit.iloc[0]) if len(hit) else None
+    out = {}
+    for name, df in tables.items():
+        if df is not None and hasattr(df, "columns") and "scenario" in df.columns and name != "scenarios" and len(df):
+            df = df[df["scenario"] == (own if own is not None else df["scenario"].iloc[0])]
+        out[name] = df
     return out
 
 
@@ -117,13 +151,16 @@ def corridor_name(commodity: str, corridor: str) -> str:
 
 
 def site_kpis(processing: pd.DataFrame | None, decisions: pd.DataFrame | None = None) -> list:
-    """``site`` input tonnes processed per site, and ``site_open`` (``yes``/``no``) per candidate site.
+    """``site`` input tonnes processed per site (its main process rows: role ``main``), and ``site_open``
+    (``yes``/``no``) per candidate site.
 
     A candidate is open when any of its ``processing`` rows says ``open = yes``; without a processing
     table the ``decisions`` sheet's ``site opened`` / ``site not opened`` rows decide.
     """
     out, opened = [], {}
     if processing is not None and len(processing):
+        if "role" in processing.columns:  # contract v2: co-product and reagent rows repeat or add to the input
+            processing = processing[processing["role"].astype(str) == "main"]
         processed = {}
         for site, status, is_open, t in zip(processing["site"], processing["status"], processing["open"],
                                             processing["input_t"]):
