@@ -153,8 +153,12 @@ def on_fresh_thread(fn: Callable[[], _T], cancel: Callable[[], object] | None = 
         while not done.wait(0.1):
             pass
     except KeyboardInterrupt:
+        # cancel again until the worker returns: a cancel that arrives before HiGHS has started its run (a loaded
+        # machine widens that window) is reset by the run's start and would let the solve go on to its limit
         if cancel is not None:
             cancel()
+            while not done.wait(0.2):
+                cancel()
         done.wait()
         raise
     if "error" in box:
