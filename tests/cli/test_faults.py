@@ -242,11 +242,17 @@ def _slow_case(folder: Path) -> Path:
     return write_sheets(folder / "slow.xlsx", book, stream=True)
 
 
-def _run_and_signal(argv, sig, wait_for, cwd, timeout=120):
-    """Start ``corridor argv`` in a real process, send ``sig`` once ``wait_for()`` holds (or after 60 s)."""
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_and_signal(argv, sig, wait_for, cwd, timeout=120, inherit_ignored_sigint=False):
+    """Start ``corridor argv`` in a real process, send ``sig`` once ``wait_for()`` holds (or after 60 s).
+    ``inherit_ignored_sigint``: the process starts with SIGINT ignored, as under a parent that ignores it."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "corridor", *map(str, argv)], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_ignore_sigint if inherit_ignored_sigint else None)
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None and not wait_for():
         time.sleep(0.2)
@@ -273,6 +279,18 @@ def test_a_signal_during_a_solve_stops_it_cleanly(tmp_path, sig, code, word):
     assert word in text and "Traceback" not in text
     assert sha(out) == before, "the previous output changed"
     assert not lock.exists() and not list(tmp_path.glob(".plan.xlsx.*.tmp"))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="signals and /proc as on Linux")
+def test_ctrl_c_stops_a_solve_even_when_the_parent_ignores_it(tmp_path):
+    """A process inherits an ignored SIGINT (a test runner's worker, a shell's background job), and Python then
+    never raises KeyboardInterrupt: corridor installs its own SIGINT handler, so Ctrl-C still stops the solve."""
+    book = _slow_case(tmp_path)
+    lock = tmp_path / ".plan.xlsx.lock"
+    proc, text = _run_and_signal(["solve", book, "-o", tmp_path / "plan.xlsx"], signal.SIGINT, lock.exists,
+                                 tmp_path, timeout=60, inherit_ignored_sigint=True)
+    assert proc.returncode == 130, text
+    assert "interrupted (Ctrl-C)" in text and not (tmp_path / "plan.xlsx").exists()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="signals and /proc as on Linux")

@@ -214,11 +214,14 @@ def _terminate(signum, frame):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: the process's arguments); return the exit code."""
     args = parser().parse_args(argv)
-    previous = None
+    previous = previous_int = None
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:  # not the main thread (an embedding program): SIGTERM keeps its own handling
-        previous = None
+        # Ctrl-C (SIGINT) interrupts even when the parent process ignored it: a child inherits an ignored SIGINT
+        # (a test runner's worker, a shell's background job), and Python then never raises KeyboardInterrupt
+        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread (an embedding program): the signals keep their own handling
+        previous = previous_int = None
     try:
         return args.func(args)
     except Terminated:
@@ -233,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
 
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NOT_PROVEN", "EXIT_NO_PLAN", "EXIT_OK", "EXIT_OUTPUT",
