@@ -132,6 +132,19 @@ def test_charged_plans_pass(tmp_path):
     assert rep.total == pytest.approx(260) and rep.costs["fee"] == pytest.approx(20)
 
 
+def test_what_a_payer_pays_is_checked(tmp_path):
+    """charge_payers' pays / pays_pv are what each payer pays, >= 0 for a tariff's importers: a sheet that books the
+    importers' 10 as -10 (the sign of a subsidy) is found."""
+    inp, out = solve(tariff(), tmp_path)
+    assert not check(inp, out).violations
+    payer = edit(out, "charge_payers", {"payer": "US importers"}, pays=-10, pays_pv=-10)
+    rep = check(inp, out)
+    assert messages(rep, "charge") == [
+        "charge_payers: payer US importers: pays says -10 but its charges give 10; pays_pv says -10 but its charges "
+        "give 10"]
+    assert rep.violations[0].solution == (("charge_payers", payer),)
+
+
 def test_a_tariff_not_charged(tmp_path):
     """The planner leaves the tariff out: the charges row, the payers row, the tariff line and the objective say 0
     but the 10 t of CN-processed oxide delivered to K count."""
@@ -194,7 +207,7 @@ def test_a_subsidy_above_its_budget(tmp_path):
     edit(out, "processing", {"site": "P-CN"}, input_t=0, output_t=0)
     row = edit(out, "charges", {"charge": "JP-MC"}, counted_t=10, paid_t=10, amount=-50, amount_pv=-50,
                budget_used=2.5)
-    edit(out, "charge_payers", {"payer": "JP-GOV"}, amount=-50, amount_pv=-50)
+    edit(out, "charge_payers", {"payer": "JP-GOV"}, amount=-50, amount_pv=-50, pays=50, pays_pv=50)
     edit(out, "costs", {"cost": "subsidy"}, amount=-50)
     rep = check(inp, out)
     v = only(rep, "charge")

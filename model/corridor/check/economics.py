@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 RECEIVED = ("subsidy", "premium")  # money received: a negative cost
 KINDS = ("tariff", "tax", "fee", "subsidy", "premium")
 CHARGE_COLUMNS = ("per_t", "counted_t", "paid_t", "amount", "amount_pv", "budget", "budget_used")  # numbers
-PAYER_COLUMNS = ("amount", "amount_pv")
+PAYER_COLUMNS = ("amount", "amount_pv", "pays", "pays_pv")
 NO_PAYER = "(no payer)"
 TIGHT = 1e-9  # tonnes: a range narrower than this is one figure
 
@@ -349,21 +349,24 @@ def _sheet_row(ctx, ch, rec, tonnes):
 
 
 def _payers(ctx, money):
-    """The charge_payers sheet: per payer (``(no payer)`` for a blank one) the sums of amount and amount_pv."""
+    """The charge_payers sheet: per payer (``(no payer)`` for a blank one) the sums of amount and amount_pv, and
+    what the payer pays, pays and pays_pv: the sums of their absolute values (a tariff's importers and a subsidy's
+    government alike pay per_t times the tonnes paid on)."""
     sheet = ctx.plan.sheets.get("charge_payers")
     if sheet is None:
         ctx.report.notes.append("the solution has no charge_payers sheet: the charges per payer were not compared")
         return
-    want, refs = defaultdict(lambda: [0.0, 0.0]), defaultdict(list)
+    want, refs = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0]), defaultdict(list)
     for i, (nominal, pv) in money.items():
         ch = ctx.case.charges[i]
-        want[ch.payer or NO_PAYER][0] += nominal
-        want[ch.payer or NO_PAYER][1] += pv
+        sums = want[ch.payer or NO_PAYER]
+        for k, v in enumerate((nominal, pv, abs(nominal), abs(pv))):
+            sums[k] += v
         refs[ch.payer or NO_PAYER].append(("charges", ch.row))
     reported = {}
     for rec in sheet:
         reported.setdefault(rec.get("payer") or NO_PAYER, rec)
-    for payer, (nominal, pv) in want.items():
+    for payer, (nominal, pv, pays, pays_pv) in want.items():
         ctx.count("charge payers")
         rec = reported.get(payer)
         if rec is None:
@@ -371,8 +374,9 @@ def _payers(ctx, money):
                 ctx.add("charge", f"charge_payers: no row for payer {payer}, whose charges amount to {fmt(nominal)}",
                         abs(nominal), inputs=refs[payer])
             continue
-        off = [(col, rec.get(col, 0.0), v) for col, v in (("amount", nominal), ("amount_pv", pv))
-               if col in rec and abs(rec[col] - v) > money_slack(rec[col], v)]
+        got = {col: rec[col] or 0.0 for col in PAYER_COLUMNS if col in rec}  # a blank cell reads as 0
+        off = [(col, got[col], v) for col, v in zip(PAYER_COLUMNS, (nominal, pv, pays, pays_pv))
+               if col in got and abs(got[col] - v) > money_slack(got[col], v)]
         if off:
             ctx.add("charge", f"charge_payers: payer {payer}: " + "; ".join(
                 f"{col} says {fmt(g)} but its charges give {fmt(v)}" for col, g, v in off),

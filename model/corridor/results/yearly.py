@@ -50,12 +50,19 @@ def costs_by_year(f: Formulation, x: Sequence[float], investments: pd.DataFrame 
     if not cal.years:
         return pd.DataFrame(columns=COLUMNS)
     spec, first = f.spec, cal.years[0]
-    per = column_periods(f, set(cal.discount))
+    at = {y: i for i, y in enumerate(cal.years)}
+    year_of = np.zeros(spec.n_cols, dtype=np.int64)  # index into cal.years; a column without a period: the first
+    disc_of = np.ones(spec.n_cols)
+    for j, p in column_periods(f, set(cal.discount)).items():
+        if cal.year.get(p) is not None:
+            year_of[j], disc_of[j] = at[cal.year[p]], cal.discount[p]
     xs = np.asarray([v or 0.0 for v in x], dtype=float)
+    n = len(cal.years)
     pv, nominal = defaultdict(float), defaultdict(float)
     owed = defaultdict(float)  # the shortfall penalty's constant per period (present value)
     for key, (q, pen, _price) in d.demand.items():
         owed[key[3]] += q * pen * cal.discount[key[3]]
+    total_owed = sum(owed.values())
     for line in spec.cost_order:
         if line == "investment_fixed" and investments is not None and len(investments):
             for p, fixed in zip(investments["period"], investments["fixed_cost"]):
@@ -66,16 +73,12 @@ def costs_by_year(f: Formulation, x: Sequence[float], investments: pd.DataFrame 
         cols, coefs = spec.costs[line]
         cols = np.frombuffer(cols, dtype=np.int32)
         vals = np.frombuffer(coefs, dtype=np.float64) * xs[cols]
-        for j, v in zip(cols.tolist(), vals.tolist()):
-            if v == 0.0:
-                continue
-            p = per.get(j)
-            year = cal.year.get(p) if p is not None else None
-            year = first if year is None else year
-            pv[(year, line)] += v
-            nominal[(year, line)] += v / (cal.discount.get(p, 1.0) if p is not None else 1.0)
+        by_pv = np.bincount(year_of[cols], weights=vals, minlength=n)
+        by_nominal = np.bincount(year_of[cols], weights=vals / disc_of[cols], minlength=n)
+        for i, year in enumerate(cal.years):
+            pv[(year, line)] += float(by_pv[i])
+            nominal[(year, line)] += float(by_nominal[i])
         const = spec.cost_constants.get(line, 0.0)
-        total_owed = sum(owed.values())
         if line == "shortfall_penalty" and const and total_owed:  # penalty x quantity, in each row's period
             for p, v in owed.items():
                 share = const * v / total_owed
