@@ -1,13 +1,14 @@
 """Native spreadsheet charts (openpyxl) that corridor's workbooks share: titled data blocks, stacked
-column charts, scatter charts with lines, money axes in millions, and the solution's chart of tonnes by
-corridor per period.  Excel and LibreOffice draw them from the cells, so they stay live when a planner
-edits the data."""
+column charts, scatter charts with lines, money axes in millions, the solution's chart of tonnes by
+corridor per period, and the corridor colours (`CORRIDOR_COLOURS`) that the charts and the plan maps share.
+Excel and LibreOffice draw the charts from the cells, so they stay live when a planner edits the data."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -17,6 +18,47 @@ if TYPE_CHECKING:
     import pandas as pd
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
+
+
+CORRIDOR_COLOURS = {  # corridor -> RGB hex, shared by the workbook charts and the plan maps (`corridor.io.maps`)
+    "China": "C00000", "Middle Corridor": "2E75B6", "Northern": "7030A0", "Southern": "ED7D31", "Sea": "00A0A0",
+    "Local": "70AD47", "Domestic": "7F6000",
+}
+SPARE_COLOURS = ("FFC000", "FF66CC", "1F3864", "A9D18E", "843C0C", "8FAADC", "BF9000", "404040", "C55A11",
+                 "00B050")  # for corridors without a colour of their own, in name order
+
+
+def corridor_colours(names: Iterable[str]) -> dict[str, str]:
+    """RGB hex colour of each corridor in ``names``: its `CORRIDOR_COLOURS` entry, else the next unused
+    `SPARE_COLOURS` entry in name order (then round again).  A corridor has the same colour wherever it is
+    drawn when the callers pass the same names: every corridor of the case (`corridor_periods`' columns)."""
+    names = sorted(dict.fromkeys(str(n) for n in names))
+    taken = {CORRIDOR_COLOURS[n] for n in names if n in CORRIDOR_COLOURS}
+    spare = [c for c in SPARE_COLOURS if c not in taken] or list(SPARE_COLOURS)
+    out, k = {}, 0
+    for n in names:
+        if n in CORRIDOR_COLOURS:
+            out[n] = CORRIDOR_COLOURS[n]
+        else:
+            out[n] = spare[k % len(spare)]
+            k += 1
+    return out
+
+
+def colour_series(chart: BarChart | ScatterChart, colours: dict[str, str], names: Sequence[str]) -> None:
+    """Give each series of ``chart`` (in the order of ``names``, the series' titles) its corridor colour;
+    a name without a colour keeps the chart's default."""
+    for series, name in zip(chart.series, names):
+        colour = colours.get(str(name))
+        if colour is None:
+            continue
+        if isinstance(chart, ScatterChart):
+            series.graphicalProperties.line.solidFill = colour
+            series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            series.marker.graphicalProperties.line.solidFill = colour
+        else:
+            series.graphicalProperties.solidFill = colour
+            series.graphicalProperties.line.solidFill = colour
 
 
 def corridor_periods_chart(wb: Workbook, df: pd.DataFrame) -> None:
@@ -32,6 +74,8 @@ def corridor_periods_chart(wb: Workbook, df: pd.DataFrame) -> None:
     cats = Reference(ws, min_col=1, min_row=2, max_row=n_rows)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
+    corridors = [str(c) for c in df.columns[1:]]
+    colour_series(chart, corridor_colours(corridors), corridors)
     chart.height, chart.width = 9, 18
     target = wb["summary"] if "summary" in wb.sheetnames else ws
     target.add_chart(chart, "D2")

@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from corridor.io.charts import column_chart, money_axis, scatter_chart, write_block
+from corridor.io.charts import colour_series, column_chart, corridor_colours, money_axis, scatter_chart, write_block
 from corridor.io.files import (
     OutputError,
     as_text,
@@ -294,6 +294,7 @@ def write_charts(wb: Workbook, results: list[RunResult], keys: list, sweep: dict
         money_axis(chart, max(sum(v for v in r[1:] if v > 0) for r in block), currency)
         charts.append(chart)
     mixes = corridors_by_commodity(keys)
+    colours = corridor_colours(c for cs in mixes.values() for c in cs)  # as on the plans' charts and maps
     for commodity, corridors in mixes.items():
         shares = {c: [_num(kpi_value(r, "corridor_share", f"{commodity}: {c}")) for r in planned] for c in corridors}
         chosen = [c for c in corridors if any(shares[c])]
@@ -302,7 +303,9 @@ def write_charts(wb: Workbook, results: list[RunResult], keys: list, sweep: dict
         title = f"Corridor mix by scenario: {commodity}" if len(mixes) > 1 else "Corridor mix by scenario"
         block = [[r.name, *[shares[c][i] for c in chosen]] for i, r in enumerate(planned)]
         row, ref = write_block(ws, row, title, ["scenario", *chosen], block, SHARE)
-        charts.append(column_chart(ws, title, ref, "percentStacked", "share of route tonnes"))
+        chart = column_chart(ws, title, ref, "percentStacked", "share of route tonnes")
+        colour_series(chart, colours, chosen)
+        charts.append(chart)
     if sweep is not None:
         charts += sweep_charts(ws, row, planned, keys, sweep, currency)
     width = ws.max_column
@@ -331,6 +334,7 @@ def sweep_charts(ws: Worksheet, row: int, planned: list[RunResult], keys: list, 
     money_axis(chart, max(abs(r[2]) for r in block), currency)
     charts.append(chart)
     mixes = corridors_by_commodity(keys)
+    colours = corridor_colours(c for cs in mixes.values() for c in cs)
     for commodity, corridors in mixes.items():
         names = [f"{commodity}: {c}" for c in corridors]
         tonnes = {n: [_num(kpi_value(r, "corridor", n)) for r in points] for n in names}
@@ -343,6 +347,7 @@ def sweep_charts(ws: Worksheet, row: int, planned: list[RunResult], keys: list, 
                                TONNES, 3)
         chart = scatter_chart(ws, title, ref, title_x, "t")
         chart.y_axis.number_format = "#,##0"
+        colour_series(chart, colours, [n.split(": ", 1)[1] for n in chosen])
         charts.append(chart)
     return charts
 
