@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from corridor.io.files import replace_atomically
 from corridor.io.writer import write_solution
 
 PNG_METADATA = {"Software": "corridor bench"}  # so that a later run knows the chart is its own
@@ -125,7 +126,7 @@ def charts(df: pd.DataFrame, out: Path) -> list:
         ax.set_title("corridor: seconds per stage vs model size (HiGHS, own hand-over)")
         ax.grid(True, which="both", alpha=0.3), ax.legend(fontsize=8)
         p = out / "stages_vs_nnz.png"
-        fig.tight_layout(), fig.savefig(p, dpi=110, metadata=PNG_METADATA), plt.close(fig)
+        fig.tight_layout(), save_png(fig, p), plt.close(fig)
         written.append(p)
     fig, ax = plt.subplots(figsize=(7, 5))
     drawn = False
@@ -141,10 +142,15 @@ def charts(df: pd.DataFrame, out: Path) -> list:
         ax.set_title("build + hand-over by solver path")
         ax.grid(True, which="both", alpha=0.3), ax.legend(fontsize=8)
         p = out / "build_handover_by_solver.png"
-        fig.tight_layout(), fig.savefig(p, dpi=110, metadata=PNG_METADATA)
+        fig.tight_layout(), save_png(fig, p)
         written.append(p)
     plt.close(fig)
     return written
+
+
+def save_png(fig: object, path: Path) -> Path:
+    """Save a matplotlib figure as a PNG at ``path``, atomically and with the user's normal permissions."""
+    return replace_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, metadata=PNG_METADATA))
 
 
 def outputs_of(out: Path) -> list:
@@ -157,8 +163,9 @@ def write_outputs(records: list[dict], out: Path) -> dict:
     """results.xlsx (results, stages, reference, targets), results.csv and the charts in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     df = frame(records)
-    df.drop(columns=[c for c in ("traceback",) if c in df]).to_csv(out / "results.csv", index=False)
-    tables = {"targets": targets(df), "results": df.drop(columns=[c for c in ("traceback",) if c in df])}
+    table = df.drop(columns=[c for c in ("traceback",) if c in df])
+    replace_atomically(out / "results.csv", lambda tmp: table.to_csv(tmp, index=False))
+    tables = {"targets": targets(df), "results": table}
     stage_cols = ["instance", "kind", "solver", "nonzeros"] + [f"s_{s}" for s in STAGES] + ["s_total", "peak_mb"]
     ok = df[df.status.ne("skipped")]
     if not ok.empty:

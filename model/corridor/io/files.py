@@ -1,8 +1,10 @@
 """Files corridor writes, and the text that goes into them: written atomically, locked while a run writes
 them, named safely from user text, and with user text kept as text.
 
-- `atomic_save`: a workbook is saved to a hidden temporary file beside its target and moved into place with
-  one rename, so a failure or a kill never leaves half a file and never touches the previous one.
+- `atomic_save` / `atomic_write_text` / `replace_atomically`: a workbook, a text or any file (a PNG, a CSV) is
+  written to a hidden temporary file beside its target and moved into place with one rename, so a failure or a
+  kill never leaves half a file and never touches the previous one; the file gets the user's normal
+  permissions (the umask's), not the temporary file's 0600.
 - `output_lock`: a second run that would write the same output while the first one runs is refused.
 - `safe_filename` / `path_in` / `safe_sheet_title`: user text (scenario names, ids) never becomes a path
   outside the output folder or a broken sheet title.
@@ -16,7 +18,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,15 +54,22 @@ def atomic_save(wb: Workbook, path: Path, kind: str | None = None) -> Path:
     replaced and the link stays a link."""
     if kind is not None:
         stamp(wb, kind)
-    return _replace(Path(path), wb.save)
+    return replace_atomically(Path(path), wb.save)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` the same way as `atomic_save`."""
-    return _replace(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return replace_atomically(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-def _replace(path: Path, write) -> Path:
+def replace_atomically(path: str | Path, write: Callable[[str], object]) -> Path:
+    """Write ``path`` through ``write(tmp)``, which writes the whole file to the temporary path ``tmp``
+    (``.<name>.<random>.tmp`` beside ``path``; its suffix is ``.tmp``, so a writer that picks the format from
+    the suffix must be told it, as ``savefig(tmp, format="png")``), then move it into place with one atomic
+    rename; on any failure the temporary file is removed and ``path`` is left as it was.  The file gets the
+    permissions of a normal save (``0o666`` less the umask, not the temporary file's ``0o600``); a symbolic
+    link is written through.  The workbooks, texts, charts and CSVs corridor writes all go through here."""
+    path = Path(path)
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,6 @@ the objective change, and each solve starts from the previous plan.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +15,7 @@ import pandas as pd
 from openpyxl.chart import Reference, ScatterChart, Series
 
 from corridor.formulation.build import Formulation, formulate
-from corridor.io.files import OutputError, atomic_save, same_file
+from corridor.io.files import OutputError, atomic_save, replace_atomically, same_file
 from corridor.io.writer import solution_workbook
 from corridor.results.metrics import security_tables
 from corridor.solve.secure import SecureSolver, frontier_plans
@@ -130,12 +128,8 @@ def _plot(table, metric, png, currency):
     ax.set_title("Cost-security frontier")
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(prefix=f".{png.stem}-", suffix=".png", dir=png.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120, metadata={"Software": "corridor pareto"})
-        os.replace(tmp, png)
+    try:  # atomically, with the user's normal permissions (the umask's, not a temporary file's 0600)
+        replace_atomically(png, lambda tmp: fig.savefig(tmp, format="png", dpi=120,
+                                                        metadata={"Software": "corridor pareto"}))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
