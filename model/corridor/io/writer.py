@@ -6,7 +6,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from corridor.io.charts import capacity_in_service_chart, corridor_periods_chart
 from corridor.io.files import (
@@ -17,19 +16,13 @@ from corridor.io.files import (
     safe_sheet_title,
     same_file,
 )
+from corridor.io.layout import fit_widths, format_numbers, print_setup_all
 
 SHEET_ORDER = ("summary", "costs", "charges", "charge_payers", "payers", "security", "scenarios", "route_flows",
                "leg_use", "processing",
                "disposal", "deliveries",
                "inventory", "licences", "corridor_shares", "corridor_periods", "decisions", "investments",
                "capacity_in_service")
-
-_FORMATS = (  # column-name test -> number format
-    (lambda c: c in ("share", "utilisation"), "0.0%"),
-    (lambda c: c.endswith("cost") or c in ("amount", "revenue", "objective", "best_bound") or c.startswith("cost_"),
-     "#,##0"),
-    (lambda c: c.endswith("_t") or c == "tonnes", "#,##0.0"),
-)
 
 
 def write_solution(tables: dict, path: str | Path, input_path: str | Path | None = None,
@@ -44,7 +37,8 @@ def write_solution(tables: dict, path: str | Path, input_path: str | Path | None
 
 def solution_workbook(tables: dict) -> Workbook:
     """The solution workbook of ``tables`` (sheet -> DataFrame), in `SHEET_ORDER`: bold frozen headers, number
-    formats by column name, widths, filters, and the corridor chart on the summary sheet."""
+    formats by unit (`corridor.io.units`), widths, filters, the corridor chart on the summary sheet, and every sheet
+    printed one page wide (`corridor.io.layout.print_setup`)."""
     wb = Workbook()
     wb.remove(wb.active)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -63,23 +57,13 @@ def solution_workbook(tables: dict) -> Workbook:
             for cell in row:  # user text such as '=...' must stay text, never a formula
                 as_text(cell)
         ws.freeze_panes = "A2"
-        for j, col in enumerate(cols, start=1):
-            fmt = next((f for test, f in _FORMATS if test(str(col))), None)
-            letter = get_column_letter(j)
-            if fmt and name != "summary":
-                for cell in ws[letter][1:]:
-                    if isinstance(cell.value, (int, float)):
-                        cell.number_format = fmt
-            sample = [str(col)] + [str(plain(v)) for v in df.iloc[:200, j - 1]] if len(df) else [str(col)]
-            ws.column_dimensions[letter].width = min(60, max(10, max(len(s) for s in sample) + 2))
-        if name == "summary":
-            for cell in ws["B"][1:]:
-                if isinstance(cell.value, float):
-                    cell.number_format = "#,##0.00" if abs(cell.value) >= 1 or cell.value == 0 else "0.000000"
+        format_numbers(ws, name)  # by unit (`corridor.io.units`): money, tonnes, shares, seconds ...
+        fit_widths(ws)
         if cols:
             ws.auto_filter.ref = ws.dimensions
     if "corridor_periods" in tables and len(tables["corridor_periods"]):
         corridor_periods_chart(wb, tables["corridor_periods"])
     if "capacity_in_service" in tables and len(tables["capacity_in_service"]):
         capacity_in_service_chart(wb, tables["capacity_in_service"])
+    print_setup_all(wb)
     return wb

@@ -33,13 +33,15 @@ from corridor.io.files import (
     is_number,
     safe_sheet_title,
 )
+from corridor.io.layout import fit_widths, format_numbers, print_setup
+from corridor.io.units import FORMATS, input_unit, number_format
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from corridor.studies.result import RunResult
 
-MONEY, SHARE, TONNES, COUNT, SECONDS = "#,##0", "0.0%", "#,##0.0", "0", "0.0"
+MONEY, SHARE, TONNES = FORMATS["currency"], FORMATS["share"], FORMATS["t"]  # `corridor.io.units`
 DAYS_PER_YEAR = 365.0
 
 
@@ -153,10 +155,12 @@ def verdict(result: RunResult, base: RunResult | None, per_year: float | None, c
 
 # -- sheets --------------------------------------------------------------------------------------------
 
-def write_table(ws: Worksheet, header: Sequence, rows: Iterable[Sequence], formats: dict | None = None,
-                widths: dict | None = None) -> None:
+def write_table(ws: Worksheet, header: Sequence, rows: Iterable[Sequence], units: dict | None = None,
+                widths: dict | None = None, currency: str = "") -> None:
     """A plain table on ``ws``: bold header in row 1, the rows below, every string kept text, number
-    formats per column (``{column index: format}``, 0-based), widths, frozen header and an autofilter."""
+    formats by unit (`corridor.io.layout.format_numbers`: a ``unit`` column gives each row's, else the
+    column's unit; ``units`` overrides a column's: 0-based index -> unit), widths, frozen header, an
+    autofilter and the print setup."""
     ws.append(list(header))
     for row in rows:
         ws.append([cell_value(v) for v in row])
@@ -166,20 +170,12 @@ def write_table(ws: Worksheet, header: Sequence, rows: Iterable[Sequence], forma
     for row in ws.iter_rows():
         for cell in row:
             as_text(cell)
-    for j, fmt in (formats or {}).items():
-        for cell in ws[get_column_letter(j + 1)][1:]:
-            if is_number(cell.value):
-                cell.number_format = fmt
-    for j, title in enumerate(header, start=1):
-        letter = get_column_letter(j)
-        width = (widths or {}).get(j - 1)
-        if width is None:
-            sample = [str(title)] + [_shown(c.value) for c in ws[letter][1:201]]
-            width = min(60, max(10, max(len(s) for s in sample) + 2))
-        ws.column_dimensions[letter].width = width
+    format_numbers(ws, ws.title, units=units, currency=currency)
+    fit_widths(ws, fixed=widths)
     ws.freeze_panes = "B2"
     if ws.max_row >= 1 and header:
         ws.auto_filter.ref = ws.dimensions
+    print_setup(ws)
 
 
 def write_overview(wb: Workbook, results: list[RunResult], base: RunResult | None, sweep: dict | None,
@@ -202,25 +198,17 @@ def write_overview(wb: Workbook, results: list[RunResult], base: RunResult | Non
                      per_year, reference, result.compare_source, minus_reference,
                      verdict(result, base, per_year, currency), result.seconds, "yes" if result.reused else "no",
                      Path(result.output).name if result.output else ""])
-    formats = {}
-    for j, title in enumerate(header):
-        if title in ("objective", "delta_vs_base", "delta_per_year", "compare_per_year",
-                     "delta_per_year_minus_compare"):
-            formats[j] = MONEY
-        elif title == "delta_vs_base_pct":
-            formats[j] = SHARE
-        elif title in ("seconds", "horizon_days"):
-            formats[j] = SECONDS
+    units = {} if sweep is None else {2: sweep_unit(sweep)}  # the swept value: its input column's unit
     widths = {header.index("message"): 40, header.index("verdict"): 60, header.index("description"): 40}
-    write_table(ws, header, rows, formats, widths)
+    write_table(ws, header, rows, units, widths)
 
 
 def write_kpi_sheet(wb: Workbook, results: list[RunResult], keys: list, currency: str) -> None:
     """The ``kpis`` sheet: group, name, unit, then one column per scenario (blank where absent)."""
     ws = wb.create_sheet(safe_sheet_title("kpis", wb.sheetnames))
     rows = [[group, name, unit, *[kpi_value(r, group, name) for r in results]] for group, name, unit in keys]
-    write_table(ws, ["group", "name", "unit", *[r.name for r in results]], rows, widths=_kpi_widths(results))
-    _format_kpi_rows(ws, keys, currency)
+    write_table(ws, ["group", "name", "unit", *[r.name for r in results]], rows, widths=_kpi_widths(results),
+                currency=currency)
 
 
 def write_delta_sheet(wb: Workbook, results: list[RunResult], keys: list, base: RunResult | None, base_name: str,
@@ -241,8 +229,8 @@ def write_delta_sheet(wb: Workbook, results: list[RunResult], keys: list, base: 
             numeric = is_number(value) and is_number(reference) and result.has_plan
             cells.append(float(value) - float(reference) if numeric else None)
         rows.append([group, name, unit, *cells])
-    write_table(ws, ["group", "name", "unit", *[r.name for r in results]], rows, widths=_kpi_widths(results))
-    _format_kpi_rows(ws, keys, currency)
+    write_table(ws, ["group", "name", "unit", *[r.name for r in results]], rows, widths=_kpi_widths(results),
+                currency=currency)
 
 
 def _kpi_widths(results) -> dict:
@@ -253,26 +241,14 @@ def _kpi_widths(results) -> dict:
     return widths
 
 
-def _format_kpi_rows(ws, keys, currency):
-    """Number format of each KPI row from its unit (money, share, tonnes, counts)."""
-    for i, (group, _name, unit) in enumerate(keys, start=2):
-        fmt = unit_format(group, unit, currency)
-        if fmt:
-            for cell in ws[i][3:]:
-                if is_number(cell.value):
-                    cell.number_format = fmt
-
-
-def unit_format(group: str, unit: str, currency: str) -> str | None:
-    """The number format of a KPI's unit (None: the default)."""
-    if group == "cost" or unit == currency:
-        return MONEY
-    return {"share": SHARE, "t": TONNES, "periods": COUNT, "applications": COUNT, "s": SECONDS}.get(unit)
-
-
 def sweep_title(sweep: dict) -> str:
     """``sheet:key:column`` of a sweep."""
     return f"{sweep.get('sheet')}:{sweep.get('key')}:{sweep.get('column')}"
+
+
+def sweep_unit(sweep: dict) -> str | None:
+    """The unit of a sweep's swept value: the schema's unit of its input column (None when it has none)."""
+    return input_unit(str(sweep.get("sheet")), str(sweep.get("column")))
 
 
 # -- charts --------------------------------------------------------------------------------------------
@@ -330,6 +306,7 @@ def sweep_charts(ws: Worksheet, row: int, planned: list[RunResult], keys: list, 
     block = [[r.label or r.name, float(r.x_value), _num(r.objective)] for r in points]
     row, ref = write_block(ws, row, f"Objective against {title_x}", ["label", title_x, "objective"], block,
                            MONEY, 3)
+    _format_x(ws, ref, sweep)
     chart = scatter_chart(ws, f"Objective against {title_x}", ref, title_x, currency)
     money_axis(chart, max(abs(r[2]) for r in block), currency)
     charts.append(chart)
@@ -345,6 +322,7 @@ def sweep_charts(ws: Worksheet, row: int, planned: list[RunResult], keys: list, 
         block = [[r.label or r.name, float(r.x_value), *[tonnes[n][i] for n in chosen]] for i, r in enumerate(points)]
         row, ref = write_block(ws, row, title, ["label", title_x, *[n.split(": ", 1)[1] for n in chosen]], block,
                                TONNES, 3)
+        _format_x(ws, ref, sweep)
         chart = scatter_chart(ws, title, ref, title_x, "t")
         chart.y_axis.number_format = "#,##0"
         colour_series(chart, colours, [n.split(": ", 1)[1] for n in chosen])
@@ -366,15 +344,16 @@ def corridors_by_commodity(keys: Iterable[tuple]) -> dict:
 # -- cells ---------------------------------------------------------------------------------------------
 
 
+def _format_x(ws: Worksheet, block: tuple, sweep: dict) -> None:
+    """The swept values of a chart's data block (its second column) in the swept input's unit."""
+    _header_row, first, last, _n_cols = block
+    for i in range(first, last + 1):
+        cell = ws.cell(row=i, column=2)
+        if is_number(cell.value):
+            cell.number_format = number_format(sweep_unit(sweep), cell.value)
+
+
 def _num(value) -> float:
     """A chart figure: the number, or 0.0 when blank or not numeric."""
     return float(value) if is_number(value) else 0.0
 
-
-def _shown(value) -> str:
-    """How wide a cell's value looks, for the column widths."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return str(value)
