@@ -12,6 +12,7 @@ from corridor.diagnose.numerics import numeric_warnings
 from corridor.formulation.build import Formulation, formulate
 from corridor.io.files import OutputError, output_lock, same_file
 from corridor.io.issues import Issue
+from corridor.io.maps import map_path
 from corridor.io.reader import read_workbook
 from corridor.io.targets import check_target
 from corridor.io.validate import Inputs, validate
@@ -20,6 +21,7 @@ from corridor.perf import StageClock
 from corridor.results.extract import cost_breakdown, extract, scenario_sheets
 from corridor.results.metrics import plan_metric, security_tables
 from corridor.results.n1 import corridor_n1
+from corridor.results.network import map_table
 from corridor.solve.budget import TimeBudget
 from corridor.solve.dispatch import solve
 from corridor.solve.highs import ModelRefused
@@ -63,6 +65,7 @@ class RunReport:
     security: dict = field(default_factory=dict)
     explanation: object = None  # explain.Explanation when no plan satisfies the hard constraints
     not_computed: list = field(default_factory=list)  # what the run's time limit left out or unproven, in words
+    map_path: Path | None = None  # the plan's map written beside the solution (`corridor.io.maps`)
 
 
 
@@ -81,6 +84,7 @@ def run(input_path: str | Path | None = None, output_path: str | Path | None = N
         raise OutputError(f"refusing to write the solution over the input workbook {output_path}")
     if write:
         output_path = check_target(output_path, "solution", force)
+        check_target(map_path(output_path), "png", force)  # its map beside it: never a picture of someone else's
     with contextlib.ExitStack() as stack:
         def lock():
             if write:
@@ -176,6 +180,7 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
                 info["metric_value"] = plan_metric(sheets["security"], info["security_metric"])
             extra = summary_rows(f, settings, info, view) + [("not_computed", w) for w in report.not_computed]
             report.tables = extract(view, result, dict(clock.seconds), stats, report.costs, extra)
+            report.tables["network"] = map_table(view, report.tables["route_flows"])  # what the map draws
             if f.two_stage:  # every scenario's plan, the plan sheets' own first
                 report.tables.update(scenario_sheets(f, result.x, view.name, report.tables))
             if security and settings.get("security_report") == "yes":
@@ -183,6 +188,8 @@ def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, wri
         if write:
             with clock.stage("write"):
                 write_solution(report.tables, output_path, input_path=input_path)
+            drawn = map_path(output_path)
+            report.map_path = drawn if drawn.exists() else None
     report.seconds = clock.seconds
     return report
 

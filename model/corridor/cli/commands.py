@@ -111,6 +111,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     print("seconds    " + ", ".join(f"{k} {v:.2f}" for k, v in rep.seconds.items()))
     if rep.output_path:
         print(f"written    {rep.output_path}")
+        if rep.map_path:
+            print(f"written    {rep.map_path}")
         if not r.proven_optimal:
             gap = f"{100 * r.gap:.4f}%" if r.gap is not None else "unknown"
             print(f"corridor: the plan written is NOT proven optimal ({r.status}, gap {gap}); raise "

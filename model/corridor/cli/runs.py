@@ -140,6 +140,8 @@ def cmd_study(args: argparse.Namespace) -> int:
     print(f"runs       {len(rep.results)} ({len(rep.results) - len(failed)} with a plan) on {rep.workers} "
           f"worker{'s' if rep.workers != 1 else ''}, {rep.seconds:.1f} s")
     print(f"written    {rep.comparison}")
+    if rep.maps:
+        print(f"written    {rep.maps}")
     print(f"plans in   {rep.out_dir}")
     if failed:
         print("corridor: no plan for " + ", ".join(f"{r.name} ({r.status})" for r in failed) + "; the other runs "

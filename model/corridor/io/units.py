@@ -61,6 +61,7 @@ COLUMN_UNITS = {
     "decided_units": "count", "in_service_units": "count", "capex": "currency", "discount_factor": "factor",
     "year": "year", "nominal": "currency", "present_value": "currency",
     "deliverable_share_without": "share",
+    "lat": "deg", "lon": "deg", "to_lat": "deg", "to_lon": "deg",  # network (the plan map's data)
     # pareto
     "point": "count", "expected_cost": "currency", "expected_margin": "currency", "routes_used": "count",
     "optimised": "share", "points": "count",  # optimised:<metric>: every security metric is a share of demand

@@ -17,6 +17,7 @@ from corridor.io.files import (
     same_file,
 )
 from corridor.io.layout import fit_widths, format_numbers, print_setup_all
+from corridor.io.maps import add_map_sheet, map_path, plan_map_png, write_map
 
 SHEET_ORDER = ("summary", "costs", "charges", "charge_payers", "payers", "security", "scenarios", "route_flows",
                "leg_use", "processing",
@@ -28,11 +29,20 @@ SHEET_ORDER = ("summary", "costs", "charges", "charge_payers", "payers", "securi
 def write_solution(tables: dict, path: str | Path, input_path: str | Path | None = None,
                    kind: str = "solution") -> Path:
     """Write ``tables`` (sheet -> DataFrame) to ``path`` atomically, marked as corridor's output of ``kind``;
-    refuse to overwrite the input.  (Where the file may go is the caller's check: `targets.check_target`.)"""
+    refuse to overwrite the input.  (Where the file may go is the caller's check: `targets.check_target`.)
+    A solution with a ``network`` table gets its map (`corridor.io.maps`) on a ``map`` sheet and as
+    ``<stem>-map.png`` beside it; a map that cannot be drawn is a warning, and the workbook is written without."""
     path = Path(path)
     if input_path is not None and same_file(input_path, path):
         raise OutputError(f"refusing to write the solution over the input workbook {path}")
-    return atomic_save(solution_workbook(tables), path, kind)
+    wb = solution_workbook(tables)
+    png = plan_map_png(tables, path) if kind == "solution" else None
+    if png is not None:
+        add_map_sheet(wb, png)
+    saved = atomic_save(wb, path, kind)
+    if kind == "solution" and "network" in tables:
+        write_map(map_path(saved), png)
+    return saved
 
 
 def solution_workbook(tables: dict) -> Workbook:

@@ -35,6 +35,7 @@ class RunResult:
     solve re-used the base model in place (numbers changed only) instead of rebuilding it.
     ``description``/``compare_per_year``/``compare_source``: from the `scenarios` sheet (shown in the
     comparison).  ``tables``: the solution tables, only when the worker could not write them itself (Dask).
+    ``network``: the plan's ``network`` table (`corridor.results.network`), for the study's page of maps.
     """
 
     name: str
@@ -55,6 +56,7 @@ class RunResult:
     tables: dict | None = None
     gap: float | None = None
     x: list | None = None  # the plan's column values (the base only, in flight: the MIP start of the others)
+    network: object = None  # pandas DataFrame: what the plan's map draws (`corridor.io.maps`)
 
     @property
     def has_plan(self) -> bool:

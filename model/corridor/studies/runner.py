@@ -6,7 +6,8 @@ existing Dask distributed cluster.  The base runs first; the scenarios submitted
 plan as a MIP start.  Each worker keeps its solver model alive between tasks (`persistent.PersistentModel`): a
 scenario that changes only numbers is applied to it in place instead of being rebuilt.  A scenario that
 fails (invalid edit, no plan, a crash) is reported and the others go on.  The parent writes
-``comparison.xlsx`` (`comparison.write_comparison`) once every run is back.
+``comparison.xlsx`` (`comparison.write_comparison`) once every run is back, and ``maps.png``: the plans' maps
+side by side (`corridor.io.maps`; each plan's own map is beside its workbook).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from corridor.io.edits import (
 )
 from corridor.io.files import OutputError, output_lock, path_in, remove_stale_temps, same_file
 from corridor.io.issues import InputError, Issue
+from corridor.io.maps import drawable, map_path, plan_maps_png, write_map
 from corridor.io.reader import read_workbook
 from corridor.io.targets import check_target
 from corridor.io.validate import validate
@@ -85,6 +87,7 @@ def solve_run(task: RunTask) -> RunResult:
                              horizon_days=horizon_days(task.inputs), **base)
         if r.has_plan:
             out.kpis = kpis(report, task.inputs)
+            out.network = report.tables.get("network")
             if task.output is None:
                 out.tables = report.tables
             if task.keep_plan:
@@ -140,14 +143,15 @@ def _solve_with(task: RunTask, spec, settings, used: dict):
 
 @dataclass
 class StudyReport:
-    """What a study did: each run's result in display order, the comparison workbook, the folder, seconds and
-    the number of workers."""
+    """What a study did: each run's result in display order, the comparison workbook, the folder, seconds,
+    the number of workers and the page of the plans' maps (None when it was not drawn)."""
 
     results: list
     comparison: Path | None
     out_dir: Path
     seconds: float
     workers: int
+    maps: Path | None = None
 
 
 
@@ -201,10 +205,12 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
                               "one of them")
         by_file[p] = n
     check_target(comparison, "comparison", force)
+    maps = check_target(out_dir / "maps.png", "png", force)
     for p in files.values():
         check_target(p, "solution", force)
+        check_target(map_path(p), "png", force)
     with output_lock(comparison):
-        remove_stale_temps(files.values())
+        remove_stale_temps([*files.values(), *map(map_path, files.values()), maps])
         remote = dask is not None
         tasks, results = [], {}
         base_meta = {"description": "the workbook as it is"}
@@ -237,7 +243,19 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
         path = write_comparison(ordered, comparison, base_name=BASE_NAME,
                                 sweep=None if sweep is None else swept,
                                 currency=base_inputs.settings.get("currency", "USD"))
-    return StudyReport(ordered, path, out_dir, time.perf_counter() - t0, n_workers)
+        maps = study_maps(ordered, maps, f"{input_path.stem}: {kind} plans")
+    return StudyReport(ordered, path, out_dir, time.perf_counter() - t0, n_workers, maps)
+
+
+def study_maps(results: list[RunResult], path: Path, title: str) -> Path | None:
+    """Draw the maps of the runs with a plan side by side (one panel each, one frame) to ``path``; None (with
+    a `maps.MapWarning`) when there is none or it cannot be drawn."""
+    panels = []
+    for r in results:
+        if r.network is not None and len(drawable(r.network)[0]):
+            panels.append((f"{r.name}: {r.objective:,.0f}" if r.objective is not None else r.name, r.network))
+        r.network = None
+    return write_map(path, plan_maps_png(panels, title) if panels else None)
 
 
 
