@@ -6,11 +6,18 @@ corridor`` imports nothing heavy (no Pyomo, no pandas).  The same path the CLI u
 
     import corridor
     inputs = corridor.read_inputs("inputs/kazakhstan_rare_earths.xlsx")  # read + validate (InputError lists all)
+    inputs = corridor.read_inputs({"periods": periods_df, "nodes": nodes_df, ...})  # or a case built in code
     f = corridor.formulate(inputs)            # the formulation as plain arrays (f.spec)
     result = corridor.solve(f)                # SolveResult: status, objective, bound, gap, plan
     tables = corridor.extract(f, result)      # {sheet: pandas.DataFrame}
     corridor.write_solution(tables, "outputs/my-plan.xlsx")  # atomic write
     report = corridor.run("inputs/kazakhstan_rare_earths.xlsx", "outputs/plan.xlsx")  # all of it, timed
+
+In a notebook, nothing needs to be written: ``report = corridor.run(case, write=False)`` takes a path, the
+mapping `read_inputs` takes or `Inputs`; ``report.tables`` is the solution as ``{sheet: DataFrame}``
+(``costs``, ``route_flows``, ``network`` ...), ``report.costs`` the cost lines, and
+``corridor.plan_map_png(report.tables)`` the plan's map as PNG bytes (``IPython.display.Image(...)``).
+See docs/examples/build_a_case.ipynb.
 
 ``corridor.build_model(inputs)`` gives the Pyomo ``ConcreteModel`` of the same formulation (Pyomo tooling,
 Pyomo's persistent solvers); ``corridor.solve`` takes either.
@@ -26,6 +33,7 @@ _WHERE = {  # public name -> the module that owns it
     "read_workbook": "corridor.io.reader",
     "Inputs": "corridor.io.validate", "read_inputs": "corridor.io.validate", "validate": "corridor.io.validate",
     "write_solution": "corridor.io.writer", "write_template": "corridor.io.template",
+    "plan_map_png": "corridor.io.maps",
     "prepare": "corridor.formulation.case_data",
     "Formulation": "corridor.formulation.build", "formulate": "corridor.formulation.build",
     "LinearSpec": "corridor.formulation.spec",

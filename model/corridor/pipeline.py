@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,7 @@ from corridor.io.issues import Issue
 from corridor.io.maps import map_path
 from corridor.io.reader import read_workbook
 from corridor.io.targets import check_target
-from corridor.io.validate import Inputs, validate
+from corridor.io.validate import Inputs, read_inputs, validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock
 from corridor.results.extract import cost_breakdown, extract, scenario_sheets
@@ -54,7 +54,7 @@ class RunReport:
     """What one run did: the solver's result, cost lines, seconds per stage, model size, warnings, the
     solution tables, the security results and, when no plan exists, the explanation."""
 
-    input_path: Path
+    input_path: Path | None  # None for a case built in code
     output_path: Path | None
     result: object = None
     costs: dict = field(default_factory=dict)
@@ -69,15 +69,23 @@ class RunReport:
 
 
 
-def run(input_path: str | Path | None = None, output_path: str | Path | None = None, write: bool = True,
-        tee: bool = False, via: str = "direct", security: bool = True, force: bool = False) -> RunReport:
+def run(input_path: str | Path | Mapping | Inputs | None = None, output_path: str | Path | None = None,
+        write: bool = True, tee: bool = False, via: str = "direct", security: bool = True,
+        force: bool = False) -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
+
+    ``input_path`` may also be a case built in code, as `read_inputs` takes it (``{sheet: DataFrame or list
+    of row dicts}``), or validated `Inputs`; such a case has no default output, so give ``output_path`` or
+    ``write=False`` (a notebook: ``report = run(case, write=False)``, then ``report.tables`` holds the
+    solution's sheets as DataFrames and `corridor.plan_map_png(report.tables)` draws its map).
 
     Before anything is read the output is checked (`targets.check_target`): never the input, never a folder,
     device or pipe, never a file that is not an earlier solution (unless ``force``); a link is written
     through.  Once the input is valid the output is locked (`files.output_lock`), so a second run on the
     same output is refused until this one ends.  See `_run` for the stages and the arguments.
     """
+    if isinstance(input_path, (Mapping, Inputs)):
+        return _run_in_memory(input_path, output_path, write, tee, via, security, force)
     input_path = Path(input_path) if input_path else DEFAULT_INPUT
     output_path = Path(output_path) if output_path is not None else default_output(input_path)
     if write and same_file(input_path, output_path):
@@ -90,6 +98,23 @@ def run(input_path: str | Path | None = None, output_path: str | Path | None = N
             if write:
                 stack.enter_context(output_lock(output_path))
         return _run(input_path, output_path, write, tee, via, security, lock)
+
+
+def _run_in_memory(case, output_path, write, tee, via, security, force) -> RunReport:
+    """`run` of a case given in code (a mapping of tables, or `Inputs`): validated, then solved as a workbook's."""
+    if write and output_path is None:
+        raise ValueError("a case built in code has no default output: give output_path, or write=False")
+    clock = StageClock()
+    with clock.stage("validate"):
+        inputs = case if isinstance(case, Inputs) else read_inputs(case)
+    if not write:
+        return solve_inputs(inputs, inputs.path, None, False, tee, via, security, clock)
+    if inputs.path is not None and same_file(inputs.path, output_path):
+        raise OutputError(f"refusing to write the solution over the input workbook {output_path}")
+    output_path = check_target(Path(output_path), "solution", force)
+    check_target(map_path(output_path), "png", force)
+    with output_lock(output_path):
+        return solve_inputs(inputs, inputs.path, output_path, True, tee, via, security, clock)
 
 
 def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
@@ -113,8 +138,8 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     return solve_inputs(inputs, input_path, output_path, write, tee, via, security, clock)
 
 
-def solve_inputs(inputs: Inputs, input_path: Path, output_path: Path | None, write: bool = True, tee: bool = False,
-                 via: str = "direct", security: bool = True, clock: StageClock | None = None,
+def solve_inputs(inputs: Inputs, input_path: Path | None, output_path: Path | None, write: bool = True,
+                 tee: bool = False, via: str = "direct", security: bool = True, clock: StageClock | None = None,
                  solve_spec: Callable[[LinearSpec, dict], SolveResult] | None = None) -> RunReport:
     """Build, solve, extract and (``write``) write the plan of validated ``inputs`` (the rest of `_run`; a
     planning study calls it for each scenario's edited inputs).  ``solve_spec(spec, settings)``: solves the

@@ -9,6 +9,7 @@ import hashlib
 import stat
 import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,14 +19,15 @@ from openpyxl.utils import get_column_letter
 from corridor.io import guard
 from corridor.io.guard import PackageError, SheetMarks, scan_sheet
 from corridor.io.issues import InputError, Issue, close_to, is_invisible, short
-from corridor.io.schema import FREE, SHEET, SHEETS
+from corridor.io.schema import FREE, SHEET, SHEETS, Sheet
 
 
 @dataclass
 class RawWorkbook:
-    """Records per sheet: each record maps column name -> raw cell value, plus ``_row`` (Excel row)."""
+    """Records per sheet: each record maps column name -> raw cell value, plus ``_row`` (Excel row).  ``path``
+    is None for a book given in code (`corridor.io.frames`)."""
 
-    path: Path
+    path: Path | None
     sha256: str
     sheets: dict = field(default_factory=dict)
     issues: list = field(default_factory=list)
@@ -124,31 +126,42 @@ def _read(path):
     return raw
 
 
-def _read_sheets(wb, zf, raw):
-    """Fill ``raw`` from the open workbook ``wb`` (``zf``: its zip, for what openpyxl's read does not show)."""
+def sheets_by_name(titled: list, raw: RawWorkbook) -> dict:
+    """``{contract sheet name: (title, sheet)}`` of ``titled`` (``(title, sheet)`` pairs in the book's order),
+    reporting into ``raw`` what the book's sheet names say: a second sheet of one name, no input sheet at all
+    (then ``{}``), unknown sheets (warnings) and missing required sheets.  Used for workbooks and for books
+    given as tables in code (`corridor.io.frames`), so that both say the same."""
     by_name = {}
-    for ws in wb.worksheets:
-        name = _norm(ws.title)
+    for title, sheet in titled:
+        name = _norm(title)
         if name in by_name:
-            raw.issues.append(Issue(ws.title, None, "", f"a second sheet named '{ws.title}' beside "
-                                    f"'{by_name[name].title}' (sheet names are compared without case and "
+            raw.issues.append(Issue(title, None, "", f"a second sheet named '{title}' beside "
+                                    f"'{by_name[name][0]}' (sheet names are compared without case and "
                                     "surrounding blanks); merge them or rename one; this one was not read"))
             continue
-        by_name[name] = ws
+        by_name[name] = (title, sheet)
     if not any(s.name in by_name for s in SHEETS):
         raw.issues.append(Issue("", None, "", "the workbook holds none of the input sheets (its sheets: "
-                                + ", ".join(ws.title for ws in wb.worksheets) + "); required: "
+                                + ", ".join(str(title) for title, _ in titled) + "); required: "
                                 + ", ".join(s.name for s in SHEETS if s.required)
                                 + "; start from `corridor template`"))
-        return
-    for name in by_name:
+        return {}
+    for name, (title, _) in by_name.items():
         if name not in SHEET and name not in ("readme", "_lists"):  # the template's own sheets
-            raw.issues.append(Issue(by_name[name].title, None, "", _unknown_sheet(name), "warning"))
+            raw.issues.append(Issue(title, None, "", _unknown_sheet(name), "warning"))
+    for sheet in SHEETS:
+        if sheet.name not in by_name and sheet.required:
+            raw.issues.append(Issue(sheet.name, None, "", "required sheet is missing"))
+    return {name: pair for name, pair in by_name.items() if name in SHEET}
+
+
+def _read_sheets(wb, zf, raw):
+    """Fill ``raw`` from the open workbook ``wb`` (``zf``: its zip, for what openpyxl's read does not show)."""
+    by_name = {name: ws for name, (_title, ws) in sheets_by_name([(ws.title, ws) for ws in wb.worksheets],
+                                                                 raw).items()}
     for sheet in SHEETS:
         ws = by_name.get(sheet.name)
         if ws is None:
-            if sheet.required:
-                raw.issues.append(Issue(sheet.name, None, "", "required sheet is missing"))
             continue
         if getattr(ws, "sheet_state", "visible") != "visible":
             raw.issues.append(Issue(ws.title, None, "", "the sheet is hidden in Excel, but it is read and solved "
@@ -187,10 +200,18 @@ def _a1(row, col) -> str:
 
 
 def _read_sheet(ws, sheet, issues, marks) -> list:
-    """Records of one sheet; merged cells and formulas without a value are reported and read as `REPORTED`.
+    """Records of worksheet ``ws`` (`read_rows`)."""
+    ws.reset_dimensions()  # some writers record a wrong size; read every row and column there is
+    return read_rows(ws.iter_rows(values_only=True), sheet, issues, marks)
+
+
+def read_rows(rows: Iterable, sheet: Sheet, issues: list, marks: SheetMarks | None = None) -> list:
+    """Records of one sheet from its ``rows`` of cell values, the first being Excel row 1; merged cells and
+    formulas without a value (``marks``, found in the sheet's XML) are reported and read as `REPORTED`.
 
     Merges stay ranges: the cells a reported merge covers in a row are worked out from the merges that span
     the row, clipped to the header's columns (a merge over A2:XFD1048576 costs nothing per row)."""
+    marks = marks if marks is not None else SheetMarks()
     records = []
     header = None
     columns: dict[int, str] = {}
@@ -205,8 +226,7 @@ def _read_sheet(ws, sheet, issues, marks) -> list:
     active = []  # reported merges (r1, c1, r2, c2) whose later rows read as REPORTED
     above = None  # (row, values) of a first row that holds no column name (a title?)
     formulas = 0  # formulas without a value in the columns read
-    ws.reset_dimensions()  # some writers record a wrong size; read every row and column there is
-    for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for excel_row, values in enumerate(rows, start=1):
         f_here = formulas_by_row.get(excel_row)
         if f_here:
             values = _widen(values, max(f_here))

@@ -6,12 +6,15 @@ built; `validate` raises `InputError` with all of them, or returns typed `Inputs
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corridor.io.cells import EXCEL_ERRORS, CellChecker, allowed_text, blank
 from corridor.io.cross_sheet import check_semantics
 from corridor.io.edits import check_study_scenarios
+from corridor.io.frames import read_tables
 from corridor.io.issues import InputError, Issue, short, suggest
 from corridor.io.reader import REPORTED, RawWorkbook, read_workbook
 from corridor.io.schema import MAX_GAP, SETTINGS, SHEET, SHEETS, STAR, Column
@@ -31,9 +34,23 @@ class Inputs:
     warnings: list = field(default_factory=list)
 
 
-def read_inputs(path: str | Path) -> Inputs:
-    """Read and validate a workbook; raise `InputError` listing every problem."""
-    return validate(read_workbook(path))
+def read_inputs(source: str | os.PathLike | Mapping) -> Inputs:
+    """Read and validate a case; raise `InputError` listing every problem (sheet, Excel row, column).
+
+    ``source`` is the path of an input workbook, or the case built in code: ``{sheet name: table}`` where a
+    table is a pandas DataFrame or a list of row dicts (``settings`` also ``{key: value}``), with the sheets
+    and columns of the workbook (docs/inputs.md).  A table is read as the sheet ``DataFrame.to_excel(
+    index=False)`` would write (header = row 1, first row = Excel row 2; NaN and None are blank cells), so the
+    messages are the workbook's own (`corridor.io.frames`)::
+
+        inputs = read_inputs({"periods": pd.DataFrame({"period": ["2027-01"], "month": [1]}), ...})
+    """
+    if isinstance(source, Mapping):
+        return validate(read_tables(source))
+    if isinstance(source, (str, os.PathLike)):
+        return validate(read_workbook(source))
+    raise TypeError(f"read_inputs takes the path of an .xlsx workbook or a mapping of sheet name -> DataFrame "
+                    f"(or list of row dicts), not {type(source).__name__}")
 
 
 def _convert_settings(chk, records):
