@@ -6,7 +6,7 @@ import ctypes
 import gc
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 
@@ -37,10 +37,11 @@ def release_memory() -> None:
 
 class StageClock:
     """Times named stages: ``with clock.stage("build"): ...`` records ``seconds[name]``; with ``memory``
-    set it also records the process's peak resident memory (MB) reached by the end of each stage."""
+    set it also records the process's peak resident memory (MB) reached by the end of each stage;
+    ``on_stage(name)`` is called as each stage starts (a progress display naming it)."""
 
-    def __init__(self, memory: bool = False):
-        self.seconds, self.peak_mb, self.memory = {}, {}, memory
+    def __init__(self, memory: bool = False, on_stage: Callable[[str], object] | None = None):
+        self.seconds, self.peak_mb, self.memory, self.on_stage = {}, {}, memory, on_stage
 
     def stage(self, name: str) -> AbstractContextManager:
         """A context manager that times (and with ``memory`` measures) the stage ``name``."""
@@ -48,6 +49,8 @@ class StageClock:
 
         class _S:
             def __enter__(self):
+                if clock.on_stage is not None:
+                    clock.on_stage(name)
                 self.t = time.perf_counter()
 
             def __exit__(self, *exc):

@@ -66,13 +66,20 @@ class RunReport:
     explanation: object = None  # explain.Explanation when no plan satisfies the hard constraints
     not_computed: list = field(default_factory=list)  # what the run's time limit left out or unproven, in words
     map_path: Path | None = None  # the plan's map written beside the solution (`corridor.io.maps`)
+    settings: dict = field(default_factory=dict)  # the solver settings used (`solver_settings`)
 
 
 
 def run(input_path: str | Path | Mapping | Inputs | None = None, output_path: str | Path | None = None,
         write: bool = True, tee: bool = False, via: str = "direct", security: bool = True,
-        force: bool = False) -> RunReport:
+        force: bool = False, settings: dict | None = None,
+        on_stage: Callable[[str], object] | None = None) -> RunReport:
     """Solve ``input_path`` (default: the embedded Kazakhstan case) and write the solution workbook.
+
+    ``settings``: values that replace the workbook's settings once it is valid (the command line's
+    ``--time-limit``, ``--gap``, ``--threads``: ``time_limit_s``, ``mip_rel_gap``, ``threads``, already checked
+    against the settings' ranges).  ``on_stage(name)`` is called as each stage starts (read, validate, build,
+    solve ...: a progress display).
 
     ``input_path`` may also be a case built in code, as `read_inputs` takes it (``{sheet: DataFrame or list
     of row dicts}``), or validated `Inputs`; such a case has no default output, so give ``output_path`` or
@@ -97,7 +104,7 @@ def run(input_path: str | Path | Mapping | Inputs | None = None, output_path: st
         def lock():
             if write:
                 stack.enter_context(output_lock(output_path))
-        return _run(input_path, output_path, write, tee, via, security, lock)
+        return _run(input_path, output_path, write, tee, via, security, lock, settings, on_stage)
 
 
 def _run_in_memory(case, output_path, write, tee, via, security, force) -> RunReport:
@@ -117,7 +124,7 @@ def _run_in_memory(case, output_path, write, tee, via, security, force) -> RunRe
         return solve_inputs(inputs, inputs.path, output_path, True, tee, via, security, clock)
 
 
-def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
+def _run(input_path, output_path, write, tee, via, security, lock, settings=None, on_stage=None) -> RunReport:
     """Solve ``input_path`` and write the solution workbook to ``output_path`` (``lock()`` is called once the
     input is valid, before anything is built).
 
@@ -128,12 +135,13 @@ def _run(input_path, output_path, write, tee, via, security, lock) -> RunReport:
     written) when the input is invalid.  The report carries the solver's result; callers decide what an
     unproven or missing plan means for them.
     """
-    clock = StageClock()
+    clock = StageClock(on_stage=on_stage)
     with clock.stage("read"):
         raw = read_workbook(input_path)
     with clock.stage("validate"):
         inputs = validate(raw)
     del raw
+    inputs.settings.update(settings or {})
     lock()  # from here on a second run on the same output is refused
     return solve_inputs(inputs, input_path, output_path, write, tee, via, security, clock)
 
@@ -183,6 +191,7 @@ def solve_inputs(inputs: Inputs, input_path: Path | None, output_path: Path | No
     report = RunReport(input_path, output_path if write and result.has_plan else None, result,
                        stats=stats, warnings=list(dict.fromkeys(warnings)))
     report.security = info
+    report.settings = solver_settings(settings)
     report.not_computed = [f"security step not computed ({timer.describe()} was spent): {s}"
                            for s in info.get("not_computed", ())]
     if result.status == "infeasible" and not (secure and info.get("min_cost") is not None):
@@ -217,6 +226,13 @@ def solve_inputs(inputs: Inputs, input_path: Path | None, output_path: Path | No
             report.map_path = drawn if drawn.exists() else None
     report.seconds = clock.seconds
     return report
+
+
+def solver_settings(settings: dict) -> dict:
+    """The solver settings a run used (the workbook's, or the command line's that replaced them): time limit
+    (seconds), relative gap and threads (None: the solver's default)."""
+    return {"time_limit_s": settings.get("time_limit_s"), "mip_rel_gap": settings.get("mip_rel_gap"),
+            "threads": settings.get("threads") or None}
 
 
 def plan_view(f: Formulation) -> Formulation:

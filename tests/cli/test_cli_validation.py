@@ -7,7 +7,7 @@ import pytest
 
 from builders import Net, write_book
 from corridor import InputError, read_inputs
-from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, main
+from corridor.cli import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, main
 from corridor.pipeline import DEFAULT_INPUT, default_output
 
 
@@ -242,7 +242,7 @@ def test_docs_into_a_new_folder_and_bad_repeat(tmp_path):
     assert main(["docs", "-o", str(out)]) == EXIT_OK and out.exists()
     with pytest.raises(SystemExit) as exc:
         main(["bench", "--repeat", "0"])
-    assert exc.value.code == 2
+    assert exc.value.code == EXIT_USAGE
 
 
 def test_template_from_input_reads_back_without_warnings(tmp_path):

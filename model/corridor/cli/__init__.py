@@ -27,15 +27,32 @@ from corridor.cli.codes import (
     EXIT_SCENARIO_FAILED,
     EXIT_STOPPED_NO_PLAN,
     EXIT_TERMINATED,
+    EXIT_USAGE,
     EXIT_VIOLATIONS,
     INTERRUPTED,
     Terminated,
 )
 from corridor.cli.commands import cmd_check, cmd_docs, cmd_export, cmd_solve, cmd_template, cmd_validate
 from corridor.cli.runs import cmd_bench, cmd_pareto, cmd_study
+from corridor.cli.terminal import Parser, add_solver_options, add_terminal_options, finish, terminal
 
 MAX_POINTS = 101  # a frontier of more points than this is no clearer, only slower (2 solves a point)
 METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
+EXIT_CODES = """exit codes (every command):
+  0    done: a plan proven optimal, a valid workbook, a file written
+  1    bench: a published optimum not reproduced, or a run failed
+  2    an input workbook (or file) is not valid or cannot be read; nothing is written
+  3    no plan exists (infeasible or unbounded); nothing is written
+  4    the output cannot be written (not corridor's own file without --force, locked, not writable)
+  5    a plan is written but NOT proven optimal (the time limit stopped the solver)
+  6    the solver stopped before it found any plan; nothing is written
+  7    check: the solution breaks at least one rule of its input
+  8    study / sweep: at least one run has no plan (the others are written)
+  64   usage error: the command line is wrong (unknown command or option, a value out of range)
+  130  Ctrl-C; 143 SIGTERM: stopped cleanly, nothing half-written
+
+-q prints only errors, --json one JSON object on stdout; progress is drawn on stderr at a terminal
+(CORRIDOR_PROGRESS=1 forces it, 0 turns it off)."""
 
 
 def _positive_int(text):
@@ -123,13 +140,15 @@ def version_text() -> str:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    p = argparse.ArgumentParser(prog="corridor", description="Export-corridor optimisation driven from Excel.")
+    p = Parser(prog="corridor", description="Export-corridor optimisation driven from Excel.", epilog=EXIT_CODES,
+               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action=_Version, help="show the versions of corridor, Python and its solvers")
+    add_terminal_options(p, top=True)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="solve a workbook (default: the embedded Kazakhstan case)")
     s.add_argument("input", nargs="?", type=_name, help="input workbook (.xlsx)")
     s.add_argument("-o", "--output", type=_name, help="solution workbook (default: outputs/<input>-solution.xlsx)")
-    s.add_argument("-v", "--verbose", action="store_true", help="show the solver log")
+    add_solver_options(s)
     _force(s)
     s.set_defaults(func=cmd_solve)
     v = sub.add_parser("validate", help="report every input error at once")
@@ -170,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--metric", choices=METRICS, help="default: the workbook's security_metric")
     q.add_argument("-o", "--output", type=_name, help="frontier workbook (default outputs/<input>-pareto.xlsx); "
                                                       "the PNG is written beside it")
-    q.add_argument("-v", "--verbose", action="store_true", help="show the solver log")
+    add_solver_options(q)
     _force(q)
     q.set_defaults(func=cmd_pareto)
     d = sub.add_parser("docs", help="print (or write) the input reference generated from the schema")
@@ -192,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
     pick.add_argument("--all", action="store_true", help="every scenario of the sheet (the default)")
     st.add_argument("-o", "--output", type=_name, help="folder for the plans and comparison.xlsx (default "
                                                        "outputs/<input>-study)")
+    add_solver_options(st)
     _study_options(st)
     st.set_defaults(func=cmd_study)
     sw = sub.add_parser("sweep", help="one-parameter sensitivity: solve the workbook with one column set to each "
@@ -202,8 +222,11 @@ def parser() -> argparse.ArgumentParser:
     sw.add_argument("--values", required=True, help="comma-separated: 0.5x,1x,2x (multiply), +100, +30%%, or "
                                                      "absolute values")
     sw.add_argument("-o", "--output", type=_name, help="folder (default outputs/<input>-sweep)")
+    add_solver_options(sw)
     _study_options(sw)
     sw.set_defaults(func=cmd_study)
+    for command in sub.choices.values():
+        add_terminal_options(command)
     return p
 
 
@@ -212,8 +235,18 @@ def _terminate(signum, frame):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line on ``argv`` (default: the process's arguments); return the exit code."""
+    """Run the command line on ``argv`` (default: the process's arguments); return the exit code (a usage
+    error exits with `EXIT_USAGE` from argparse).  ``-q``, ``--json`` and ``-v`` are handled here
+    (`corridor.cli.terminal`): the JSON object is printed once the command has its exit code."""
     args = parser().parse_args(argv)
+    with terminal(args) as summary:
+        code = _run(args)
+    finish(args, summary, code)
+    return code
+
+
+def _run(args):
+    """The command of ``args``, with its signals, interrupts and unwritable outputs turned into exit codes."""
     previous = previous_int = None
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
@@ -240,6 +273,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous_int)
 
 
-__all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NOT_PROVEN", "EXIT_NO_PLAN", "EXIT_OK", "EXIT_OUTPUT",
-           "EXIT_SCENARIO_FAILED", "EXIT_STOPPED_NO_PLAN", "EXIT_TERMINATED", "EXIT_VIOLATIONS", "main", "parser",
-           "version_text"]
+__all__ = ["EXIT_CODES", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_NOT_PROVEN", "EXIT_NO_PLAN", "EXIT_OK",
+           "EXIT_OUTPUT", "EXIT_SCENARIO_FAILED", "EXIT_STOPPED_NO_PLAN", "EXIT_TERMINATED", "EXIT_USAGE",
+           "EXIT_VIOLATIONS", "main", "parser", "version_text"]

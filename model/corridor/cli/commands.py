@@ -20,8 +20,11 @@ from corridor.cli.codes import (
     EXIT_VIOLATIONS,
     invalid,
     print_issues,
+    record,
     refused,
+    wrote,
 )
+from corridor.cli.terminal import overrides, stage_progress, verbosity
 from corridor.io.issues import InputError, Issue
 
 
@@ -53,6 +56,7 @@ def read_valid(path: str | Path) -> object | None:
     except InputError as e:
         print(f"{path}: not valid", file=sys.stderr)
         print_issues(e.issues)
+        record(valid=False, issues=[str(i) for i in e.issues])
         return None
 
 
@@ -61,11 +65,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from corridor.io.files import OutputError
     from corridor.pipeline import run
 
+    bar, on_stage = stage_progress(args)
     try:
         wrong = not_an_input(args.input)
         if wrong:
             raise wrong
-        rep = run(args.input, args.output, tee=args.verbose, force=args.force)
+        with bar:
+            rep = run(args.input, args.output, tee=verbosity(args) > 0, force=args.force,
+                      settings=overrides(args), on_stage=on_stage)
     except InputError as e:
         return invalid(args.input or "default case", e)
     except (OutputError, OSError) as e:
@@ -73,6 +80,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     for w in rep.warnings:
         print(f"  {w}")
     r = rep.result
+    record_run(rep)
     cur = rep.tables["summary"].set_index("item")["value"].get("currency", "") if rep.tables else ""
     print(f"input      {rep.input_path}")
     print(f"status     {r.status}: {r.message}")
@@ -107,12 +115,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(f"scenarios  {len(rep.tables['scenarios'])}: expected shortfall "
               f"{100 * tot['expected_shortfall_share']:.2f}% of demand, worst case "
               f"{100 * tot['worst_case_shortfall_share']:.2f}%, CVaR {100 * tot['cvar_shortfall_share']:.2f}%")
+    print("settings   " + ", ".join(f"{k} {v}" for k, v in rep.settings.items()))
     print("model      " + ", ".join(f"{k} {v:,}" for k, v in rep.stats.items()))
     print("seconds    " + ", ".join(f"{k} {v:.2f}" for k, v in rep.seconds.items()))
     if rep.output_path:
-        print(f"written    {rep.output_path}")
+        wrote(rep.output_path)
         if rep.map_path:
-            print(f"written    {rep.map_path}")
+            wrote(rep.map_path)
         if not r.proven_optimal:
             gap = f"{100 * r.gap:.4f}%" if r.gap is not None else "unknown"
             print(f"corridor: the plan written is NOT proven optimal ({r.status}, gap {gap}); raise "
@@ -127,6 +136,19 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_STOPPED_NO_PLAN
 
 
+def record_run(rep: object) -> None:
+    """What ``corridor solve --json`` says of a run: status, objective, bound, gap, cost lines, the solver
+    settings used, model size, seconds per stage, warnings and the security results."""
+    r = rep.result
+    summary = rep.tables["summary"].set_index("item")["value"] if rep.tables else {}
+    record(input=str(rep.input_path), status=r.status, message=r.message, proven_optimal=r.proven_optimal,
+           has_plan=r.has_plan, objective=r.objective, bound=r.bound, gap=r.gap,
+           currency=summary.get("currency", "") if len(summary) else "", costs=dict(rep.costs),
+           settings=dict(rep.settings), model=dict(rep.stats), stage_seconds=dict(rep.seconds),
+           warnings=[str(w) for w in rep.warnings], not_computed=list(rep.not_computed),
+           security={k: v for k, v in rep.security.items() if isinstance(v, (str, int, float, bool, type(None)))})
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``corridor validate``: every input error at once, or the sheets' row counts when the workbook is valid."""
     inputs = read_valid(args.input)
@@ -136,6 +158,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"  {w}")
     counts = ", ".join(f"{k} {len(v)}" for k, v in inputs.tables.items() if v)
     print(f"{args.input}: valid ({counts})")
+    record(valid=True, rows={k: len(v) for k, v in inputs.tables.items() if v},
+           warnings=[str(w) for w in inputs.warnings])
     return EXIT_OK
 
 
@@ -157,7 +181,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         if src is None:
             return EXIT_INPUT
     path = write_template(target, src)
-    print(f"written    {path}")
+    wrote(path)
     return EXIT_OK
 
 
@@ -192,7 +216,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_STOPPED_NO_PLAN
     tmp.replace(out)
     print("model      " + ", ".join(f"{k} {v:,}" for k, v in f.spec.stats().items()))
-    print(f"written    {out}")
+    record(model=f.spec.stats(), format=args.format)
+    wrote(out)
     return EXIT_OK
 
 
@@ -216,7 +241,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         head, rest = text.split(DOCS_START, 1)
         tail = rest.split(DOCS_END, 1)[1]
         atomic_write_text(path, head + DOCS_START + "\n" + families_markdown() + DOCS_END + tail)
-        print(f"written    {path}")
+        wrote(path)
         return EXIT_OK
     text = inputs_markdown()
     if args.output is None:
@@ -227,7 +252,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     except OutputError as e:
         return refused("the input reference", e)
     atomic_write_text(target, text)
-    print(f"written    {target}")
+    wrote(target)
     return EXIT_OK
 
 
@@ -249,11 +274,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         return invalid(args.input, e)
     except SolutionError as e:
         print(f"corridor: cannot check {args.solution}: {e}", file=sys.stderr)
+        record(error=f"cannot check {args.solution}: {e}")
         return EXIT_INPUT
     for line in format_report(report):
         print(line)
+    record(ok_plan=report.ok, violations=[str(v) for v in report.violations], objective=report.objective,
+           total=report.total, costs=dict(report.costs), currency=report.currency, checked=list(report.checked))
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
 __all__ = ["cmd_check", "cmd_docs", "cmd_export", "cmd_solve", "cmd_template", "cmd_validate", "money",
-           "not_an_input", "read_valid", "EXIT_OUTPUT"]
+           "not_an_input", "read_valid", "record_run", "EXIT_OUTPUT"]

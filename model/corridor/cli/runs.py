@@ -7,15 +7,21 @@ import sys
 from pathlib import Path
 
 from corridor.cli.codes import (
+    EXIT_BENCH_MISMATCH,
     EXIT_INPUT,
     EXIT_NO_PLAN,
     EXIT_NOT_PROVEN,
     EXIT_OK,
     EXIT_SCENARIO_FAILED,
+    EXIT_USAGE,
     invalid,
+    record,
+    record_file,
     refused,
+    wrote,
 )
 from corridor.cli.commands import not_an_input, read_valid
+from corridor.cli.terminal import log_level, overrides, progress, quiet, verbosity
 from corridor.io.issues import InputError
 
 
@@ -33,7 +39,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     unknown = [s for s in solvers if s not in SOLVERS]
     if unknown:
         print(f"corridor: unknown solver(s) {', '.join(unknown)}; known: {', '.join(SOLVERS)}", file=sys.stderr)
-        return EXIT_INPUT
+        return EXIT_USAGE
     external = Path(args.external) if args.external else default_external()
     if args.reference and (external is None or not external.is_dir()):
         where = f"at {external}" if external is not None else "(no shared/external beside this folder)"
@@ -45,7 +51,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         print(f"corridor: unknown case {unknown[0]!r} for --cases (allowed: {', '.join(CASES)} or none)",
               file=sys.stderr)
-        return EXIT_INPUT
+        return EXIT_USAGE
     if not sizes and not args.reference:
         sizes = ["xs", "s", "m", "l"]
     out = Path(args.output) if args.output is not None else output_dir() / "bench"
@@ -66,18 +72,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"corridor: {e}", file=sys.stderr)
         return EXIT_INPUT
-    records = run_jobs(jobs)
+    with progress(args, "corridor bench", len(jobs)) as bar:
+        def line(text):
+            with bar.outside():
+                print(text, flush=True)
+            bar.advance()
+        records = run_jobs(jobs, progress=line)
     res = write_outputs(records, out)
     print(res["targets"].to_string(index=False))
-    print(f"written    {res['workbook']}\nwritten    {res['csv']}")
-    for p in res["charts"]:
-        print(f"written    {p}")
+    for p in [res["workbook"], res["csv"], *res["charts"]]:
+        wrote(p)
     bad = [r for r in records if r.get("status") == "error"
            or (r.get("reference_optimum") is not None and r.get("status") != "skipped" and r.get("match") != "yes")]
     for r in bad:
         print(f"MISMATCH or ERROR: {r['instance']} {r['solver']}: {r.get('status')} {r.get('objective')} "
               f"(published {r.get('reference_optimum')}) {r.get('note', '')}", file=sys.stderr)
-    return 1 if bad else EXIT_OK
+    keep = ("instance", "solver", "status", "objective", "reference_optimum", "match", "nonzeros", "note")
+    record(runs=[{k: r.get(k) for k in keep if k in r} for r in records],
+           mismatches=[f"{r['instance']} {r['solver']}" for r in bad])
+    return EXIT_BENCH_MISMATCH if bad else EXIT_OK
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
@@ -96,9 +109,13 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     inputs = read_valid(args.input)
     if inputs is None:
         return EXIT_INPUT
+    inputs.settings.update(overrides(args))
     try:
-        with output_lock(out):  # held through the sweep: a second frontier run on this output is refused
-            table, ss, settings = frontier(inputs, args.points, args.metric, tee=args.verbose)
+        with output_lock(out), progress(args, f"corridor pareto: {args.points} points") as bar:
+            # held through the sweep: a second frontier run on this output is refused; the spinner's clock
+            # moves while the points are solved
+            table, ss, settings = frontier(inputs, args.points, args.metric, tee=verbosity(args) > 0)
+            bar.describe("corridor pareto: writing")
             if "expected_cost" not in table or table["expected_cost"].isna().all():
                 print(f"corridor: no plan at any point: {table['status'].iloc[0]}", file=sys.stderr)
                 return EXIT_NO_PLAN
@@ -111,7 +128,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     for _, r in table[table["status"] != "optimal"].iterrows():
         print(f"point {r['point']}: {r['note']}")
     for p in paths:
-        print(f"written    {p}")
+        wrote(p)
+    record(metric=metric, points=table.to_dict(orient="records"))
     return EXIT_OK
 
 
@@ -130,7 +148,8 @@ def cmd_study(args: argparse.Namespace) -> int:
             raise wrong
         rep = run_study(args.input, names=names, workers=args.workers, out_dir=args.output, dask=args.dask,
                         sweep=sweep, reuse=not args.rebuild, log=lambda line: print(line, flush=True),
-                        progress=sys.stderr, force=args.force)
+                        progress=None if quiet(args) else sys.stderr, force=args.force, settings=overrides(args),
+                        log_level=log_level(args))
     except InputError as e:
         return invalid(args.input, e)
     except (OutputError, OSError) as e:
@@ -139,10 +158,17 @@ def cmd_study(args: argparse.Namespace) -> int:
     unproven = [r for r in rep.results if r.has_plan and r.status != "optimal"]
     print(f"runs       {len(rep.results)} ({len(rep.results) - len(failed)} with a plan) on {rep.workers} "
           f"worker{'s' if rep.workers != 1 else ''}, {rep.seconds:.1f} s")
-    print(f"written    {rep.comparison}")
+    wrote(rep.comparison)
     if rep.maps:
-        print(f"written    {rep.maps}")
+        wrote(rep.maps)
     print(f"plans in   {rep.out_dir}")
+    record(folder=str(rep.out_dir), workers=rep.workers, run_seconds=rep.seconds,
+           runs=[{"name": r.name, "status": r.status, "objective": r.objective, "gap": getattr(r, "gap", None),
+                  "seconds": r.seconds, "output": None if r.output is None else str(r.output),
+                  "message": r.message} for r in rep.results])
+    for r in rep.results:
+        if r.output is not None and Path(r.output).exists():
+            record_file(r.output)
     if failed:
         print("corridor: no plan for " + ", ".join(f"{r.name} ({r.status})" for r in failed) + "; the other runs "
               "are written and compared", file=sys.stderr)

@@ -13,9 +13,12 @@ A count that cannot be honoured is said, never failed: more threads than the cor
 (`available_cores`) are clipped to that number, with a warning (`thread_option`) that the run reports and
 writes on its summary sheet.
 
-Banner.  HiGHS prints its version banner to the C-level stdout when the first instance of a process is
-made.  `new_highs` makes every instance; the first one's banner is captured and sent to the ``corridor.highs``
-logger (debug), so that commands print only what they mean to print.
+Banner and log.  HiGHS prints its version banner to the C-level stdout when the first instance of a process
+is made.  `new_highs` makes every instance; the first one's banner is captured and sent to the
+``corridor.highs`` logger (debug), so that commands print only what they mean to print.  HiGHS never logs to
+the console (``log_to_console`` off): a solve run with ``tee`` sends each line of its log to the same logger
+(info) through HiGHS's logging callback (`HighsLog`), so ``corridor -v`` shows it on stderr and stdout
+keeps only what the command prints.
 
 Interrupts.  `run` waits for the solve in the calling thread; Ctrl-C there asks HiGHS to stop (its
 interrupt callback, where highspy has one), waits until it has, and raises `KeyboardInterrupt`.
@@ -77,8 +80,61 @@ def new_highs() -> highspy.Highs:
                 for line in text.splitlines():
                     if line.strip():
                         log.debug("%s", line)
+    h.setOptionValue("log_to_console", False)  # never the C-level stdout: a tee'd log goes to `HighsLog`
     h.setOptionValue("output_flag", False)
     return h
+
+
+class HighsLog:
+    """HiGHS's logging callback: the text of each log event, cut into lines, each sent to the
+    ``corridor.highs`` logger (info; HiGHS's warnings and errors at their own level).  HiGHS calls it from its
+    solve thread; a line it sends in pieces is kept until its end arrives."""
+
+    def __init__(self, logger: logging.Logger = log):
+        self.logger, self.pending = logger, ""
+
+    def __call__(self, event: object) -> None:
+        """One log event (``event.message``: text that may hold several lines or part of one)."""
+        text = self.pending + str(getattr(event, "message", "") or "")
+        *lines, self.pending = text.split("\n")
+        for line in lines:
+            self._emit(line)
+
+    def flush(self) -> None:
+        """Send a last line that HiGHS did not end."""
+        if self.pending:
+            self._emit(self.pending)
+            self.pending = ""
+
+    def _emit(self, line: str) -> None:
+        if not line.strip():
+            return
+        level = logging.WARNING if line.startswith("WARNING") else logging.ERROR if line.startswith("ERROR") \
+            else logging.INFO
+        self.logger.log(level, "%s", line.rstrip())
+
+
+def tee_log(h: highspy.Highs) -> bool:
+    """Send the log of ``h`` to the ``corridor.highs`` logger (`HighsLog`), once per instance; False when this
+    highspy has no logging callback (the log is then not shown: never on stdout)."""
+    if getattr(h, "corridor_log", None) is not None:
+        return True
+    sink = HighsLog()
+    try:
+        if hasattr(h, "cbLogging"):  # highspy 1.8 and later
+            h.cbLogging.subscribe(sink)
+        else:
+            h.setCallback(lambda kind, message, data_out, data_in, user: sink(_Message(message)), None)
+            h.startCallback(highspy.cb.HighsCallbackType.kCallbackLogging)
+    except Exception:  # noqa: BLE001 - a highspy without callbacks: no log, the solve still runs
+        return False
+    h.corridor_log = sink
+    return True
+
+
+class _Message:
+    def __init__(self, message):
+        self.message = message
 
 
 def _capturing_stdout(make):
@@ -108,6 +164,9 @@ def configure(h: highspy.Highs, settings: dict | None, tee: bool = False) -> lis
     """Set the run options of ``settings`` on ``h`` (time limit, relative gap, threads; log to the terminal
     with ``tee``); return the warnings about settings that could not be honoured."""
     settings = settings or {}
+    h.setOptionValue("log_to_console", False)
+    if tee:
+        tee = tee_log(h)
     h.setOptionValue("output_flag", bool(tee))
     if settings.get("time_limit_s"):
         h.setOptionValue("time_limit", float(settings["time_limit_s"]))
@@ -127,6 +186,9 @@ def run(h: highspy.Highs) -> highspy.HighsStatus:
     finally:
         if interruptible:
             _disable_interrupt(h)
+        sink = getattr(h, "corridor_log", None)
+        if sink is not None:
+            sink.flush()
 
 
 def on_fresh_thread(fn: Callable[[], _T], cancel: Callable[[], object] | None = None) -> _T:
@@ -184,4 +246,5 @@ def _disable_interrupt(h) -> None:
         pass
 
 
-__all__ = ["available_cores", "configure", "new_highs", "on_fresh_thread", "run", "thread_option"]
+__all__ = ["HighsLog", "available_cores", "configure", "new_highs", "on_fresh_thread", "run", "tee_log",
+           "thread_option"]

@@ -12,6 +12,7 @@ side by side (`corridor.io.maps`; each plan's own map is beside its workbook).
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -33,6 +34,7 @@ from corridor.io.edits import (
 from corridor.io.files import OutputError, output_lock, path_in, remove_stale_temps, same_file
 from corridor.io.issues import InputError, Issue
 from corridor.io.maps import drawable, map_path, plan_maps_png, write_map
+from corridor.io.progress import Progress
 from corridor.io.reader import read_workbook
 from corridor.io.targets import check_target
 from corridor.io.validate import validate
@@ -67,6 +69,7 @@ class RunTask:
     reuse: bool = True
     start: list | None = None  # the base plan, a MIP start
     keep_plan: bool = False  # return the plan's column values (the base: the others' start)
+    tee: bool = False  # send the solver's log to the ``corridor.highs`` logger (``corridor study -v``)
     meta: dict = field(default_factory=dict)  # label, x_value, description, compare_per_year, compare_source
 
 
@@ -78,7 +81,7 @@ def solve_run(task: RunTask) -> RunResult:
 
         used = {}
         report = solve_inputs(task.inputs, task.input_path, task.output, write=task.output is not None,
-                              security=task.security,
+                              security=task.security, tee=task.tee,
                               solve_spec=lambda spec, settings: _solve_with(task, spec, settings, used))
         r = report.result
         out = RunResult(status=r.status, message=r.message, objective=r.objective,
@@ -118,13 +121,13 @@ def _solve_with(task: RunTask, spec, settings, used: dict):
     differ) is changed in place and re-run; a new structure gets a new live model (the oldest is dropped).  The
     base plan is offered as a MIP start."""
     if not task.reuse:
-        return solve_spec(spec, settings)
+        return solve_spec(spec, settings, tee=task.tee)
     live = _WORKER.__dict__.setdefault("models", [])
     model = next((m for m in live if same_structure(m.spec, spec)), None)
     start = task.start if task.start is not None and len(task.start) == spec.n_cols else None
     options = WARM_OPTIONS if start is not None and spec.n_integer else COLD_OPTIONS
     if model is None:
-        model = PersistentModel(spec, settings)
+        model = PersistentModel(spec, settings, tee=task.tee)
         live.insert(0, model)
         del live[LIVE_MODELS:]
         res, x, _ = model.solve(spec, settings, start=start, options=options)
@@ -158,7 +161,8 @@ class StudyReport:
 def run_study(input_path: str | Path, names: Iterable[str] | None = None, workers: int | None = None,
               out_dir: str | Path | None = None, dask: str | None = None, sweep: tuple | None = None,
               security: bool = True, reuse: bool = True, log: Callable[[str], object] = print,
-              progress: TextIO | None = None, force: bool = False) -> StudyReport:
+              progress: TextIO | None = None, force: bool = False, settings: dict | None = None,
+              log_level: int | None = None) -> StudyReport:
     """Solve the base workbook and its scenarios; write each plan and ``comparison.xlsx`` into ``out_dir``.
 
     ``names``: the scenarios to run (None: all of the `scenarios` sheet).  ``workers``: local worker processes
@@ -166,7 +170,10 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
     ignored).  ``sweep``: ``(SHEET:KEY:COLUMN, [values])`` instead of the sheet's scenarios.  ``reuse``: keep
     each worker's model and re-solve in place when only numbers change (False: rebuild every run).
     ``log(line)`` gets one line per finished run; ``progress`` (a stream) gets a progress bar when it is a
-    terminal.  Raises `InputError` (nothing run) for an invalid base workbook or an unknown scenario name, and
+    terminal (`corridor.io.progress.wanted`).  ``settings``: values that replace every run's settings (the
+    command line's ``--time-limit``, ``--gap``, ``--threads``).  ``log_level``: the level of the ``corridor``
+    loggers in the worker processes (their lines on stderr; info and below also sends each solver log
+    there).  Raises `InputError` (nothing run) for an invalid base workbook or an unknown scenario name, and
     `files.OutputError` when the folder cannot be written or another study holds it.  Every file the study
     writes is checked first (`targets.check_target`): it never replaces the input, nor a file that is not an
     earlier plan or comparison (unless ``force``).
@@ -175,6 +182,8 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
     input_path = Path(input_path)
     raw = read_workbook(input_path)
     base_inputs = validate(raw)
+    base_inputs.settings.update(settings or {})
+    tee = log_level is not None and log_level <= logging.INFO
     if sweep is not None:
         study, meta, swept = sweep_study(*sweep)
         chosen = list(study.names)
@@ -215,25 +224,28 @@ def run_study(input_path: str | Path, names: Iterable[str] | None = None, worker
         tasks, results = [], {}
         base_meta = {"description": "the workbook as it is"}
         tasks.append(RunTask(BASE_NAME, base_inputs, input_path, None if remote else files[BASE_NAME], security,
-                          reuse, keep_plan=True, meta=base_meta))
+                          reuse, keep_plan=True, meta=base_meta, tee=tee))
         for n in chosen:
             try:
                 inputs = study_scenario_inputs(raw, study, n)
             except InputError as exc:
                 results[n] = RunResult(n, "input_error", issues_text(exc), **meta.get(n, {}))
                 continue
+            inputs.settings.update(settings or {})
             tasks.append(RunTask(n, inputs, input_path, None if remote else files[n], security, reuse,
-                              meta=meta.get(n, {})))
+                              meta=meta.get(n, {}), tee=tee))
         del raw
-        bar = _Progress(len(tasks) + len(results), progress)
-        for r in results.values():
-            bar.done(r, log, ran=False)
-        if remote:
-            n_workers = _run_dask(tasks, dask, results, bar, log)
-        else:
-            n_workers = default_workers() if workers is None else workers
-            _run_local(tasks, n_workers, results, bar, log)
-        bar.close()
+        bar = _Progress(len(tasks) + len(results), progress, kind)
+        try:
+            for r in results.values():
+                bar.done(r, log, ran=False)
+            if remote:
+                n_workers = _run_dask(tasks, dask, results, bar, log)
+            else:
+                n_workers = default_workers() if workers is None else workers
+                _run_local(tasks, n_workers, results, bar, log, level=log_level)
+        finally:
+            bar.close()
         for r in results.values():
             if r.tables is not None:  # a remote worker sent its tables back: write them here
                 r.output = write_solution(r.tables, files[r.name], input_path=input_path)
@@ -259,7 +271,7 @@ def study_maps(results: list[RunResult], path: Path, title: str) -> Path | None:
 
 
 
-def _run_local(tasks, workers, results, bar, log, fn=solve_run):
+def _run_local(tasks, workers, results, bar, log, fn=solve_run, level=None):
     """Run ``tasks`` in ``workers`` processes (0: here).  A worker process that dies takes only its own task:
     the pool is renewed and the other tasks in flight run again; a task that kills two pools is a failure."""
     if workers == 0:
@@ -273,17 +285,17 @@ def _run_local(tasks, workers, results, bar, log, fn=solve_run):
     queue = list(tasks)
     ctx = multiprocessing.get_context("spawn")  # no fork of the parent's state; the same on every platform
     while queue:
-        with _pool(workers, ctx) as pool:
+        with _pool(workers, ctx, level) as pool:
             broken = _guarded(pool, lambda: _schedule(pool, queue, workers, results, bar, log, fn))
         for t in broken:  # each task that was in flight runs again alone: only the one that kills it fails
-            with _pool(1, ctx) as pool:
+            with _pool(1, ctx, level) as pool:
                 if _guarded(pool, lambda: _schedule(pool, [t], 1, results, bar, log, fn)):
                     _record(RunResult(t.name, "error", "the worker process died while solving it", **t.meta),
                             results, bar, log)
 
 
-def _pool(workers, ctx) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init)
+def _pool(workers, ctx, level=None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(level,))
 
 
 def _guarded(pool, schedule):
@@ -298,10 +310,18 @@ def _guarded(pool, schedule):
         raise
 
 
-def worker_init() -> None:
+def worker_init(level: int | None = None) -> None:
     """Run in each worker process as it starts: it ends with its parent (Linux: the kernel sends it SIGTERM
     when the parent dies, even by SIGKILL), and Ctrl-C at the terminal stops the parent, which ends the
-    workers, instead of each worker separately."""
+    workers, instead of each worker separately.  ``level``: the ``corridor`` loggers of the worker go to its
+    stderr at that level and above, each line marked with the worker's process id (None: logging as Python
+    leaves it, warnings and above only)."""
+    if level is not None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s[%(process)d]: %(message)s"))
+        logger = logging.getLogger("corridor")
+        logger.addHandler(handler)
+        logger.setLevel(level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -362,41 +382,31 @@ def _run_dask(tasks, address, results, bar, log) -> int:
 
 
 class _Progress:
-    """A one-line progress bar on a terminal (``stream``), and the per-run log lines."""
+    """The study's progress bar (`corridor.io.progress.Progress`: runs done of all, how many run now, the elapsed
+    time, moving during a long solve) on ``stream`` when it is a terminal, and the per-run log lines."""
 
-    def __init__(self, total, stream=None):
-        self.total, self.n, self.running, self.t0 = total, 0, 0, time.perf_counter()
-        self.stream = stream if stream is not None and getattr(stream, "isatty", lambda: False)() else None
+    def __init__(self, total, stream=None, kind="study"):
+        self.total, self.n, self.running = total, 0, 0
+        self.bar = Progress(f"corridor {kind}", total, stream, enabled=None if stream is not None else False)
 
     def started(self):
         self.running += 1
-        self._draw()
+        self.bar.note(f"{self.running} running")
 
     def done(self, r: RunResult, log, ran=True):
         self.n += 1
         self.running = max(0, self.running - 1) if ran else self.running
-        if self.stream:
-            self.stream.write("\r\033[K")
         obj = f"{r.objective:>18,.0f}" if r.objective is not None else " " * 18
         how = ", ".join((["re-solved in place"] if r.reused else []) + (["base plan as start"] if r.warm else []))
         how = f"  ({how})" if how else ""
         msg = "" if r.has_plan and r.status == "optimal" else f"  {r.message}"
-        log(f"[{self.n}/{self.total}] {r.name:<24} {r.status:<22}{obj} {r.seconds:7.1f} s{how}{msg}")
-        self._draw()
-
-    def _draw(self):
-        if not self.stream:
-            return
-        width = 30
-        filled = int(width * self.n / max(1, self.total))
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total} done, "
-                          f"{self.running} running, {time.perf_counter() - self.t0:.0f} s")
-        self.stream.flush()
+        with self.bar.outside():
+            log(f"[{self.n}/{self.total}] {r.name:<24} {r.status:<22}{obj} {r.seconds:7.1f} s{how}{msg}")
+        self.bar.advance()
+        self.bar.note(f"{self.running} running")
 
     def close(self):
-        if self.stream:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.bar.close()
 
 
 def default_workers() -> int:
