@@ -2,8 +2,8 @@
 them (the first, one mistake per workbook, is tests/io/test_bad_inputs.py).
 
 The promise every case checks:
-- the exit code is the documented one (README, docs/reliability.md): 0 done, 2 input refused (or a usage
-  error), 4 output refused, 6 no plan because the solver stopped or refused, 130 Ctrl-C, 143 SIGTERM;
+- the exit code is the documented one (README, docs/reliability.md): 0 done, 2 input refused, 64 a usage
+  error, 4 output refused, 6 no plan because the solver stopped or refused, 130 Ctrl-C, 143 SIGTERM;
 - no Python traceback, whatever happens;
 - no input's bytes change, and a file that is not the command's own earlier output is never replaced;
 - on failure nothing is written (no new file in the folder), and a previous output stays intact.

@@ -1,8 +1,9 @@
 """Command line: corridor solve | validate | template | export | bench | pareto | docs | check | study | sweep.
 
 `main` parses the arguments (every option checked: a blank ``-o``, a time limit that is not a positive number,
-a frontier of more points than is meaningful are usage errors) and runs one command of
-`corridor.cli.commands` or `corridor.cli.runs`.  Ctrl-C and SIGTERM stop any command cleanly: a running solve
+a frontier of more points than is meaningful are usage errors, exit 64: `EXIT_USAGE`) and runs one command of
+`corridor.cli.commands` or `corridor.cli.runs`; ``-v``, ``-q``, ``--json`` and the solver overrides are
+`corridor.cli.terminal`'s.  Ctrl-C and SIGTERM stop any command cleanly: a running solve
 is cancelled, study workers end with their parent, locks are released, nothing half-written is left, and the
 exit code is 130 (Ctrl-C) or 143 (SIGTERM); `corridor.cli.codes` lists every exit code.
 """
