@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,7 +92,7 @@ def run(input_path: str | Path | Mapping | Inputs | None = None, output_path: st
     same output is refused until this one ends.  See `_run` for the stages and the arguments.
     """
     if isinstance(input_path, (Mapping, Inputs)):
-        return _run_in_memory(input_path, output_path, write, tee, via, security, force)
+        return _run_in_memory(input_path, output_path, write, tee, via, security, force, settings, on_stage)
     input_path = Path(input_path) if input_path else DEFAULT_INPUT
     output_path = Path(output_path) if output_path is not None else default_output(input_path)
     if write and same_file(input_path, output_path):
@@ -107,13 +107,15 @@ def run(input_path: str | Path | Mapping | Inputs | None = None, output_path: st
         return _run(input_path, output_path, write, tee, via, security, lock, settings, on_stage)
 
 
-def _run_in_memory(case, output_path, write, tee, via, security, force) -> RunReport:
-    """`run` of a case given in code (a mapping of tables, or `Inputs`): validated, then solved as a workbook's."""
+def _run_in_memory(case, output_path, write, tee, via, security, force, settings=None, on_stage=None) -> RunReport:
+    """`run` of a case given in code (a mapping of tables, or `Inputs`): validated, then solved as a workbook's
+    (``settings`` replace its settings in a copy: the caller's `Inputs` are left as they were)."""
     if write and output_path is None:
         raise ValueError("a case built in code has no default output: give output_path, or write=False")
-    clock = StageClock()
+    clock = StageClock(on_stage=on_stage)
     with clock.stage("validate"):
         inputs = case if isinstance(case, Inputs) else read_inputs(case)
+    inputs = replace(inputs, settings={**inputs.settings, **(settings or {})})
     if not write:
         return solve_inputs(inputs, inputs.path, None, False, tee, via, security, clock)
     if inputs.path is not None and same_file(inputs.path, output_path):

@@ -151,3 +151,11 @@ def test_cell_values_from_pandas_and_numpy():
     assert type(cell_value(pd.Timestamp("2027-01-05"))) is dt.datetime
     assert cell_value(np.datetime64("2027-01-05")) == dt.datetime(2027, 1, 5)
     assert cell_value("P1") == "P1"
+
+
+def test_settings_given_to_run_replace_the_case_s_own_in_a_copy():
+    inputs = corridor.read_inputs(frames(two_corridors()))
+    stages = []
+    rep = corridor.run(inputs, write=False, security=False, settings={"time_limit_s": 7.0}, on_stage=stages.append)
+    assert rep.settings["time_limit_s"] == 7.0 and inputs.settings["time_limit_s"] == 600.0
+    assert "validate" in stages and "solve" in stages
