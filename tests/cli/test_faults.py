@@ -213,9 +213,11 @@ def test_template_from_keeps_formula_like_ids_as_text_on_every_sheet(tmp_path, c
     assert code == EXIT_OK, text
     wb = openpyxl.load_workbook(out)
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)
-             and c.value.startswith("=")]
-    assert cells and all(c.data_type == "s" for c in cells)
-    assert any(c.parent.title == "_lists" for c in cells)
+             and c.value.startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)  # the ids copied from the input stay text
+    assert {c.parent.title for c in cells} == {"nodes", "supply", "legs", "routes"}
+    formulas = [c.value for row in wb["_lists"].iter_rows() for c in row if c.data_type == "f"]
+    assert formulas and all(f.startswith("=IF(") for f in formulas)  # only the lists' own mirrors of id columns
 
 
 # -- faults: the solver refuses, the machine stops the command -----------------------------------------------

@@ -158,7 +158,7 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="write an empty input workbook with a README sheet and dropdowns")
     t.add_argument("output", type=_name)
     t.add_argument("--from", dest="from_input", type=_name,
-                   help="restrict id columns to the ids declared in this workbook")
+                   help="fill the template with the rows and settings of this workbook")
     _force(t)
     t.set_defaults(func=cmd_template)
     x = sub.add_parser("export", help="write the model as MPS or LP for any solver")

@@ -26,6 +26,20 @@ CHARGE_KINDS = ("tariff", "tax", "fee", "subsidy", "premium")
 CHARGE_TARGETS = ("route", "corridor", "leg", "site", "market")
 DISRUPTION_TARGETS = ("leg", "route", "corridor", "site", "country", "supply", "licence")
 HORIZONS = ("cyclic", "open")
+# ISO 3166-1 alpha-2 codes (the tz database's iso3166.tab, public domain, as of 2023-04) and INT (a sea leg in
+# international waters): the template's country dropdowns.  The validator takes any code; these are a guide.
+COUNTRY_CODES = tuple("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW
+BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI
+FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN
+IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME
+MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF
+PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE
+YT ZA ZM ZW""".split()) + ("INT",)
+# (sheet, column) of the text columns that hold country codes (or lists of them)
+COUNTRY_COLUMNS = (("nodes", "country"), ("legs", "country"), ("sites", "tech_origin"), ("licences", "country"),
+                   ("licences", "destination_country"), ("charges", "processing_country"))
 
 # Plausibility ceilings (`Column.hi` with ``ceiling``): above them a figure is a typo or a placeholder for
 # "unlimited" that would wreck the solver's numerics, never a real one.

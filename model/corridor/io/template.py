@@ -6,14 +6,14 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from corridor.io.cross_sheet import RULES
+from corridor.io.dropdowns import ROWS_WITH_DROPDOWNS, add_lists, add_setting_lists, add_validations, last_row
 from corridor.io.files import atomic_save, keep_text
-from corridor.io.schema import SETTINGS, SHEETS, STAR
-from corridor.io.validate import Inputs, declared_ids
+from corridor.io.schema import COUNTRY_COLUMNS, SETTINGS, SHEETS, STAR
+from corridor.io.validate import Inputs
 
-ROWS_WITH_DROPDOWNS = 2000
+__all__ = ["ROWS_WITH_DROPDOWNS", "inputs_markdown", "readme_rows", "write_template"]
 
 
 def _default_text(c):
@@ -58,8 +58,11 @@ def readme_rows() -> list[tuple]:
 
 
 def write_template(path: str | Path, from_inputs: Inputs | None = None) -> Path:
-    """Write an empty input workbook to ``path`` (atomically).  With ``from_inputs`` (validated `Inputs`),
-    id columns get dropdowns restricted to the ids declared there."""
+    """Write an input workbook generated from the schema to ``path`` (atomically): a README sheet, every sheet
+    with its header, dropdowns over named ranges that grow with the sheets they list and an input prompt on
+    every column (`corridor.io.dropdowns`).  With ``from_inputs`` (validated `Inputs`) the sheets hold its
+    rows and settings, and the named ranges reach past them: the input, ready to be edited, where a node
+    added to ``nodes`` is at once in every node dropdown."""
     wb = Workbook()
     readme = wb.active
     readme.title = "README"
@@ -69,22 +72,10 @@ def write_template(path: str | Path, from_inputs: Inputs | None = None) -> Path:
     for c in readme[1]:
         c.font, c.fill = bold, fill
     readme.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFG", (14, 26, 14, 18, 12, 40, 90)):
-        readme.column_dimensions[letter].width = width
-    ids = {}
-    if from_inputs is not None:
-        ids = declared_ids(from_inputs.tables)
-    lists = wb.create_sheet("_lists") if ids else None
-    list_ranges = {}
-    for j, (sheet, values) in enumerate(sorted(ids.items()), start=1):
-        values = sorted(values)
-        lists.cell(row=1, column=j, value=sheet)
-        for i, v in enumerate(values, start=2):
-            lists.cell(row=i, column=j, value=v)
-        col = get_column_letter(j)
-        list_ranges[sheet] = f"_lists!${col}$2:${col}${max(2, len(values) + 1)}"
-    if lists is not None:
-        lists.sheet_state = "hidden"
+    for col, width in zip("ABCDEFG", (14, 26, 14, 18, 12, 40, 90)):
+        readme.column_dimensions[col].width = width
+    tables = from_inputs.tables if from_inputs is not None else {}
+    last = last_row(max((len(rows) for rows in tables.values()), default=0))
     for s in SHEETS:
         ws = wb.create_sheet(s.name)
         ws.append([c.name for c in s.columns])
@@ -92,31 +83,42 @@ def write_template(path: str | Path, from_inputs: Inputs | None = None) -> Path:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(vertical="center")
         ws.freeze_panes = "A2"
-        if s.kv:
-            for key, (_k, default, _a, _d) in SETTINGS.items():
-                ws.append([key, default])
         for j, c in enumerate(s.columns, start=1):
-            letter = get_column_letter(j)
-            ws.column_dimensions[letter].width = max(12, len(c.name) + 4)
-            rng = f"{letter}2:{letter}{ROWS_WITH_DROPDOWNS}"
-            formula = None
-            if c.kind == "enum":
-                formula = '"' + ",".join(c.allowed + ((STAR,) if c.star else ())) + '"'
-            elif c.kind == "ref" and c.ref in list_ranges and not c.star:
-                formula = list_ranges[c.ref]
-            if formula:
-                dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
-                dv.error = f"{c.name}: {_allowed_text(c)}"
-                dv.errorTitle = "Not allowed"
-                dv.prompt = c.desc
-                dv.showErrorMessage = True
-                ws.add_data_validation(dv)
-                dv.add(rng)
-            if c.kind in ("id", "ref", "text", "list", "enum") and not s.kv:
-                for row in range(2, ROWS_WITH_DROPDOWNS + 1):  # ids such as 2027-01 stay text, not dates
-                    ws.cell(row=row, column=j).number_format = "@"
-    keep_text(wb)  # ids copied from --from (=HYPERLINK(...)) stay text on every sheet, the hidden one too
+            dim = ws.column_dimensions[get_column_letter(j)]
+            dim.width = max(12, len(c.name) + 4)
+            if c.kind in TEXT_KINDS and not s.kv:
+                dim.number_format = "@"  # the column's style: ids such as 2027-01 stay text, not dates
+        if s.kv:
+            settings = from_inputs.settings if from_inputs is not None else {k: v[1] for k, v in SETTINGS.items()}
+            for key in SETTINGS:
+                ws.append([key, settings.get(key)])
+            add_setting_lists(ws, {key: i for i, key in enumerate(SETTINGS, start=2)})
+        else:
+            _fill(ws, s, tables.get(s.name, ()))
+        add_validations(ws, s, last, _allowed_text, _default_text)
+    countries = {r.get(c) for sheet, c in COUNTRY_COLUMNS for r in tables.get(sheet, ())}
+    countries |= {x for r in tables.get("licences", ()) if isinstance(r.get("destination_country"), tuple)
+                  for x in r["destination_country"]}
+    keep_text(wb)  # ids copied from --from (=HYPERLINK(...)) stay text, before the lists' own formulas
+    add_lists(wb, last, sorted(x for x in countries if isinstance(x, str) and x not in ("", STAR)))
     return atomic_save(wb, Path(path), "template")
+
+
+TEXT_KINDS = ("id", "ref", "text", "list", "enum")
+
+
+def _fill(ws, sheet, rows):
+    """Write ``rows`` (validated records of ``sheet``) below the header, as a planner would type them: a list
+    of ids comma-separated, text cells formatted as text."""
+    for rec in rows:
+        values = []
+        for c in sheet.columns:
+            v = rec.get(c.name)
+            values.append(", ".join(v) if isinstance(v, tuple) else v)
+        ws.append(values)
+        for c, cell in zip(sheet.columns, ws[ws.max_row]):
+            if c.kind in TEXT_KINDS:
+                cell.number_format = "@"
 
 
 def inputs_markdown() -> str:
