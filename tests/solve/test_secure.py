@@ -17,6 +17,7 @@ from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
 from corridor.pipeline import DEFAULT_INPUT, run
 from corridor.results.metrics import cvar
+from corridor.solve.secure import SecureSolver
 
 
 def total(rep, metric):
@@ -59,17 +60,48 @@ def test_max_security_with_enough_budget_opens_both(tmp_path):
 
 
 def test_max_security_within_a_small_budget_keeps_the_cheap_plan(tmp_path):
+    """Budget 660 (+10%): route B (600 to contract) cannot be afforded, so the min-cost plan (600, 10 t short in
+    expectation) is the most secure within the budget: the metric step proves 0.1, and no cost step is needed
+    (nothing costs less than the min-cost plan)."""
     rep = run(two_corridors(objective="max_security", cost_budget_pct=10).write(tmp_path / "c.xlsx"),
               tmp_path / "o.xlsx")
+    assert rep.result.proven_optimal
     assert rep.result.objective == pytest.approx(600) and rep.security["metric_value"] == pytest.approx(0.1)
-    assert rep.security["sequence"].startswith("metric within the budget")  # the unbudgeted plan costs 720
+    assert rep.security["sequence"] == "the min-cost plan: the most secure within the budget"
+    assert [s.split(":")[0] for s in rep.security["steps"]] == ["least cost (the min-cost optimum)",
+                                                                "least metric within the budget"]
+    # route B's activation is fixed at 0 by the budget: the min-cost LP with it at 1 costs 720 > 660
+    assert "1 integer columns fixed by the budget" in rep.security["steps"][1]
 
 
-def test_the_unbudgeted_sequence_is_taken_when_its_plan_fits(tmp_path):
-    """With 25% of budget the least-shortfall plan (720) fits: found without the budget row, same answer."""
+def test_a_budget_that_fits_the_least_shortfall_plan(tmp_path):
+    """With 25% of budget (750) the least-shortfall plan (720) fits: the metric step finds it (0 short), the cost
+    step proves 720 the least at that metric; nothing is fixed (720 <= 750)."""
     rep = run(two_corridors(objective="max_security", cost_budget_pct=25).write(tmp_path / "c.xlsx"),
               tmp_path / "o.xlsx")
-    assert rep.result.objective == pytest.approx(720) and rep.security["sequence"].startswith("metric without")
+    assert rep.result.proven_optimal and rep.result.objective == pytest.approx(720)
+    assert rep.security["metric_value"] == pytest.approx(0.0, abs=1e-9)
+    assert rep.security["sequence"] == "metric within the budget, then the least cost at it"
+    assert not any("fixed by the budget" in s for s in rep.security["steps"])
+
+
+def test_budget_fixing_is_proven_from_the_lp_and_never_loses_a_plan(tmp_path):
+    """The fixer's two tests on the two-corridor case (min-cost LP optimum z = 600): route B at 1 costs at least
+    720 in the LP, so a budget below 720 fixes it at 0 and one at or above does not; A's activation is never
+    fixed.  The max_security plan is the same with and without the fixing (budget 700: the cheap plan)."""
+    f = formulate(read_inputs(two_corridors(objective="max_security", cost_budget_pct=10).write(tmp_path / "c.xlsx")))
+    ss = SecureSolver(f, f.d.settings)
+    act = f.spec.col["Active"]
+    assert ss.fixer.bounds_for(719.0, ss.timer) == {act["B"]: (0.0, 0.0)}
+    assert ss.fixer.fixing.lp_cost == pytest.approx(600) and ss.fixer.fixing.probed[act["B"]] == pytest.approx(720)
+    assert ss.fixer.bounds_for(720.0, ss.timer) == {} and ss.fixer.bounds_for(800.0, ss.timer) == {}
+    with_fix, x = ss.run("metric", budget=700.0)
+    plain = SecureSolver(f, f.d.settings)
+    plain.fixer.bounds_for = lambda budget, timer: {}
+    without, y = plain.run("metric", budget=700.0)
+    assert with_fix.status == without.status == "optimal"
+    assert with_fix.objective == pytest.approx(without.objective) == pytest.approx(0.1)
+    assert ss.cost_of(x) <= 700.0 + 1e-6 and x[act["B"]] == pytest.approx(0.0)
 
 
 def test_no_cost_coefficient_of_the_budget_row_falls_below_the_solver_tolerance():

@@ -13,6 +13,7 @@ import numpy as np
 from corridor.formulation.families.security import add_security
 from corridor.formulation.spec import INF
 from corridor.solve.budget import TimeBudget
+from corridor.solve.fixing import BudgetFixer
 from corridor.solve.highs import run_highs, to_highs
 from corridor.solve.result import SolveResult
 from corridor.solve.steps import NOT_COMPUTED, Step, not_computed
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_BUDGET_PCT = 10.0
 MIN_COST = "least cost (the min-cost optimum)"
-FREE_METRIC = "least metric without the budget row"
-FREE_COST = "least cost at that metric (without the budget row)"
 METRIC = "least metric within the budget"
 COST = "least cost at that metric within the budget"
 
@@ -48,6 +47,8 @@ class SecureSolver:
         for j, a in self.rows.metric_cols.items():
             self.c_metric[j] = a
         self.idx = np.arange(n, dtype=np.int32)
+        self.fixer = BudgetFixer(self.h, spec, self.c_cost, self.cost_offset, [self.rows.budget_row,
+                                                                             self.rows.cap_row])
         self.last_x = None
         self.solves = []
         self.steps: list[Step] = []
@@ -62,6 +63,7 @@ class SecureSolver:
             self.steps.append(Step(name, objective, NOT_COMPUTED, note=f"{self.timer.describe()} was spent"))
             return None, None
         h, spec, rows = self.h, self.f.spec, self.rows
+        fixed = self.fixer.bounds_for(budget, self.timer) if budget is not None else {}
         if objective == "cost":
             c, off = self.c_cost, self.cost_offset
         else:  # solved in scaled units (tiny shares of demand would sit at the solver's tolerances)
@@ -72,10 +74,18 @@ class SecureSolver:
                           INF if budget is None else (budget - self.cost_offset) / rows.budget_scale)
         h.changeRowBounds(rows.cap_row, -INF,
                           INF if cap is None else (cap - rows.metric_constant) / rows.metric_scale)
+        for j, (lo, hi) in fixed.items():
+            h.changeColBounds(j, lo, hi)
         if self.last_x is not None:
             h.setSolution(len(self.last_x), self.idx, np.asarray(self.last_x, dtype=np.float64))
         allot = self.timer.set_on(h, seconds)
-        res, x = run_highs(h, spec)
+        try:
+            res, x = run_highs(h, spec)
+        finally:
+            for j in fixed:
+                h.changeColBounds(j, spec.lb[j], spec.ub[j])
+        if fixed:
+            res.stats["budget_fixed_columns"] = len(fixed)
         if objective != "cost":  # back to the metric's own units
             for attr in ("objective", "bound"):
                 if getattr(res, attr) is not None:
@@ -84,7 +94,9 @@ class SecureSolver:
         if x is not None:
             self.last_x = x
         self.solves.append((objective, budget, cap, res.status, res.objective, res.seconds))
-        self.steps.append(Step(name, objective, res.status, res.objective, res.bound, res.gap, res.seconds, allot))
+        note = f"{len(fixed)} integer columns fixed by the budget (LP bound)" if fixed else ""
+        self.steps.append(Step(name, objective, res.status, res.objective, res.bound, res.gap, res.seconds, allot,
+                               note))
         return res, x
 
     def cost_of(self, x: Sequence[float]) -> float:
@@ -166,12 +178,13 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
                  timer: TimeBudget | None = None) -> tuple[SolveResult, dict]:
     """``objective = max_security`` within the time budget ``timer`` (each step gets all that remains):
 
-    (1) the min-cost optimum C* when the budget is relative; (2) the least metric without the budget row, then
-    the least cost at it: when that plan fits the budget it is exactly the lexicographic optimum (no plan within
-    the budget has a smaller metric, and none at that metric costs less), found without the dense budget row;
-    else (3) the least metric with expected cost <= budget, then the least cost at it.  The plan kept is the
-    least metric, then the least cost, of the plans found within the budget; when a step stopped, the result
-    says which, with that step's own gap (docs/security.md).  Returns (SolveResult of that plan, info)."""
+    (1) the min-cost optimum C* when the budget is relative; (2) the least metric with expected cost <= budget,
+    started from the min-cost plan, with the integer columns the budget rules out fixed (`fixing.BudgetFixer`:
+    proven from the min-cost LP relaxation, so no plan within the budget is lost); (3) the least cost at that
+    metric within the budget, unless the min-cost plan already reaches it (then nothing costs less: it is the
+    lexicographic optimum).  The plan kept is the least metric, then the least cost, of the plans found within
+    the budget; when a step stopped, the result says which, with that step's own gap (docs/security.md).
+    Returns (SolveResult of that plan, info)."""
     ss = SecureSolver(f, settings, tee, timer)
     info = {"security_metric": ss.rows.metric, "cost_budget": None, "min_cost": None}
     plans = _Plans(ss)
@@ -184,36 +197,28 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
     budget = info["cost_budget"] = budget_of(settings, min_cost)
     if first is not None:
         plans.add(first.x, first, MIN_COST, budget)
-    free, x = ss.run("metric", name=FREE_METRIC)
-    plans.learn(free)
-    if free is not None and free.has_plan:
-        plans.add(x, free, FREE_METRIC, budget)
-        lvl, x2 = _at_level(ss, ss.metric_of(x), name=FREE_COST)
-        if lvl is not None and lvl.has_plan:
-            plans.add(x2, lvl, FREE_COST, budget)
-    best, sec = plans.best(), None
-    if not (free is not None and free.status == "optimal" and best is not None
-            and ss.metric_of(best[0]) <= _cap(plans.optimum, loose=True)):
-        sec, x = ss.run("metric", budget=budget, name=METRIC)
-        if sec is not None and sec.status == "infeasible" and not plans.found:
-            if min_cost is None and not ss.timer.spent:
-                low, _ = ss.run("cost", name=MIN_COST)
-                min_cost = info["min_cost"] = low.objective if low is not None and low.has_plan else None
-            if min_cost is not None and budget < min_cost:
-                sec.message = (f"the cost budget {budget:,.0f} is below the min-cost optimum {min_cost:,.0f}: no "
-                               "plan meets it; raise cost_budget or use cost_budget_pct")
-            _finish(ss, info, None, plans)
-            return sec, info
-        plans.learn(sec)
-        if sec is not None and sec.has_plan:
-            plans.add(x, sec, METRIC, budget, within=True)
+    sec, x = ss.run("metric", budget=budget, name=METRIC)
+    if sec is not None and sec.status == "infeasible" and not plans.found:
+        if min_cost is None and not ss.timer.spent:
+            low, _ = ss.run("cost", name=MIN_COST)
+            min_cost = info["min_cost"] = low.objective if low is not None and low.has_plan else None
+        if min_cost is not None and budget < min_cost:
+            sec.message = (f"the cost budget {budget:,.0f} is below the min-cost optimum {min_cost:,.0f}: no "
+                           "plan meets it; raise cost_budget or use cost_budget_pct")
+        _finish(ss, info, None, plans)
+        return sec, info
+    plans.learn(sec)
+    if sec is not None and sec.has_plan:
+        plans.add(x, sec, METRIC, budget, within=True)
+        reached = first is not None and plans.optimum is not None and ss.metric_of(first.x) <= _cap(plans.optimum,
+                                                                                                       loose=True)
+        if not reached:
             lvl, x2 = _at_level(ss, ss.metric_of(x), budget, name=COST)
             if lvl is not None and lvl.has_plan:
                 plans.add(x2, lvl, COST, budget, within=True)
-        best = plans.best()
-    if best is None:  # the last metric step's own ending, or: no time remained for one
-        last = sec if sec is not None else free
-        return _no_plan(ss, last, info, "no plan within the cost budget was found"), info
+    best = plans.best()
+    if best is None:  # the metric step's own ending, or: no time remained for one
+        return _no_plan(ss, sec, info, "no plan within the cost budget was found"), info
     return _result(ss, info, best, plans, first), info
 
 
@@ -228,7 +233,7 @@ def _no_plan(ss, res, info, what):
     return out
 
 
-LEVEL_OF = {MIN_COST: MIN_COST, FREE_METRIC: FREE_COST, FREE_COST: FREE_COST, METRIC: COST, COST: COST}
+LEVEL_OF = {MIN_COST: MIN_COST, METRIC: COST, COST: COST}
 STOPPED = ("time_limit_with_plan", "time_limit_no_plan", "stopped_with_plan", "error")
 
 
@@ -239,8 +244,8 @@ def _result(ss, info, best, plans, first):
     x, step, source = best
     metric = ss.metric_of(x)
     metric_proven = plans.optimum is not None and metric <= _cap(plans.optimum, loose=True)
-    cost_step = source in (MIN_COST, FREE_COST, COST)
-    cost_proven = step.status == "optimal" and (source in (FREE_COST, COST) or (source == MIN_COST and metric_proven))
+    cost_step = source in (MIN_COST, COST)
+    cost_proven = step.status == "optimal" and (source == COST or (source == MIN_COST and metric_proven))
     res = SolveResult(step.status, step.termination, True, False, step.objective if cost_step else ss.cost_of(x),
                       step.bound if cost_step else None, step.gap if cost_step else None, step.seconds,
                       step.message, dict(step.stats), x, list(step.warnings))
@@ -282,9 +287,8 @@ def _result(ss, info, best, plans, first):
         if skipped:
             res.message += f"; not computed ({ss.timer.describe()} was spent): " + "; ".join(skipped)
         info["stopped_step"] = stopped.line()
-    info["sequence"] = {MIN_COST: "the min-cost plan: no step found a more secure plan within the budget",
-                        FREE_METRIC: "metric without the budget row: within the budget",
-                        FREE_COST: "metric without the budget row, then the least cost at it: within the budget",
+    info["sequence"] = {MIN_COST: ("the min-cost plan: the most secure within the budget" if metric_proven else
+                                   "the min-cost plan: no step found a more secure plan within the budget"),
                         METRIC: "metric within the budget", COST: "metric within the budget, then the least cost at it"
                         }[source]
     _finish(ss, info, res, plans)
@@ -343,6 +347,8 @@ def frontier_plans(f: Formulation, settings: dict, points: int = 5, tee: bool = 
     for i in range(1, n - 1):
         b = c0 + (c1 - c0) * i / (n - 1)
         rest = share()
+        if out[-1][2] is not None:  # the plan of the last budget below: it fits this one (point N's does not)
+            ss.last_x = out[-1][2]
         res, x = ss.run("metric", budget=b, seconds=rest(), name=f"point {i + 1}: least metric within {b:,.6g}")
         if res is None:
             out.append((b, not_computed(f"point {i + 1} {_skip(ss)}"), None))

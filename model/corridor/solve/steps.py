@@ -32,7 +32,7 @@ class Step:
         value = "none" if self.value is None else f"{self.value:.9g}"
         bound = "none" if self.bound is None else f"{self.bound:.9g}"
         return (f"{self.name}: {self.status}, {self.objective} {value}, bound {bound}, gap {gap}, "
-                f"{self.seconds:.2f} s")
+                f"{self.seconds:.2f} s" + (f" ({self.note})" if self.note else ""))
 
 
 def not_computed(message: str) -> SolveResult:
