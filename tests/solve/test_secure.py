@@ -61,27 +61,33 @@ def test_max_security_with_enough_budget_opens_both(tmp_path):
 
 def test_max_security_within_a_small_budget_keeps_the_cheap_plan(tmp_path):
     """Budget 660 (+10%): route B (600 to contract) cannot be afforded, so the min-cost plan (600, 10 t short in
-    expectation) is the most secure within the budget: the metric step proves 0.1, and no cost step is needed
-    (nothing costs less than the min-cost plan)."""
+    expectation) is the most secure within the budget.  The unbudgeted least metric (0, at 720) does not fit;
+    the metric step within the budget proves 0.1, and no cost step is needed (nothing costs less than the
+    min-cost plan)."""
     rep = run(two_corridors(objective="max_security", cost_budget_pct=10).write(tmp_path / "c.xlsx"),
               tmp_path / "o.xlsx")
     assert rep.result.proven_optimal
     assert rep.result.objective == pytest.approx(600) and rep.security["metric_value"] == pytest.approx(0.1)
     assert rep.security["sequence"] == "the min-cost plan: the most secure within the budget"
     assert [s.split(":")[0] for s in rep.security["steps"]] == ["least cost (the min-cost optimum)",
+                                                                "least metric without the budget row",
                                                                 "least metric within the budget"]
     # route B's activation is fixed at 0 by the budget: the min-cost LP with it at 1 costs 720 > 660
-    assert "1 integer columns fixed by the budget" in rep.security["steps"][1]
+    assert "1 integer columns fixed by the budget" in rep.security["steps"][2]
 
 
 def test_a_budget_that_fits_the_least_shortfall_plan(tmp_path):
-    """With 25% of budget (750) the least-shortfall plan (720) fits: the metric step finds it (0 short), the cost
-    step proves 720 the least at that metric; nothing is fixed (720 <= 750)."""
+    """With 25% of budget (750) the least-shortfall plan (720) fits: the unbudgeted metric step finds it (0
+    short), so no budgeted metric step is needed; the cost step proves 720 the least at that metric within the
+    budget, and nothing is fixed (720 <= 750)."""
     rep = run(two_corridors(objective="max_security", cost_budget_pct=25).write(tmp_path / "c.xlsx"),
               tmp_path / "o.xlsx")
     assert rep.result.proven_optimal and rep.result.objective == pytest.approx(720)
     assert rep.security["metric_value"] == pytest.approx(0.0, abs=1e-9)
     assert rep.security["sequence"] == "metric within the budget, then the least cost at it"
+    assert [s.split(":")[0] for s in rep.security["steps"]] == ["least cost (the min-cost optimum)",
+                                                                "least metric without the budget row",
+                                                                "least cost at that metric within the budget"]
     assert not any("fixed by the budget" in s for s in rep.security["steps"])
 
 

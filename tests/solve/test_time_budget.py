@@ -16,7 +16,7 @@ from corridor.results import n1 as n1_module
 from corridor.solve import budget as budget_module
 from corridor.solve import secure as secure_module
 from corridor.solve.budget import TimeBudget
-from corridor.solve.secure import COST, METRIC, SecureSolver, frontier_plans
+from corridor.solve.secure import COST, FREE_METRIC, METRIC, SecureSolver, frontier_plans
 from corridor.solve.steps import NOT_COMPUTED
 
 
@@ -40,6 +40,8 @@ class FakeTime:
             return out
 
         self.mp.setattr(module, "run_highs", run_highs)
+        if hasattr(module, "relaxation_bound"):  # every step a search, so each takes the time the test says
+            self.mp.setattr(module, "relaxation_bound", lambda *a: None)
         return self
 
 
@@ -66,7 +68,7 @@ def test_the_budget_without_a_limit_and_its_even_share(monkeypatch):
 
 def test_a_metric_step_stopped_by_the_budget_is_said_and_the_min_cost_plan_is_not_called_most_secure(
         tmp_path, monkeypatch):
-    """The min-cost step leaves 1 microsecond: the metric step stops at once with its start plan (the
+    """The min-cost step leaves 1 microsecond: the unbudgeted metric step stops at once with its start plan (the
     min-cost plan), every later step and the N-1 re-solves are not computed.  The most secure plan (720, no
     shortfall) is not found, so the run must not call the min-cost plan the most secure, nor give gap 0."""
     fake = FakeTime(monkeypatch).wrap(secure_module, 10 - 1e-6, 1.0)
@@ -77,10 +79,10 @@ def test_a_metric_step_stopped_by_the_budget_is_said_and_the_min_cost_plan_is_no
     assert r.status == "time_limit_with_plan" and not r.proven_optimal and r.objective == pytest.approx(600)
     assert r.gap is None or r.gap > 0  # the stopped metric step's gap, never the min-cost step's 0
     assert s["security_plan"].startswith("NOT proven the most secure")
-    assert s["security_stopped_step"].startswith(METRIC)
+    assert s["security_stopped_step"].startswith(FREE_METRIC)
     assert "min-cost plan" in r.message and "not computed" in r.message
     steps = [v for k, v in s.items() if k.startswith("security_step_")]
-    assert [v.split(":")[0] for v in steps if v.endswith("was spent)")] == [COST]
+    assert [v.split(":")[0] for v in steps if v.endswith("was spent)")] == [METRIC]
     # the metric on the summary is the plan's own value from its flows (the security sheet), 10 t of 100 short
     assert s["security_metric_value"] == pytest.approx(0.1) == total(rep, "expected_shortfall_share")
     not_done = [v for k, v in rep.tables["summary"].values if k == "not_computed"]
@@ -94,11 +96,11 @@ def test_the_cli_says_the_plan_is_not_proven_the_most_secure(tmp_path, monkeypat
     book = two_corridors(objective="max_security", cost_budget_pct=25, time_limit_s=10).write(tmp_path / "c.xlsx")
     assert main(["solve", str(book), "-o", str(tmp_path / "o.xlsx")]) == EXIT_NOT_PROVEN
     out = capsys.readouterr().out
-    assert "NOT proven the most secure" in out and "not done" in out and "stopped    " + METRIC in out
+    assert "NOT proven the most secure" in out and "not done" in out and "stopped    " + FREE_METRIC in out
 
 
 def test_a_stopped_cost_step_keeps_the_proven_metric_and_says_the_cost_is_not_proven(tmp_path, monkeypatch):
-    """The metric step is proven (no shortfall) and leaves 1 microsecond: the least-cost step at that
+    """The unbudgeted metric step is proven (no shortfall) and leaves 1 microsecond: the least-cost step at that
     metric stops with its start plan.  The plan is the most secure (proven) but its cost is not proven least."""
     fake = FakeTime(monkeypatch).wrap(secure_module, 0.0, 10 - 1e-6, 1.0)
     book = two_corridors(objective="max_security", cost_budget_pct=40, time_limit_s=10).write(tmp_path / "c.xlsx")
