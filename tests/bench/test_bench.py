@@ -1,15 +1,21 @@
 """Benchmarking: reference problems through the workbook path, the generator, the harness, the export."""
+import math
+
 import openpyxl
 import pytest
 
+from builders import two_corridors
 from conftest import DATA
 from corridor.bench.generator import SIZES, generate, generate_inputs, write_instance
+from corridor.bench.objectives import ALL, parse_objectives
 from corridor.bench.reference import (
     cannery_workbook,
     reference_instances,
     transport_workbook,
 )
-from corridor.cli import EXIT_OK, main
+from corridor.bench.report import write_outputs
+from corridor.bench.runner import plan_jobs, run_jobs
+from corridor.cli import EXIT_OK, EXIT_USAGE, main
 from corridor.formulation.build import formulate
 from corridor.io.validate import read_inputs
 from corridor.pipeline import DEFAULT_INPUT, run
@@ -99,7 +105,7 @@ def test_export_mps_solves_to_the_same_optimum(tmp_path):
 def test_bench_runs_end_to_end_on_the_smallest_size(tmp_path, capsys):
     out = tmp_path / "bench"
     code = main(["bench", "--sizes", "xs", "--cases", "default", "--solvers", "highs,appsi_highs,highs_mps,scip",
-                 "-o", str(out)])
+                 "-o", str(out)])  # with --sizes, the cases are timed for min cost only (as before --objectives)
     text = capsys.readouterr().out
     assert code == EXIT_OK, text
     assert (out / "results.csv").exists() and (out / "stages_vs_nnz.png").exists()
@@ -122,3 +128,47 @@ def test_bench_runs_end_to_end_on_the_smallest_size(tmp_path, capsys):
         assert max(vals) == pytest.approx(min(vals), rel=1e-4)
     highs = [r for r in done if r["solver"] == "highs"]
     assert all(r["root_lp_bound"] <= r["objective"] + 1e-6 for r in highs)
+    shipped = formulate(read_inputs(DEFAULT_INPUT)).spec  # the model users solve: with its disruption scenarios
+    default = [r for r in done if r["instance"] == "default"]
+    assert {r["nonzeros"] for r in default} == {shipped.n_nonzeros}
+    assert {r["scenarios"] for r in default} == {7} and {r["objective_kind"] for r in done} == {"min_cost"}
+
+
+def test_bench_times_every_security_objective_beside_min_cost(tmp_path):
+    """A small case with a disruption, timed for min cost, every max_security metric and a 3-point frontier: one
+    record per objective with its solve seconds over the min-cost solve's, and a target row per objective."""
+    book = two_corridors().write(tmp_path / "tc.xlsx")
+    wanted = "expected_shortfall,cvar_shortfall,worst_case_shortfall,max_dependence,frontier3"
+    jobs = plan_jobs(tmp_path / "bench", cases=[], workbooks=[book], objectives=wanted)
+    assert [j["objective"] for j in jobs] == ["min_cost", *wanted.split(",")]
+    res = write_outputs(run_jobs(jobs, progress=lambda _text: None), tmp_path / "bench")
+    df = res["frame"].set_index("objective_kind")
+    assert list(df.index) == ["min_cost", *wanted.split(",")]
+    assert set(df.status) == {"optimal"} and set(df.scenarios) == {2}
+    for kind, r in df.iterrows():
+        assert isinstance(r.x_min_cost, float) and r.x_min_cost > 0 and r.s_solve > 0, kind
+        if kind != "min_cost":
+            assert r.steps >= 2 and r.steps_proven == r.steps and not math.isnan(r.metric_value), kind
+    assert df.at["min_cost", "x_min_cost"] == pytest.approx(1.0)
+    assert df.at["min_cost", "objective"] == pytest.approx(600)  # route A only (tests/builders.two_corridors)
+    assert df.at["expected_shortfall", "metric_value"] == pytest.approx(0.1)  # B costs more than the 10% budget
+    assert df.at["frontier3", "points_proven"] == 3 and df.at["frontier3", "objective"] == pytest.approx(720)
+    targets = res["targets"].set_index("instance").loc[["tc"]]
+    text = " ".join(targets.target)
+    for metric in ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence"):
+        assert f"max_security {metric} solve vs its min-cost solve" in text
+    assert "3-point frontier of expected_shortfall" in text
+    assert set(targets.required) == {"<= 2 and proven", "<= 5 and proven"}
+    assert all(isinstance(m, float) and m > 0 for m in targets.measured)
+    wb = openpyxl.load_workbook(tmp_path / "bench" / "results.xlsx")
+    head = next(wb["objectives"].iter_rows(values_only=True))
+    assert {"objective_kind", "s_solve", "x_min_cost", "metric_value", "steps", "steps_proven"} <= set(head)
+
+
+def test_bench_objectives_are_named_or_refused():
+    assert parse_objectives("frontier5,expected_shortfall,frontier5") == ["min_cost", "frontier5", "expected_shortfall"]
+    assert parse_objectives("all") == list(ALL) and ALL[-1] == "frontier5"
+    for bad in ("max_cost", "frontier1", "frontier"):
+        with pytest.raises(ValueError, match="unknown objective"):
+            parse_objectives(bad)
+    assert main(["bench", "--objectives", "max_cost"]) == EXIT_USAGE

@@ -3,7 +3,10 @@
 Each (instance, solver, repetition) runs in a fresh worker process, so that its peak memory is its own:
 wall seconds and the peak resident memory reached by the end of each stage (read, validate, build,
 handover, solve, extract, write) are recorded with the model's size, the status, objective, bound, gap
-and the root LP bound.  Solvers:
+and the root LP bound.  An instance is built as users solve it: `formulate` of the validated inputs, so a
+workbook's disruption scenarios make the two-stage model (the build stage prepares every scenario).
+Besides min cost, a job may time another objective on the ``highs`` path (``objective``: a ``max_security``
+metric or ``frontierN``, `bench.objectives`).  Solvers:
 
 - ``highs``: the product's path (the formulation's arrays handed to HiGHS in one call);
 - ``appsi_highs``: Pyomo's stock path on the same formulation (`build_model`, then appsi's HiGHS
@@ -27,16 +30,16 @@ from typing import TYPE_CHECKING
 import highspy  # loaded before any stage is timed, for every solver path alike
 
 from corridor.bench.generator import generate, size_n, write_instance
+from corridor.bench.objectives import ALL, MIN_COST, parse_objectives, solve_objective
 from corridor.bench.reference import reference_instances
 from corridor.formulation.build import formulate
-from corridor.formulation.case_data import prepare
 from corridor.io.books import raw_workbook
 from corridor.io.reader import read_workbook
 from corridor.io.validate import validate
 from corridor.io.writer import write_solution
 from corridor.perf import StageClock, peak_rss_mb
-from corridor.pipeline import DEFAULT_INPUT, STRATEGIC_INPUT
-from corridor.results.extract import extract
+from corridor.pipeline import DEFAULT_INPUT, STRATEGIC_INPUT, plan_view
+from corridor.results.extract import cost_breakdown, extract
 from corridor.solve.highs import give_start, note_start, numbers, run_highs, to_highs, write_model
 from corridor.solve.pyomo import build_model
 from corridor.solve.result import outcome
@@ -58,8 +61,10 @@ def available(solver: str) -> tuple[bool, str]:
 
 
 def measure(job: dict) -> dict:
-    """Run one job (in the worker process): ``{instance, path | (size, seed), solver, time_limit, out}``."""
+    """Run one job (in the worker process): ``{instance, path | (size, seed), solver, objective, time_limit,
+    out}``."""
     rec = {k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep", "reference_optimum")}
+    rec["objective_kind"] = job.get("objective") or MIN_COST
     rec["peak_mb_start"] = peak_rss_mb()
     clock = StageClock(memory=True)
     try:
@@ -88,13 +93,17 @@ def _run(job, rec, stage):
         inputs = validate(raw)
     del raw  # the raw records are not needed once validated
     with stage("build"):
-        d = prepare(inputs)
-        f = formulate(d)
+        f = formulate(inputs)  # as the pipeline builds it: the disruption scenarios make a two-stage model
         m = build_model(f) if solver not in ("highs", "highs_mps") else None
-    settings = dict(d.settings)
+    settings = dict(inputs.settings)
     if job.get("time_limit"):
         settings["time_limit_s"] = job["time_limit"]
     rec.update(f.spec.stats())
+    rec["scenarios"] = len(f.views)
+    objective = job.get("objective") or MIN_COST
+    if objective != MIN_COST:  # its own HiGHS instance with the security rows: hand-over inside the solve
+        rec.update(solve_objective(f, settings, objective, stage))
+        return
     if solver == "highs":
         result = _solve_direct(f, settings, stage)
     elif solver == "highs_mps":
@@ -108,7 +117,7 @@ def _run(job, rec, stage):
                start_s=result.stats.get("start_s"))
     if result.has_plan and result.x is not None:
         with stage("extract"):
-            tables = extract(f, result)
+            tables = extract(plan_view(f), result, costs=cost_breakdown(f, result.x))  # as the pipeline does
         if job.get("write"):
             with stage("write"):
                 write_solution(tables, Path(job["out"]) / f"{job['instance']}-{solver}.xlsx")
@@ -247,29 +256,45 @@ def run_jobs(jobs: Sequence[dict], progress: Callable[[str], object] = print) ->
         ok, why = available(job["solver"])
         if not ok:
             out.append({**{k: job.get(k) for k in ("instance", "kind", "size", "seed", "solver", "rep")},
-                        "status": "skipped", "note": why})
+                        "objective_kind": job.get("objective") or MIN_COST, "status": "skipped", "note": why})
             progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} skipped: {why}")
             continue
         with ctx.Pool(1, maxtasksperchild=1) as pool:
             rec = pool.apply(measure, (job,))
         out.append(rec)
         tot = sum(v for k, v in rec.items() if k.startswith("s_") and isinstance(v, float))
-        obj = rec.get("objective")
-        progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {job['solver']:<12} {rec.get('status', ''):<22} "
+        obj, kind = rec.get("objective"), rec.get("objective_kind", MIN_COST)
+        what = job["solver"] if kind == MIN_COST else f"{job['solver']} {kind}"
+        progress(f"[{i}/{len(jobs)}] {job['instance']:<10} {what:<12} {rec.get('status', ''):<22} "
                  f"obj {obj if obj is None else f'{obj:,.3f}'}  nnz {rec.get('nonzeros', 0):,}  {tot:.2f}s"
+                 + (f"  metric {rec['metric_value']:.6g}" if rec.get("metric_value") is not None else "")
+                 + (f"  steps {rec['steps_proven']}/{rec['steps']} proven" if rec.get("steps") else "")
                  + (f"  match {rec['match']}" if "match" in rec else "")
-                 + (f"  {rec['note']}" if rec.get("note") else ""))
+                 + (f"  {rec['note'][:200]}" if rec.get("note") else ""))
     return out
 
 
 CASES = {"default": DEFAULT_INPUT, "strategic": STRATEGIC_INPUT}  # the embedded cases a bench run may time
 
 
+def case_objectives(instance: str, objectives: Iterable[str] | None) -> list:
+    """The objectives timed on a case instance: those named (min cost first, `objectives.parse_objectives`);
+    by default every one (`objectives.ALL`) on the default case, min cost on any other (a strategic case's
+    security solve takes minutes)."""
+    if objectives is None:
+        return list(ALL) if instance == "default" else [MIN_COST]
+    return parse_objectives(objectives)
+
+
 def plan_jobs(out_dir: Path, sizes: Iterable[str | int] = (), reference: bool = False,
               external: str | Path | None = None, solvers: Iterable[str] = ("highs",), repeat: int = 1, seed: int = 1,
-              time_limit: float | None = None, cases: Iterable[str] = CASES, in_memory: bool = False) -> list:
+              time_limit: float | None = None, cases: Iterable[str] = CASES, in_memory: bool = False,
+              objectives: Iterable[str] | None = None, workbooks: Iterable[str | Path] = ()) -> list:
     """The jobs of one benchmark run; instances are written as workbooks under ``out_dir/instances``.
-    ``cases``: which embedded cases to run too (``default``: the one-year case, ``strategic``: 2027-2032)."""
+    ``cases``: which embedded cases to run too (``default``: the one-year case, ``strategic``: 2027-2032);
+    ``workbooks``: more input workbooks to time as cases (named by their stem).  ``objectives``: what the cases
+    are solved for besides min cost, on the ``highs`` path (`case_objectives`); the reference and scaled
+    instances, and the other solvers, are timed for min cost only."""
     inst_dir = out_dir / "instances"
     inst_dir.mkdir(parents=True, exist_ok=True)
     instances = []
@@ -277,6 +302,8 @@ def plan_jobs(out_dir: Path, sizes: Iterable[str | int] = (), reference: bool = 
         if case not in CASES:
             raise ValueError(f"unknown case {case!r} for --cases (allowed: {', '.join(CASES)} or none)")
         instances.append({"instance": case, "kind": "case", "path": str(CASES[case])})
+    for book in workbooks:
+        instances.append({"instance": Path(book).stem, "kind": "case", "path": str(book)})
     if reference:
         for name, convert, src, optimum in reference_instances(external):
             path = convert(src, inst_dir / f"{name}.xlsx")
@@ -289,8 +316,11 @@ def plan_jobs(out_dir: Path, sizes: Iterable[str | int] = (), reference: bool = 
         instances.append(inst)
     jobs = []
     for inst in instances:
+        kinds = case_objectives(inst["instance"], objectives) if inst["kind"] == "case" else [MIN_COST]
         for solver in solvers:
-            for rep in range(1, repeat + 1):
-                jobs.append({**inst, "solver": solver, "rep": rep, "time_limit": time_limit, "out": str(out_dir),
-                             "write": solver == "highs" and rep == 1, "root_lp": solver == "highs" and rep == 1})
+            for objective in kinds if solver == "highs" else [MIN_COST]:
+                first = solver == "highs" and objective == MIN_COST
+                for rep in range(1, repeat + 1):
+                    jobs.append({**inst, "solver": solver, "objective": objective, "rep": rep, "time_limit": time_limit,
+                                 "out": str(out_dir), "write": first and rep == 1, "root_lp": first and rep == 1})
     return jobs

@@ -169,11 +169,18 @@ def parser() -> argparse.ArgumentParser:
     x.set_defaults(func=cmd_export)
     b = sub.add_parser("bench", help="benchmark: reference problems and scaled instances, per stage and solver")
     b.add_argument("--reference", action="store_true", help="solve every published reference problem")
-    b.add_argument("--sizes", help="comma-separated generated sizes: xs, s, m, l (default all, unless --reference)")
+    b.add_argument("--sizes", help="comma-separated generated sizes: xs, s, m, l, or none (default all, unless "
+                                   "--reference)")
     b.add_argument("--solvers", default="highs", help="comma-separated: highs, appsi_highs, highs_mps, cbc, glpk, "
                                                       "scip (absent ones are skipped with a note)")
     b.add_argument("--cases", default="default,strategic",
                    help="comma-separated embedded cases to time too: default, strategic, or none (default both)")
+    b.add_argument("--objectives", help="comma-separated objectives to time on the cases besides min cost (always "
+                                        "timed): expected_shortfall, cvar_shortfall, worst_case_shortfall, "
+                                        "max_dependence (max_security with that metric), frontierN (an N-point "
+                                        "frontier), or all (every metric and frontier5); default: all on the "
+                                        "default case, min_cost on the strategic case; min_cost only when "
+                                        "--sizes or --reference is given")
     b.add_argument("--repeat", type=_positive_int, default=1)
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--time-limit", type=_seconds, help="solver seconds per run, above 0 (default: the instance's "

@@ -27,6 +27,7 @@ from corridor.io.issues import InputError
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """``corridor bench``: the benchmark of reference problems and scaled instances."""
+    from corridor.bench.objectives import parse_objectives
     from corridor.bench.reference import default_external
     from corridor.bench.report import outputs_of, write_outputs
     from corridor.bench.runner import CASES, SOLVERS, plan_jobs, run_jobs
@@ -52,8 +53,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"corridor: unknown case {unknown[0]!r} for --cases (allowed: {', '.join(CASES)} or none)",
               file=sys.stderr)
         return EXIT_USAGE
+    try:
+        objectives = None if args.objectives is None else parse_objectives(args.objectives)
+    except ValueError as e:
+        print(f"corridor: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if objectives is None and ((sizes and sizes != ["none"]) or args.reference):
+        objectives = ["min_cost"]  # a run of the scaled or reference instances times the cases as before
     if not sizes and not args.reference:
         sizes = ["xs", "s", "m", "l"]
+    sizes = [s for s in sizes if s != "none"]  # --sizes none: the cases (and --reference) only
     out = Path(args.output) if args.output is not None else output_dir() / "bench"
     try:
         if not str(out).strip():
@@ -68,10 +77,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         jobs = plan_jobs(out, sizes=sizes, reference=args.reference, external=external, solvers=solvers,
                          cases=cases, repeat=args.repeat, seed=args.seed, time_limit=args.time_limit,
-                         in_memory=args.in_memory)
+                         in_memory=args.in_memory, objectives=objectives)
     except ValueError as e:
         print(f"corridor: {e}", file=sys.stderr)
         return EXIT_INPUT
+    if not jobs:
+        print("corridor: nothing to time (--sizes none, --cases none and no --reference)", file=sys.stderr)
+        return EXIT_USAGE
     with progress(args, "corridor bench", len(jobs)) as bar:
         def line(text):
             with bar.outside():
@@ -79,15 +91,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
             bar.advance()
         records = run_jobs(jobs, progress=line)
     res = write_outputs(records, out)
+    for r, ratio in zip(records, res["frame"]["x_min_cost"]):
+        if ratio == ratio:  # not NaN: a highs record with a min-cost solve of its instance to compare with
+            r["x_min_cost"] = float(ratio)
     print(res["targets"].to_string(index=False))
     for p in [res["workbook"], res["csv"], *res["charts"]]:
         wrote(p)
     bad = [r for r in records if r.get("status") == "error"
            or (r.get("reference_optimum") is not None and r.get("status") != "skipped" and r.get("match") != "yes")]
     for r in bad:
-        print(f"MISMATCH or ERROR: {r['instance']} {r['solver']}: {r.get('status')} {r.get('objective')} "
+        print(f"MISMATCH or ERROR: {r['instance']} {r['solver']} {r.get('objective_kind', '')}: {r.get('status')} "
+              f"{r.get('objective')} "
               f"(published {r.get('reference_optimum')}) {r.get('note', '')}", file=sys.stderr)
-    keep = ("instance", "solver", "status", "objective", "reference_optimum", "match", "nonzeros", "note")
+    keep = ("instance", "solver", "objective_kind", "status", "objective", "metric_value", "s_solve", "x_min_cost",
+            "steps", "steps_proven", "reference_optimum", "match", "nonzeros", "note")
     record(runs=[{k: r.get(k) for k in keep if k in r} for r in records],
            mismatches=[f"{r['instance']} {r['solver']}" for r in bad])
     return EXIT_BENCH_MISMATCH if bad else EXIT_OK

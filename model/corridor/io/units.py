@@ -73,6 +73,8 @@ COLUMN_UNITS = {
     "seed": "count", "rep": "count", "rows": "count", "columns": "count", "nonzeros": "count", "binaries": "count",
     "bound": "currency", "gap": "gap", "start_s": "s", "root_lp_bound": "currency", "root_lp_gap": "gap",
     "reference_optimum": "currency", "rel_error": "error", "kb_per_nnz": "KB", "measured": "ratio",
+    "x_min_cost": "ratio", "metric_value": "share", "metric_bound": "share", "metric_gap": "gap", "steps": "count",
+    "steps_proven": "count", "points_computed": "count", "points_proven": "count", "min_cost": "currency",
 }
 
 AFFIX_UNITS = (  # (prefix, suffix, unit): the first rule a name matches; checked after COLUMN_UNITS
