@@ -183,7 +183,7 @@ def pass_start(h: highspy.Highs, x: list) -> bool:
     return h.setSolution(sol) != highspy.HighsStatus.kError
 
 
-def reoptimised(h: highspy.Highs, spec: LinearSpec, x, lo: np.ndarray, hi: np.ndarray,
+def reoptimised(h: highspy.Highs, spec: LinearSpec, x: list | np.ndarray, lo: np.ndarray, hi: np.ndarray,
                 time_limit: float) -> np.ndarray | None:
     """The plan ``x`` with its integer columns kept (rounded, within ``lo``/``hi``: the column bounds of the
     coming solve) and every other column re-solved as an LP for ``h``'s current objective and rows, on a copy
