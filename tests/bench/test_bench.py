@@ -152,6 +152,9 @@ def test_bench_times_every_security_objective_beside_min_cost(tmp_path):
     assert df.at["min_cost", "x_min_cost"] == pytest.approx(1.0)
     assert df.at["min_cost", "objective"] == pytest.approx(600)  # route A only (tests/builders.two_corridors)
     assert df.at["expected_shortfall", "metric_value"] == pytest.approx(0.1)  # B costs more than the 10% budget
+    # built with the metric's settings: max_dependence tracks transit countries, and all of K's ore crosses CN
+    # (without the tracking it would read as the shortfall alone, 0.1)
+    assert df.at["max_dependence", "metric_value"] == pytest.approx(1.0)
     assert df.at["frontier3", "points_proven"] == 3 and df.at["frontier3", "objective"] == pytest.approx(720)
     targets = res["targets"].set_index("instance").loc[["tc"]]
     text = " ".join(targets.target)

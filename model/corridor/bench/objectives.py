@@ -49,14 +49,24 @@ def parse_objectives(text: str | Iterable[str]) -> list:
     return out
 
 
-def solve_objective(f: Formulation, settings: dict, objective: str,
-                    stage: Callable[[str], AbstractContextManager]) -> dict:
-    """Solve ``f`` for ``objective`` (a security metric or ``frontierN``), the whole call timed as the ``solve``
-    stage; return the record's fields: status, objective (the plan's expected cost), bound, gap, the plan's
-    metric, its gap, the steps (solves) and how many were proven optimal, and each step in one line."""
+def objective_settings(settings: dict, objective: str) -> dict:
+    """The settings a run of ``objective`` (a security metric or ``frontierN``) solves with: ``max_security`` and
+    its metric.  The model must be built with them too: the metric decides what the formulation tracks (every
+    transit country for ``max_dependence``, `formulation.provenance`)."""
     n = frontier_points(objective)
     metric = (settings.get("security_metric") or SECURITY_METRICS[0]) if n else objective
-    run = {**settings, "objective": "max_security", "security_metric": metric}
+    return {**settings, "objective": "max_security", "security_metric": metric}
+
+
+def solve_objective(f: Formulation, settings: dict, objective: str,
+                    stage: Callable[[str], AbstractContextManager]) -> dict:
+    """Solve ``f`` (built with `objective_settings`) for ``objective`` (a security metric or ``frontierN``), the
+    whole call timed as the ``solve`` stage; return the record's fields: status, objective (the plan's expected
+    cost), bound, gap, the plan's metric, its gap, the steps (solves) and how many were proven optimal, and each
+    step in one line."""
+    n = frontier_points(objective)
+    run = objective_settings(settings, objective)
+    metric = run["security_metric"]
     if n:
         with stage("solve"):
             ss, points = frontier_plans(f, run, points=n)
@@ -89,5 +99,5 @@ def _frontier_record(ss, points, metric, n):
             "note": "" if stopped is None else f"{len(points) - statuses.count('optimal')} point(s) not proven"}
 
 
-__all__ = ["ALL", "DEFAULT_FRONTIER", "FRONTIER", "MAX_POINTS", "MIN_COST", "frontier_points", "parse_objectives",
-           "solve_objective"]
+__all__ = ["ALL", "DEFAULT_FRONTIER", "FRONTIER", "MAX_POINTS", "MIN_COST", "frontier_points", "objective_settings",
+           "parse_objectives", "solve_objective"]
