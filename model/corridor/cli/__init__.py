@@ -10,7 +10,6 @@ exit code is 130 (Ctrl-C) or 143 (SIGTERM); `corridor.cli.codes` lists every exi
 from __future__ import annotations
 
 import argparse
-import math
 import platform
 import signal
 import sys
@@ -35,7 +34,14 @@ from corridor.cli.codes import (
 )
 from corridor.cli.commands import cmd_check, cmd_docs, cmd_export, cmd_solve, cmd_template, cmd_validate
 from corridor.cli.runs import cmd_bench, cmd_pareto, cmd_study
-from corridor.cli.terminal import Parser, add_solver_options, add_terminal_options, finish, terminal
+from corridor.cli.terminal import (
+    Parser,
+    add_solver_options,
+    add_terminal_options,
+    finish,
+    seconds_above_zero,
+    terminal,
+)
 
 MAX_POINTS = 101  # a frontier of more points than this is no clearer, only slower (2 solves a point)
 METRICS = ("expected_shortfall", "cvar_shortfall", "worst_case_shortfall", "max_dependence")
@@ -83,16 +89,6 @@ def _workers(text):
     if n < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 0")
     return n
-
-
-def _seconds(text):
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not math.isfinite(x) or x <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
-    return x
 
 
 def _name(text):
@@ -183,8 +179,8 @@ def parser() -> argparse.ArgumentParser:
                                         "--sizes or --reference is given")
     b.add_argument("--repeat", type=_positive_int, default=1)
     b.add_argument("--seed", type=int, default=1)
-    b.add_argument("--time-limit", type=_seconds, help="solver seconds per run, above 0 (default: the instance's "
-                                                       "setting)")
+    b.add_argument("--time-limit", type=seconds_above_zero,
+                   help="solver seconds per run, above 0 (default: the instance's setting)")
     b.add_argument("--in-memory", action="store_true", help="build generated instances in memory (no workbook)")
     b.add_argument("--external", type=_name, help="folder of the reference problems (default: shared/external "
                                                   "beside this folder or the source checkout)")

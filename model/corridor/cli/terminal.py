@@ -43,7 +43,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _time_limit(text: str) -> float:
+def seconds_above_zero(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0 (a time limit), else a usage error."""
     try:
         x = float(text)
     except ValueError:
@@ -89,7 +90,7 @@ def add_terminal_options(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 def add_solver_options(p: argparse.ArgumentParser, gap_threads: bool = True) -> None:
     """``--time-limit S`` (and ``--gap G``, ``--threads N``): override the workbook's settings."""
-    p.add_argument("--time-limit", type=_time_limit, metavar="S",
+    p.add_argument("--time-limit", type=seconds_above_zero, metavar="S",
                    help="solver seconds, above 0 (overrides settings time_limit_s)")
     if gap_threads:
         p.add_argument("--gap", type=_gap, metavar="G", help=f"relative MIP gap, 0..{MAX_GAP:g} (0.01 or 1%% = 1%%; "
@@ -203,4 +204,5 @@ def plain(x: object) -> object:
 
 
 __all__ = ["LOGGER", "OVERRIDES", "Parser", "add_solver_options", "add_terminal_options", "finish", "log_level",
-           "overrides", "plain", "progress", "quiet", "setup_logging", "stage_progress", "terminal", "verbosity"]
+           "overrides", "plain", "progress", "quiet", "seconds_above_zero", "setup_logging", "stage_progress",
+           "terminal", "verbosity"]
