@@ -49,7 +49,6 @@ class BudgetFixing:
     reduced: np.ndarray = field(default_factory=lambda: np.zeros(0))  # d_j at the LP optimum
     value: np.ndarray = field(default_factory=lambda: np.zeros(0))  # x*_j at the LP optimum
     probed: dict = field(default_factory=dict)  # column -> LP cost with it at 1 (inf: that LP is infeasible)
-    seconds: float = 0.0
 
     def bounds_within(self, budget: float) -> dict:
         """{column: (lo, hi)} for the integer columns whose bounds ``budget`` tightens."""
@@ -102,11 +101,8 @@ class BudgetFixer:
         fx = self.fixing
         if not len(fx.cols):
             return {}
-        todo = not self.solved or self._candidates(budget)
-        if todo:
-            t0 = timer.elapsed()
+        if not self.solved or self._candidates(budget):
             self._relaxed(lambda lp: self._solve(lp, budget, timer))
-            fx.seconds += timer.elapsed() - t0
         return fx.bounds_within(budget)
 
     def _relaxed(self, work):
