@@ -397,8 +397,11 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     disc = d.cal.discount
     line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1] * disc[key[2]])
     line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1] * disc[key[3]])
-    line("freight", "Ship", lambda key: d.ship[(key[0], key[2])].freight * disc[key[2]])
-    line("handling", "Ship", lambda key: d.ship[(key[0], key[2])].handling * disc[key[2]])
+    ship_cols = col("Ship")  # freight and handling from one pass over the Ship columns
+    rps = [(d.ship[(r, p)], disc[p]) for (r, _k, p) in ship_cols]
+    js = list(ship_cols.values())
+    add("freight", js, [rp.freight * x for rp, x in rps])
+    add("handling", list(js), [rp.handling * x for rp, x in rps])
     line("route_fixed", "Active", lambda r: _first_stage_record(f, "routes", r).fixed_cost)
     line("site_fixed", "Open", lambda s: _first_stage_record(f, "sites", s)["fixed_cost"] or 0.0)
     line("licence", "Apply", lambda key: (_first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)

@@ -365,15 +365,23 @@ def _bounds(d):
             absorb[(n, c)] += cap
     d.bound_parts = {"inbound": inbound, "outbound": outbound, "consumes": consumes, "made": made, "absorb": absorb,
                      "total": total}
-    for (r, p), info in d.ship.items():
-        route = d.routes[r]
-        c = route.commodity
-        b = min(info.bound, total[c])
-        if (route.origin, c) not in inbound:
-            b = min(b, made[(route.origin, c)])
-        key = (route.destination, c)
-        if key not in outbound and key not in consumes and c not in d.disposal:  # discarded tonnes are unbounded
-            b = min(b, absorb[key])
+    limits = {}  # route -> the limits its bounds are cut to, in the order applied (the same in every period)
+    for (r, _p), info in d.ship.items():
+        lims = limits.get(r)
+        if lims is None:
+            route = d.routes[r]
+            c = route.commodity
+            lims = [total[c]]
+            if (route.origin, c) not in inbound:
+                lims.append(made[(route.origin, c)])
+            key = (route.destination, c)
+            if key not in outbound and key not in consumes and c not in d.disposal:  # discarded: unbounded
+                lims.append(absorb[key])
+            limits[r] = lims
+        b = info.bound
+        for x in lims:  # b = min(b, x), one limit after the other
+            if x < b:
+                b = x
         info.bound = b
 
 

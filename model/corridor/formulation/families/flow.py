@@ -114,10 +114,16 @@ def route_volumes(f: Formulation, d: CaseData) -> None:
     b_pmin, b_link = spec.block("Route_Period_Min"), spec.block("Route_Period_Link")
     b_max = spec.block("Route_Max_Volume")
     rows = {"act": [], "pmax": [], "pmin": [], "link": [], "max": []}
+    ship_cols, ship = S["ship_cols"], d.ship
     for key in keys:
-        r, p = key
-        cols, ones = ship_total(f, r, p)
-        bound = d.ship[key].bound
+        r = key[0]
+        if r not in act and key not in per:  # most route-periods: a row only when several tags share the bound
+            if len(ship_cols[key]) > 1:
+                cols, ones = ship_total(f, *key)
+                rows["max"].append((key, cols, ones, -INF, ship[key].bound))
+            continue
+        cols, ones = ship_total(f, *key)
+        bound = ship[key].bound
         if r in act:
             rows["act"].append((key, cols + [act[r]], ones + [-bound], -INF, 0.0))
         if key in per:
@@ -125,8 +131,6 @@ def route_volumes(f: Formulation, d: CaseData) -> None:
             rows["pmin"].append((key, cols + [per[key]], ones + [-d.routes[r].min_t], 0.0, INF))
             if r in act:
                 rows["link"].append((key, [per[key], act[r]], [1.0, -1.0], -INF, 0.0))
-        elif r not in act and len(cols) > 1:
-            rows["max"].append((key, cols, ones, -INF, bound))
     for blk, name in ((b_act, "act"), (b_pmax, "pmax"), (b_pmin, "pmin"), (b_link, "link"), (b_max, "max")):
         spec.add_rows(blk, rows[name])
 

@@ -90,17 +90,24 @@ def policy_shares(f: Formulation, d: CaseData) -> None:
     country (a leg in that country, neither end in it) / processed in the processing country.  Indexed
     over active policy rows, expanded per market when market = `*`.
     """
-    ship = f.col("Ship")
-    by_market = defaultdict(list)
+    ship, routes = f.col("Ship"), d.routes
+    by_market = defaultdict(list)  # market -> [(route, tag, Ship column, route record)]
     for (r, k, p), j in ship.items():
-        by_market[d.routes[r].destination].append((r, k, j))
+        route = routes[r]
+        by_market[route.destination].append((r, k, j, route))
     b_max, b_min = f.spec.block("Policy_Max_Share"), f.spec.block("Policy_Min_Share")
     rows = {"max": [], "min": []}
     for pol in sorted(d.policies, key=lambda x: (x["policy"], x["market"])):
-        if pol["measure"] == "max_active_routes":
+        measure, value, comms = pol["measure"], pol["value"], pol["commodities"]
+        if measure == "max_active_routes":
             continue
-        arr = [(j, policy_part(d, pol, r, k)) for (r, k, j) in by_market[pol["market"]]
-               if d.routes[r].commodity in pol["commodities"]]
+        flows = [x for x in by_market[pol["market"]] if x[3].commodity in comms]
+        if measure == "corridor":  # `policy_part` read off the route record (the bulk of the policies)
+            arr = [(j, route.corridor == value) for (_r, _k, j, route) in flows]
+        elif measure == "route":
+            arr = [(j, r == value) for (r, _k, j, _route) in flows]
+        else:
+            arr = [(j, policy_part(d, pol, r, k)) for (r, k, j, _route) in flows]
         if not arr:
             continue
         key = (pol["policy"], pol["market"])
