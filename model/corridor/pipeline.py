@@ -264,6 +264,8 @@ def summary_rows(f: Formulation, settings: dict, info: dict, view: Formulation) 
         if info.get("stopped_step"):
             rows.append(("security_stopped_step", info["stopped_step"]))
         rows += [(f"security_step_{i + 1}", line) for i, line in enumerate(info.get("steps", ()))]
+        if info.get("free_metric_step"):  # the unbudgeted step, when it was not tried
+            rows.append(("security_free_metric_step", info["free_metric_step"]))
     if f.two_stage:
         rows += [("objective_note", "expected cost over the scenarios (plan sheets: one scenario, cost sheet: "
                                     "expected values)")]

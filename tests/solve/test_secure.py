@@ -17,6 +17,7 @@ from corridor.io.issues import InputError
 from corridor.io.validate import read_inputs
 from corridor.pipeline import DEFAULT_INPUT, run
 from corridor.results.metrics import cvar
+from corridor.solve.frontier import frontier_plans
 from corridor.solve.secure import SecureSolver
 
 
@@ -61,19 +62,19 @@ def test_max_security_with_enough_budget_opens_both(tmp_path):
 
 def test_max_security_within_a_small_budget_keeps_the_cheap_plan(tmp_path):
     """Budget 660 (+10%): route B (600 to contract) cannot be afforded, so the min-cost plan (600, 10 t short in
-    expectation) is the most secure within the budget.  The unbudgeted least metric (0, at 720) does not fit;
-    the metric step within the budget proves 0.1, and no cost step is needed (nothing costs less than the
-    min-cost plan)."""
+    expectation) is the most secure within the budget.  The unbudgeted least metric is not solved: its LP
+    relaxation's design (B contracted), rounded up, breaks the budget's fixing of B; the metric step within the
+    budget proves 0.1, and no cost step is needed (nothing costs less than the min-cost plan)."""
     rep = run(two_corridors(objective="max_security", cost_budget_pct=10).write(tmp_path / "c.xlsx"),
               tmp_path / "o.xlsx")
     assert rep.result.proven_optimal
     assert rep.result.objective == pytest.approx(600) and rep.security["metric_value"] == pytest.approx(0.1)
     assert rep.security["sequence"] == "the min-cost plan: the most secure within the budget"
     assert [s.split(":")[0] for s in rep.security["steps"]] == ["least cost (the min-cost optimum)",
-                                                                "least metric without the budget row",
                                                                 "least metric within the budget"]
+    assert rep.security["free_metric_step"].startswith("not solved: the design of its LP relaxation")
     # route B's activation is fixed at 0 by the budget: the min-cost LP with it at 1 costs 720 > 660
-    assert "1 integer columns fixed by the budget" in rep.security["steps"][2]
+    assert "1 integer columns fixed by the budget" in rep.security["steps"][1]
 
 
 def test_a_budget_that_fits_the_least_shortfall_plan(tmp_path):
@@ -234,3 +235,35 @@ def test_a_revoked_licence_stops_gated_flows_in_its_periods(tmp_path):
     assert rep.result.objective == pytest.approx(860)
     sc = rep.tables["scenarios"].set_index("scenario")
     assert sc.loc["r", "total_cost"] == pytest.approx(610 + 200 + 100)
+
+
+def test_a_frontier_point_the_min_cost_plan_reaches_is_not_costed_again(tmp_path):
+    """Three points on the two-corridor case: 600 (A only, 0.1 short), 720 (A and B, 0 short) and, between, the
+    budget 660, within which B cannot be afforded: its least metric is 0.1, which the min-cost plan reaches, so
+    that plan is the point (600: nothing reaching 0.1 costs less) and no least-cost step is solved for it."""
+    inputs = read_inputs(two_corridors().write(tmp_path / "c.xlsx"))
+    settings = {**inputs.settings, "objective": "max_security"}
+    ss, sweep = frontier_plans(formulate(inputs), settings, points=3)
+    assert [b for b, _r, _x in sweep] == pytest.approx([600, 660, 720])
+    assert [r.status for _b, r, _x in sweep] == ["optimal"] * 3
+    assert [ss.cost_of(x) for _b, _r, x in sweep] == pytest.approx([600, 600, 720])
+    assert [ss.metric_of(x) for _b, _r, x in sweep] == pytest.approx([0.1, 0.1, 0.0], abs=1e-9)
+    assert sweep[1][1].objective == pytest.approx(600) and "lower budget reaches" in sweep[1][1].message
+    point2 = [s for s in ss.steps if s.name.startswith("point 2")]
+    assert [s.objective for s in point2] == ["metric", "cost"]
+    assert point2[1].seconds == 0.0 and point2[1].note.startswith("not solved")
+
+
+def test_a_dependence_runs_min_cost_step_is_solved_on_the_plain_model(tmp_path):
+    """max_dependence tags every tonne with the countries it crossed, a larger model with the same least cost:
+    the min-cost step (600, route A only) is solved on the model without those tags, and its plan, re-solved
+    on the tagged model, meets the plain model's bound, so the step is proven there with no search."""
+    n = two_corridors(objective="max_security", security_metric="max_dependence", cost_budget_pct=25)
+    f = formulate(read_inputs(n.write(tmp_path / "c.xlsx")))
+    plain = formulate(read_inputs(two_corridors().write(tmp_path / "p.xlsx")))
+    assert f.spec.n_cols > plain.spec.n_cols  # the tags
+    rep = run(tmp_path / "c.xlsx", tmp_path / "o.xlsx")
+    assert rep.result.proven_optimal and rep.security["min_cost"] == pytest.approx(600)
+    first = rep.security["steps"][0]
+    assert first.startswith("least cost (the min-cost optimum): optimal, cost 600")
+    assert "solved on the model without dependence tags (optimal" in first and "proven by its bound" in first

@@ -1,5 +1,5 @@
 """The objectives a benchmark times beside min cost: each ``max_security`` metric (`solve.secure.solve_secure`)
-and the cost-security frontier (`solve.secure.frontier_plans`), on the same formulation users solve.
+and the cost-security frontier (`solve.frontier.frontier_plans`), on the same formulation users solve.
 
 Each builds its own HiGHS instance from the formulation (the security rows added, the hand-over inside), so
 the whole call is timed as the job's ``solve`` stage; the record says how many solves (steps) it took, how
@@ -14,7 +14,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from corridor.io.schema import SECURITY_METRICS
-from corridor.solve.secure import frontier_plans, solve_secure
+from corridor.solve.frontier import frontier_plans
+from corridor.solve.secure import solve_secure
 
 if TYPE_CHECKING:
     from corridor.formulation.build import Formulation

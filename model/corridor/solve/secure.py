@@ -1,24 +1,28 @@
-"""The solve sequence of ``objective = max_security`` and of the cost-security frontier, on one HiGHS instance
-of the model with its security rows (`corridor.formulation.families.security`): each step sets the objective
-(cost or metric), the budget and the cap, warm-starts from the last plan and re-solves.  Every step of a run
-shares one `TimeBudget` (``time_limit_s`` for the whole run, `corridor.solve.budget`).  See docs/security.md.
+"""The solve sequence of ``objective = max_security`` on one HiGHS instance of the model with its security rows
+(`corridor.formulation.families.security`): each step sets the objective (cost or metric), the budget and the
+cap, warm-starts from earlier plans and re-solves.  Every step of a run shares one `TimeBudget` (``time_limit_s``
+for the whole run, `corridor.solve.budget`).  The frontier's sweep over budgets is `corridor.solve.frontier`.
+See docs/security.md.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 
 from corridor.formulation.families.security import add_security
 from corridor.formulation.spec import INF
+from corridor.solve import runtime
 from corridor.solve.budget import TimeBudget
 from corridor.solve.fixing import BudgetFixer
 from corridor.solve.highs import run_highs, to_highs
 from corridor.solve.result import SolveResult, outcome
-from corridor.solve.start import relaxation_bound, reoptimised
+from corridor.solve.start import copy_model, relaxation_bound, reoptimised, rounded_up
 from corridor.solve.steps import NOT_COMPUTED, Step, not_computed
+from corridor.solve.untracked import plain_min_cost
 
 if TYPE_CHECKING:
     from corridor.formulation.build import Formulation
@@ -60,12 +64,14 @@ class SecureSolver:
         self.steps: list[Step] = []
 
     def run(self, objective: str = "cost", budget: float | None = None, cap: float | None = None,
-            seconds: float | None = None, name: str = "", starts: Sequence | None = None
-            ) -> tuple[SolveResult | None, list | None]:
+            seconds: float | None = None, name: str = "", starts: Sequence | None = None,
+            bound: float | None = None, note: str = "") -> tuple[SolveResult | None, list | None]:
         """Minimise ``objective`` (cost or metric) with expected cost <= budget and metric <= cap (None: no
         bound), for at most ``seconds`` (default: all that remains of the time budget), started from the best
-        of ``starts`` (plans found earlier; default: the last one) re-solved for this step.  Returns
-        (SolveResult, x); (None, None) when no time remains (the step is recorded as not computed)."""
+        of ``starts`` (plans found earlier; default: the last one) re-solved for this step.  ``bound``: a lower
+        bound on this step's optimum proven elsewhere (else the LP relaxation's is computed); a start meeting it
+        is optimal with no search.  ``note``: said on the step's line.  Returns (SolveResult, x); (None, None)
+        when no time remains (the step is recorded as not computed)."""
         name = name or objective
         if self.timer.spent or (seconds is not None and seconds <= 0):
             self.steps.append(Step(name, objective, NOT_COMPUTED, note=f"{self.timer.describe()} was spent"))
@@ -87,12 +93,12 @@ class SecureSolver:
         t0, proof = self.timer.elapsed(), None
         starts = [x for x in (starts if starts is not None else [self.last_x]) if x is not None]
         if starts:
-            start_x, proof = self._start(c, off, fixed, seconds, starts)
+            start_x, proof = self._start(c, off, fixed, seconds, starts, bound)
             h.setSolution(len(start_x), self.idx, np.asarray(start_x, dtype=np.float64))
         allot = self.timer.set_on(h, seconds)
         try:
             if proof is not None:  # the start meets the LP relaxation's bound: optimal, no search needed
-                res = outcome("optimal", "start at the LP relaxation's bound", True, proof[0], proof[1],
+                res = outcome("optimal", proof[2], True, proof[0], proof[1],
                               self.timer.elapsed() - t0)
                 x = [float(v) for v in start_x]
             else:
@@ -110,16 +116,17 @@ class SecureSolver:
         if x is not None:
             self.last_x = x
         self.solves.append((objective, budget, cap, res.status, res.objective, res.seconds))
-        note = f"{len(fixed)} integer columns fixed by the budget (LP bound)" if fixed else ""
+        note = "; ".join(n for n in (note, f"{len(fixed)} integer columns fixed by the budget (LP bound)" if fixed
+                                     else "") if n)
         self.steps.append(Step(name, objective, res.status, res.objective, res.bound, res.gap, res.seconds, allot,
                                note))
         return res, x
 
-    def _start(self, c, off, fixed, seconds, starts):
+    def _start(self, c, off, fixed, seconds, starts, known=None):
         """The step's start: of ``starts``, the best once each has its integer columns kept and the rest
-        re-solved as an LP for this step (`start.reoptimised`); with (value, bound) when it meets the LP
-        relaxation's bound (within the MIP gap), so that it is proven optimal without a search.  When none
-        can be re-solved, the first of ``starts`` as it is."""
+        re-solved as an LP for this step (`start.reoptimised`); with (value, bound) when it meets ``known`` or
+        else the LP relaxation's bound (within the MIP gap), so that it is proven optimal without a search.
+        When none can be re-solved, the first of ``starts`` as it is."""
         lo, hi = self.lb.copy(), self.ub.copy()
         for j, (a, b) in fixed.items():
             lo[j], hi[j] = a, b
@@ -133,11 +140,41 @@ class SecureSolver:
                 best, value = x, v
         if best is None:
             return starts[0], None
-        bound = relaxation_bound(self.h, self.f.spec, limit)
+        bound = known if known is not None else relaxation_bound(self.h, self.f.spec, limit)
         gap = self.settings.get("mip_rel_gap")
         if bound is not None and value - bound <= max(1e-6, (1e-4 if gap is None else gap) * abs(value)):
-            return best, (value, bound)
+            return best, (value, bound, "start at the LP relaxation's bound" if known is None else
+                          "start at a bound proven before the step")
         return best, None
+
+    def rounded_free(self, budget: float, seconds: float) -> tuple[bool | None, np.ndarray | None]:
+        """(fits, plan): the design the unbudgeted metric leans towards, and whether the budget may afford it.  The
+        LP relaxation of the least metric without the budget row (interior point on a copy of the model, within
+        ``seconds``), its integer columns rounded up (`start.rounded_up`: a site opened a little is open):
+        (False, None) when that design breaks a bound the budget implies (`fixing.BudgetFixer`: proven, so no
+        plan with it fits the budget); else (True, that plan, a start whose flows the step re-solves); (None, None)
+        when the LP did not finish (nothing is known)."""
+        spec, rows = self.f.spec, self.rows
+        integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+        if not len(integer) or seconds <= 0:
+            return None, None
+        lp = copy_model(self.h)
+        lp.changeColsCost(spec.n_cols, self.idx, self.c_metric / rows.metric_scale)
+        lp.changeObjectiveOffset(rows.metric_constant / rows.metric_scale)
+        for r in (rows.budget_row, rows.cap_row):
+            lp.changeRowBounds(r, -INF, INF)
+        lp.changeColsBounds(spec.n_cols, self.idx, self.lb, self.ub)
+        lp.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
+        lp.setOptionValue("solver", "ipm")
+        lp.setOptionValue("time_limit", float(seconds))
+        runtime.run(lp)
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, None
+        x = rounded_up(spec, np.asarray(lp.getSolution().col_value))
+        fixed = self.fixer.bounds_for(budget, self.timer)
+        if any(not lo - 1e-9 <= x[j] <= hi + 1e-9 for j, (lo, hi) in fixed.items()):
+            return False, None
+        return True, x
 
     def cost_of(self, x: Sequence[float]) -> float:
         """Expected total cost of the plan ``x``."""
@@ -163,17 +200,19 @@ def budget_of(settings: dict, min_cost: float | None) -> float:
     return min_cost + abs(min_cost) * pct / 100.0
 
 
-def _cap(value, loose=False):
+def cap_at(value: float, loose: bool = False) -> float:
     """A cap that the plan achieving ``value`` meets, with room for the solver's tolerances."""
     return value + (1e-7 + 1e-6 * abs(value) if loose else 1e-9 + 1e-8 * abs(value))
 
 
-def _at_level(ss, level, budget=None, seconds=None, name="least cost at that metric"):
+def least_cost_at(ss: SecureSolver, level: float, budget: float | None = None,
+                  seconds: Callable[[], float] | None = None,
+                  name: str = "least cost at that metric") -> tuple[SolveResult | None, list | None]:
     """Least cost with the metric held at ``level`` (a tighter cap first, a looser one if that fails).
     ``seconds``: a callable giving the time for each try (None: all that remains)."""
-    res, x = ss.run("cost", budget=budget, cap=_cap(level), seconds=seconds() if seconds else None, name=name)
+    res, x = ss.run("cost", budget=budget, cap=cap_at(level), seconds=seconds() if seconds else None, name=name)
     if res is not None and not res.has_plan and res.status != "time_limit_no_plan":
-        res, x = ss.run("cost", budget=budget, cap=_cap(level, loose=True), seconds=seconds() if seconds else None,
+        res, x = ss.run("cost", budget=budget, cap=cap_at(level, loose=True), seconds=seconds() if seconds else None,
                         name=name + " (looser cap)")
     return res, x
 
@@ -206,7 +245,7 @@ class _Plans:
             return None
         ss = self.ss
         m = min(ss.metric_of(x) for x, _s, _n in self.found)
-        tied = [p for p in self.found if ss.metric_of(p[0]) <= _cap(m, loose=True)]
+        tied = [p for p in self.found if ss.metric_of(p[0]) <= cap_at(m, loose=True)]
         c = min(ss.cost_of(p[0]) for p in tied)
         tied = [p for p in tied if ss.cost_of(p[0]) <= c + 1e-9 * max(1.0, abs(c))]
         # equal plans: the one a proven least-cost step gave (it proves the cost at that metric)
@@ -230,7 +269,7 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
     plans = _Plans(ss)
     min_cost, first = None, None
     if settings.get("cost_budget") is None:
-        first, x = ss.run("cost", name=MIN_COST)
+        first, x = _min_cost(ss)
         if first is None or not first.has_plan:
             return _no_plan(ss, first, info, "the min-cost step found no plan"), info
         min_cost = info["min_cost"] = first.objective
@@ -238,16 +277,26 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
     if first is not None:
         plans.add(first.x, first, MIN_COST, budget)
     # a relaxation (its bound holds within the budget) and a source of routes and sites for the budgeted step's
-    # start: worth a try, not a wait, so it gets 1.5 times the min-cost solve (at least 10 s; 60 s without one)
+    # start: worth a try, not a wait, so it gets 1.5 times the min-cost solve (at least 10 s; 60 s without one),
+    # and only when the design its LP relaxation leans towards, rounded up, fits the budget (else its plan would
+    # most likely not fit either: the budgeted step alone decides)
     try_s = max(FREE_TRY_MIN_S, FREE_TRY_FACTOR * first.seconds) if first is not None else FREE_TRY_NO_MIN_COST_S
-    free, xf = ss.run("metric", name=FREE_METRIC, seconds=min(try_s, ss.timer.remaining()))
-    plans.learn(free)
+    fits, xr = ss.rounded_free(budget, min(try_s, ss.timer.remaining()) / 2)
+    free, xf = None, None
+    if fits is not False:
+        free, xf = ss.run("metric", name=FREE_METRIC, seconds=min(try_s, ss.timer.remaining()),
+                          starts=None if xr is None else [xr])
+        plans.learn(free)
+    else:
+        info["free_metric_step"] = ("not solved: the design of its LP relaxation, rounded up, breaks a bound the "
+                                    "budget implies (budget fixing)")
     if free is not None and free.has_plan:
         plans.add(xf, free, FREE_METRIC, budget)
     if free is not None and free.status == "optimal" and plans.found and ss.fits(xf, budget):
         sec, x = free, xf  # the least metric without the budget fits it: the least within it
     else:  # started from the min-cost plan and from the unbudgeted plan's routes and sites, within the budget
-        sec, x = ss.run("metric", budget=budget, name=METRIC, starts=[first.x if first else None, xf])
+        sec, x = ss.run("metric", budget=budget, name=METRIC, starts=[first.x if first else None,
+                                                                     xf if xf is not None else xr])
     if sec is not None and sec.status == "infeasible" and not plans.found:
         if min_cost is None and not ss.timer.spent:
             low, _ = ss.run("cost", name=MIN_COST)
@@ -260,16 +309,29 @@ def solve_secure(f: Formulation, settings: dict, tee: bool = False,
     plans.learn(sec)
     if sec is not None and sec.has_plan:
         plans.add(x, sec, METRIC, budget, within=True)
-        reached = first is not None and plans.optimum is not None and ss.metric_of(first.x) <= _cap(plans.optimum,
+        reached = first is not None and plans.optimum is not None and ss.metric_of(first.x) <= cap_at(plans.optimum,
                                                                                                        loose=True)
         if not reached:
-            lvl, x2 = _at_level(ss, ss.metric_of(x), budget, name=COST)
+            lvl, x2 = least_cost_at(ss, ss.metric_of(x), budget, name=COST)
             if lvl is not None and lvl.has_plan:
                 plans.add(x2, lvl, COST, budget, within=True)
     best = plans.best()
     if best is None:  # the metric step's own ending, or: no time remained for one
         return _no_plan(ss, sec, info, "no plan within the cost budget was found"), info
     return _result(ss, info, best, plans, first), info
+
+
+def _min_cost(ss):
+    """The min-cost step; for a model that tracks what cost does not need (max_dependence), solved on the plain
+    model first and proven on this one by the plain model's bound (`untracked.plain_min_cost`)."""
+    plain = plain_min_cost(ss.f, ss.settings, ss.timer)
+    if plain is None:
+        return ss.run("cost", name=MIN_COST)
+    res, x0 = plain
+    proven = res.status == "optimal" and res.bound is not None
+    return ss.run("cost", name=MIN_COST, starts=[x0], bound=res.bound if proven else None,
+                  note=f"solved on the model without dependence tags ({res.status}, {res.seconds:.2f} s), its plan "
+                       "re-solved here" + (" and proven by its bound" if proven else ""))
 
 
 def _no_plan(ss, res, info, what):
@@ -293,7 +355,7 @@ def _result(ss, info, best, plans, first):
     computed are said (message, ``info``)."""
     x, step, source = best
     metric = ss.metric_of(x)
-    metric_proven = plans.optimum is not None and metric <= _cap(plans.optimum, loose=True)
+    metric_proven = plans.optimum is not None and metric <= cap_at(plans.optimum, loose=True)
     cost_step = source in (MIN_COST, COST)
     cost_proven = step.status == "optimal" and (source == COST or (source == MIN_COST and metric_proven))
     res = SolveResult(step.status, step.termination, True, False, step.objective if cost_step else ss.cost_of(x),
@@ -362,67 +424,5 @@ def _pct(gap):
     return "unknown" if gap is None else f"{100 * gap:.4g}%"
 
 
-def frontier_plans(f: Formulation, settings: dict, points: int = 5, tee: bool = False,
-                   timer: TimeBudget | None = None) -> tuple[SecureSolver, list]:
-    """Epsilon-constraint sweep from the min-cost plan to the most secure plan (the least metric, at the least
-    cost that reaches it): ``points`` budgets evenly spaced between their costs; at each inner budget, minimise
-    the metric within the budget, then the cost at that metric.  The time budget is shared by the points:
-    those not yet computed share what remains evenly (point 1, then point N, then the inner points), and a
-    point's later solves get what its first left of its share; a point with no time left is not computed.
-    Returns [(budget, SolveResult, x)] in order of rising budget."""
-    ss = SecureSolver(f, settings, tee, timer)
-    n = max(2, points)
-    left = [n]
-
-    def share():
-        """The time of the next point and a callable giving what is left of it."""
-        end = ss.timer.elapsed() + ss.timer.share(left[0])
-        left[0] -= 1
-        return lambda: end - ss.timer.elapsed()
-
-    rest = share()
-    first, x = ss.run("cost", seconds=rest(), name="point 1: least cost")
-    if first is None or not first.has_plan:
-        return ss, [(None, first or not_computed("point 1 " + _skip(ss)), None)]
-    c0, lo, x_lo = first.objective, first, x
-    rest = share()
-    best, xb = ss.run("metric", seconds=rest(), name=f"point {n}: least metric")
-    if best is None or not best.has_plan:
-        return ss, [(c0, lo, x_lo)] + [(None, not_computed(f"point {i + 1} {_skip(ss)}"), None) for i in range(1, n)]
-    hi, x_hi = _at_level(ss, ss.metric_of(xb), seconds=rest, name=f"point {n}: least cost at that metric")
-    if hi is None or not hi.has_plan:
-        hi, x_hi = _uncosted(ss, best, hi), xb
-        hi.objective = ss.cost_of(xb)
-    c1 = ss.cost_of(x_hi)
-    out = [(c0, lo, x_lo)]
-    for i in range(1, n - 1):
-        b = c0 + (c1 - c0) * i / (n - 1)
-        rest = share()
-        if out[-1][2] is not None:  # the plan of the last budget below: it fits this one (point N's does not)
-            ss.last_x = out[-1][2]
-        res, x = ss.run("metric", budget=b, seconds=rest(), name=f"point {i + 1}: least metric within {b:,.6g}")
-        if res is None:
-            out.append((b, not_computed(f"point {i + 1} {_skip(ss)}"), None))
-            continue
-        if res.has_plan:
-            res2, x2 = _at_level(ss, ss.metric_of(x), b, seconds=rest, name=f"point {i + 1}: least cost at that metric")
-            if res2 is not None and res2.has_plan:
-                res, x = res2, x2
-            else:
-                res = _uncosted(ss, res, res2)
-        out.append((b, res, x))
-    out.append((c1, hi, x_hi))
-    return ss, out
-
-
-def _uncosted(ss, res, level):
-    """A frontier point's metric step ``res`` whose least-cost step ``level`` gave no plan (None: not computed)."""
-    if level is None:
-        res.status, res.proven_optimal = "time_limit_with_plan", False
-        res.message = (f"the least cost at this metric was not computed ({ss.timer.describe()} was spent): the plan "
-                       "may cost more than this metric needs")
-    return res
-
-
-def _skip(ss):
-    return f"not computed: {ss.timer.describe()} was spent"
+__all__ = ["COST", "FREE_METRIC", "METRIC", "MIN_COST", "SecureSolver", "budget_of", "cap_at", "least_cost_at",
+           "solve_secure"]

@@ -65,9 +65,7 @@ def lp_start(h: highspy.Highs, spec: LinearSpec, time_limit: float | None) -> tu
         return None, _done(info, t0)
     info["bound"] = h.getInfo().objective_function_value  # the relaxation's optimum bounds every plan's cost
     relaxed = np.asarray(h.getSolution().col_value)
-    up = np.clip(np.ceil(relaxed[integer] - 1e-6), np.frombuffer(spec.lb, dtype=np.float64)[integer],
-                 np.frombuffer(spec.ub, dtype=np.float64)[integer])
-    up = _fit_integer_rows(spec, integer, up, relaxed[integer])
+    up = rounded_up(spec, relaxed)[integer]
     h.changeColsBounds(len(integer), integer, up, up)
     h.setOptionValue("time_limit", _limit(h, budget - (time.perf_counter() - t0)))
     runtime.run(h)
@@ -113,6 +111,18 @@ def _plan(h, integer, info, t0, how):
     info.update(source="LP relaxation", objective=h.getInfo().objective_function_value,
                 how=f"the LP relaxation {how} and repaired (the rest re-solved with those fixed)")
     return x, _done(info, t0)
+
+
+def rounded_up(spec: LinearSpec, relaxed: np.ndarray) -> np.ndarray:
+    """The LP relaxation's values ``relaxed`` with every integer column rounded up (within its bounds: a route
+    used a little is active, a site opened a little is open), then lowered where a row of integer columns only
+    asks for it (`_fit_integer_rows`); the other columns as they are."""
+    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    x = np.array(relaxed, dtype=np.float64)
+    up = np.clip(np.ceil(x[integer] - 1e-6), np.frombuffer(spec.lb, dtype=np.float64)[integer],
+                 np.frombuffer(spec.ub, dtype=np.float64)[integer])
+    x[integer] = _fit_integer_rows(spec, integer, up, x[integer])
+    return x
 
 
 def _fit_integer_rows(spec: LinearSpec, integer: np.ndarray, values: np.ndarray, relaxed: np.ndarray) -> np.ndarray:
@@ -246,4 +256,4 @@ def describe(info: dict) -> str:
 
 
 __all__ = ["LP_SHARE", "START_AT_NONZEROS", "copy_model", "describe", "lp_start", "pass_start", "relaxation_bound",
-           "reoptimised", "wanted"]
+           "reoptimised", "rounded_up", "wanted"]

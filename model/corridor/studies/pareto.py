@@ -1,8 +1,8 @@
 """`corridor pareto`: the cost-security frontier of a workbook, written as a `pareto` sheet with a native
 scatter chart and a PNG plot beside the workbook.
 
-The sweep (`solve.secure.frontier_plans`) keeps one HiGHS instance: between points only the budget row, the cap row and
-the objective change, and each solve starts from the previous plan.
+The sweep (`solve.frontier.frontier_plans`) keeps one HiGHS instance: between points only the budget row, the cap
+row and the objective change, and each solve starts from the previous plan.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from corridor.formulation.build import Formulation, formulate
 from corridor.io.files import OutputError, atomic_save, replace_atomically, same_file
 from corridor.io.writer import solution_workbook
 from corridor.results.metrics import security_tables
-from corridor.solve.secure import SecureSolver, frontier_plans
+from corridor.solve.frontier import frontier_plans
+from corridor.solve.secure import SecureSolver
 from corridor.solve.steps import NOT_COMPUTED
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def design(f: Formulation, x: Sequence[float]) -> dict:
 
 def frontier(inputs: Inputs, points: int = 5, metric: str | None = None,
              tee: bool = False) -> tuple[pd.DataFrame, SecureSolver, dict]:
-    """(table of the frontier's points, formulation, settings): see `solve.secure.frontier_plans`.  The points
+    """(table of the frontier's points, formulation, settings): see `solve.frontier.frontier_plans`.  The points
     share ``time_limit_s`` (a point with no time left has status ``not_computed`` and a note saying so)."""
     margin = inputs.settings["objective"] == "max_margin"  # trace margin (revenue - cost) against security
     settings = {**inputs.settings, "objective": "max_security", "margin": margin}
