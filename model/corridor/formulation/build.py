@@ -139,6 +139,10 @@ class _DisruptionSpec:
         prefixed.rows, prefixed.cols, prefixed.coefs = terms.rows, terms.cols, terms.coefs
         self._spec.add_terms(block, prefixed, lo, hi, [_key(s, k) for k in skip])
 
+    def add_csr(self, block, keys, indptr, cols, coefs, lo=-INF, hi=INF):
+        s = self._s
+        self._spec.add_csr(block, [_key(s, k) for k in keys], indptr, cols, coefs, lo, hi)
+
     def add_expr(self, name, key, cols, coefs, constant=0.0):
         self._spec.add_expr(name, _key(self._s, key), cols, coefs, constant)
 

@@ -178,17 +178,28 @@ class LinearSpec:
         were added (one C-level pass: no per-row work).  ``lo``/``hi``: one bound for every row, or one per
         row in key order.  Terms of one column in one row must not repeat: such rows are listed in ``skip``
         (left out here, for `add_row` with `Terms.row`)."""
-        keys, indptr, cols, coefs = terms.csr(skip)
+        self.add_csr(block, *terms.csr(skip), lo, hi)
+
+    def add_csr(self, block: RowBlock, keys: list, indptr: np.ndarray, cols: np.ndarray, coefs: np.ndarray,
+                lo: float | Sequence[float] = -INF, hi: float | Sequence[float] = INF) -> None:
+        """Append rows ``keys`` given as CSR arrays (row i: ``cols[indptr[i]:indptr[i+1]]``, ``indptr[0] = 0``)
+        whose columns are distinct within a row and coefficients non-zero (the caller guarantees it, as for
+        `add_rows`).  ``lo``/``hi``: one bound for every row, or one per row."""
         if not keys:
             return
         block._open(self.n_rows)
         block.keys.extend(keys)
-        self.indices.frombytes(cols.astype(np.int32).tobytes())
-        self.data.frombytes(coefs.astype(np.float64).tobytes())
-        self.indptr.frombytes((indptr[1:] + self.indptr[-1]).astype(np.int64).tobytes())
+        self.indices.frombytes(np.asarray(cols).astype(np.int32).tobytes())
+        self.data.frombytes(np.asarray(coefs).astype(np.float64).tobytes())
+        self.indptr.frombytes((np.asarray(indptr[1:]) + self.indptr[-1]).astype(np.int64).tobytes())
         n = len(keys)
-        self.row_lo.extend([lo] * n if isinstance(lo, (int, float)) else lo)
-        self.row_hi.extend([hi] * n if isinstance(hi, (int, float)) else hi)
+        for bound, arr in ((lo, self.row_lo), (hi, self.row_hi)):
+            if isinstance(bound, (int, float)):
+                arr.extend([bound] * n)
+            elif isinstance(bound, np.ndarray):
+                arr.frombytes(bound.astype(np.float64).tobytes())
+            else:
+                arr.extend(bound)
         block.segments[-1][1] += n
 
     # -- objective ---------------------------------------------------------------------------------

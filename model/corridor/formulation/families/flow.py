@@ -8,7 +8,10 @@ e end use.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import chain
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from corridor.formulation.investments import added_terms
 from corridor.formulation.provenance import untag
@@ -144,27 +147,53 @@ def leg_capacity(f: Formulation, d: CaseData) -> None:
     shared leg capacity with the leg's period offset along each route.  A leg with investments (contract v2)
     adds the units in service in q: <= capacity_t(l) * f + sum_i sum_{a serving q} capacity_t(i) * f * Build[i,a].
     """
-    S = f.sets
     blk = f.spec.block("Leg_Capacity")
-    ship_cols, ship = S["ship_cols"], d.ship
-    rows = []
-    for key in sorted(d.leg_cap):
+    ship_cols, ship, leg_periods = f.sets["ship_cols"], d.ship, d.leg_periods
+    keys = sorted(d.leg_cap)
+    caps, factors = [], {}
+    for key in keys:
         leg, q = key
-        invested = ("leg", leg) in d.invested
-        if invested:
-            factor = d.seasons.cap_factor("leg", leg, q)
-            cap = (d.legs[leg]["capacity_t"] or 0.0) * factor if factor > 0 else 0.0
+        if ("leg", leg) in d.invested:
+            factor = factors[key] = d.seasons.cap_factor("leg", leg, q)
+            caps.append((d.legs[leg]["capacity_t"] or 0.0) * factor if factor > 0 else 0.0)
         else:
-            cap = d.leg_cap[key]
-        users = [rp for rp in d.leg_periods.get(key, ()) if rp in ship_cols]
-        if not users or sum(ship[rp].bound for rp in users) <= cap + 1e-9:
-            continue
-        cols = [j for rp in users for j in ship_cols[rp]]
-        coefs = [1.0] * len(cols)
-        if invested:
-            more, amounts = added_terms(f, d, "leg", leg, q, factor)
-            cols, coefs = cols + more, coefs + [-a for a in amounts]
-        rows.append((key, cols, coefs, -INF, cap))
+            caps.append(d.leg_cap[key])
+    # every (route, period) that runs, numbered in ship_cols order: its bound and its Ship columns (CSR)
+    rp_id = {rp: i for i, rp in enumerate(ship_cols)}
+    bounds = np.array([ship[rp].bound for rp in ship_cols], dtype=np.float64)
+    rp_len = np.array([len(js) for js in ship_cols.values()], dtype=np.int64)
+    rp_ptr = np.zeros(len(rp_len) + 1, dtype=np.int64)
+    np.cumsum(rp_len, out=rp_ptr[1:])
+    rp_cols = np.fromiter(chain.from_iterable(ship_cols.values()), dtype=np.int64, count=int(rp_ptr[-1]))
+    # the users of each (leg, period) in leg_periods order; -1: a route-period that carries nothing
+    n_users = np.array([len(leg_periods.get(key, ())) for key in keys], dtype=np.int64)
+    users = np.fromiter((rp_id.get(rp, -1) for key in keys for rp in leg_periods.get(key, ())), dtype=np.int64,
+                        count=int(n_users.sum()))
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), n_users)
+    live = users >= 0
+    users, owner = users[live], owner[live]
+    total = np.bincount(owner, weights=bounds[users], minlength=len(keys))  # summed in the users' order
+    count = np.bincount(owner, minlength=len(keys))
+    keep = (count > 0) & ~(total <= np.array(caps, dtype=np.float64) + 1e-9)
+    users, owner = users[keep[owner]], owner[keep[owner]]
+    lengths = rp_len[users]  # each kept row: its users' Ship columns one after the other
+    at = np.repeat(rp_ptr[users] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    cols = rp_cols[at]
+    kept = np.flatnonzero(keep)
+    indptr = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, weights=lengths, minlength=len(keys)).astype(np.int64)[kept], out=indptr[1:])
+    row_keys = [keys[i] for i in kept]
+    hi = [caps[i] for i in kept]
+    if not any(key in factors for key in row_keys):
+        f.spec.add_csr(blk, row_keys, indptr, cols, np.ones(len(cols)), -INF, hi)
+        return
+    rows = []  # investments on a leg (contract v2): the units in service in q after the routes' columns
+    for i, key in enumerate(row_keys):
+        js, coefs = cols[indptr[i]:indptr[i + 1]].tolist(), [1.0] * int(indptr[i + 1] - indptr[i])
+        if key in factors:
+            more, amounts = added_terms(f, d, "leg", key[0], key[1], factors[key])
+            js, coefs = js + more, coefs + [-a for a in amounts]
+        rows.append((key, js, coefs, -INF, hi[i]))
     f.spec.add_rows(blk, rows)
 
 
