@@ -243,24 +243,27 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     for key, j in f.col("Discard").items():
         add(key, j, -1.0)
     routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
-    ends = {r: (route.origin, route.destination) for r, route in routes.items()}
-    ids, t_rows, t_cols, t_coefs = t.ids, t.rows, t.cols, t.coefs  # the bulk of the terms: Terms.add inlined
-    for (r, k, p), j in f.col("Ship").items():
-        origin, destination = ends[r]
-        for key, coef in (((origin, k, p), -1.0), ((destination, arrive_tag[(r, k)], ship[(r, p)].arrive), 1.0)):
-            i = ids.get(key)
-            if i is None:
-                i = ids[key] = len(ids)
-            t_rows.append(i)
-            t_cols.append(j)
-            t_coefs.append(coef)
+    origin = {r: route.origin for r, route in routes.items()}
+    destination = {r: route.destination for r, route in routes.items()}
+    ids = t.ids  # the bulk of the terms: -Ship at the origin, then +Ship at the destination, column by column
+    new = ids.setdefault
+    ship_col = f.col("Ship")
+    out = [new((origin[r], k, p), len(ids)) for (r, k, p) in ship_col]
+    into = [new((destination[r], arrive_tag[(r, k)], ship[(r, p)].arrive), len(ids)) for (r, k, p) in ship_col]
+    n = len(out)
+    rows = np.empty(2 * n, dtype=np.int64)
+    rows[0::2], rows[1::2] = out, into
+    t.rows.frombytes(rows.tobytes())
+    t.cols.frombytes(np.repeat(np.fromiter(ship_col.values(), dtype=np.int32, count=n), 2).tobytes())
+    t.coefs.frombytes(np.tile(np.array([-1.0, 1.0]), n).tobytes())
     for (mk, c, e, p, k), j in f.col("Deliver").items():
         add((mk, k, p), j, -1.0)
     stock, initial = f.col("Stock"), f.col("Initial")
+    prev = {p: d.cal.prev(p) for p in d.periods}
     for key, j in stock.items():
         add(key, j, -1.0)
         n, k, p = key
-        before = d.cal.prev(p)
+        before = prev[p]
         if before is not None:
             add(key, stock[(n, k, before)], 1.0)
         elif (n, k) in initial:
