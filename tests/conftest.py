@@ -1,4 +1,8 @@
+import hashlib
+import shutil
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,3 +31,69 @@ def flows(rep, by=("route",)):
     """Total tonnes per key over the horizon from the route_flows table."""
     df = rep.tables["route_flows"]
     return df.groupby(list(by))["tonnes"].sum().to_dict() if len(df) else {}
+
+
+# -- the embedded cases, solved once per test session -------------------------------------------------------------
+# Solving the default case takes 12-15 s and many modules read its plan: each of these fixtures solves its case
+# once per session (once per xdist worker) and hands out the run report and the written solution workbook.  Both
+# are shared, so READ-ONLY: a test that edits the workbook copies it to its own tmp_path first (`copy_solution`).
+# The workbook's bytes are checked when the session ends, so a test that wrote to it fails instead of passing on
+# stale data.
+@dataclass(frozen=True)
+class Solved:
+    """A case solved through `corridor.pipeline.run`: its input workbook, the run report and the solution."""
+
+    input: Path
+    report: object  # corridor.pipeline.RunReport
+    solution: Path
+
+    def copy_solution(self, target: Path) -> Path:
+        """A copy of the solution workbook at ``target``, for a test that edits it."""
+        return Path(shutil.copyfile(self.solution, target))
+
+
+def _solved(tmp_path_factory, name: str, book: Path) -> Iterator[Solved]:
+    from corridor.pipeline import default_output, run
+
+    folder = tmp_path_factory.mktemp(name)
+    out = folder / default_output(book).name
+    rep = run(book, out)
+    assert rep.result.proven_optimal, rep.result.message
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    yield Solved(book, rep, out)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == digest, f"a test wrote to the shared solution {out}"
+
+
+@pytest.fixture(scope="session")
+def default_case(tmp_path_factory):
+    """The embedded default case (`corridor.pipeline.DEFAULT_INPUT`) as `corridor solve` solves it: min cost
+    over its disruption scenarios, with the security report, written to kazakhstan_rare_earths-solution.xlsx
+    (its map beside it)."""
+    from corridor.pipeline import DEFAULT_INPUT
+
+    yield from _solved(tmp_path_factory, "default-case", DEFAULT_INPUT)
+
+
+@pytest.fixture(scope="session")
+def default_base_year(tmp_path_factory):
+    """The default case with its disruptions sheet removed (the base year alone, one scenario: the core model),
+    solved and written; its input is that copy of the case."""
+    import openpyxl
+
+    from corridor.pipeline import DEFAULT_INPUT
+
+    wb = openpyxl.load_workbook(DEFAULT_INPUT)
+    del wb["disruptions"]
+    book = tmp_path_factory.mktemp("base-year-input") / "base.xlsx"
+    wb.save(book)
+    yield from _solved(tmp_path_factory, "base-year", book)
+
+
+@pytest.fixture(scope="session")
+def strategic_case(tmp_path_factory):
+    """The embedded strategic case 2027-2032 (`corridor.pipeline.STRATEGIC_INPUT`, the same bytes as
+    inputs/kazakhstan_rare_earths_2027_2032.xlsx), solved and written."""
+    from corridor.pipeline import STRATEGIC_INPUT
+
+    yield from _solved(tmp_path_factory, "strategic-case", STRATEGIC_INPUT)
+
