@@ -4,7 +4,6 @@ network; a map that cannot be drawn never costs the solution; a study draws one 
 small multiples; the network table says which corridors are closed and why."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import socket
@@ -21,22 +20,17 @@ from corridor.io import maps
 from corridor.io.charts import CORRIDOR_COLOURS, corridor_colours
 from corridor.io.targets import kind_of
 from corridor.io.units import FORMATS
-from corridor.io.validate import read_inputs
 from corridor.io.writer import write_solution
-from corridor.pipeline import DEFAULT_INPUT, solve_inputs
 from corridor.studies.runner import run_study
 
 PIXELS = (int(maps.MAP_SIZE[1] * maps.DPI), int(maps.MAP_SIZE[0] * maps.DPI))  # rows, columns: 640 x 1200
 
 
 @pytest.fixture(scope="module")
-def default(tmp_path_factory):
-    """The default case solved once to a 5% gap without the security report (seconds, not a minute), written
-    through the writer: (run report, solution path)."""
-    inputs = read_inputs(DEFAULT_INPUT)
-    inputs = dataclasses.replace(inputs, settings={**inputs.settings, "mip_rel_gap": 0.05})
-    out = tmp_path_factory.mktemp("maps") / "kazakhstan_rare_earths-solution.xlsx"
-    rep = solve_inputs(inputs, DEFAULT_INPUT, out, write=True, security=False)
+def default(default_case):
+    """The default case as `corridor solve` solves and writes it (the session's shared solve, tests/conftest.py:
+    read-only): (run report, solution path)."""
+    rep, out = default_case.report, default_case.solution
     assert rep.result.has_plan, rep.result.message
     return rep, out
 

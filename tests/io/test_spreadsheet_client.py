@@ -4,15 +4,12 @@ import subprocess
 
 import pytest
 
-from corridor.pipeline import DEFAULT_INPUT, run
-
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (.ci/run installs it)")
-def test_solution_opens_in_libreoffice(tmp_path):
-    out = tmp_path / "plan.xlsx"
-    run(DEFAULT_INPUT, out)
+def test_solution_opens_in_libreoffice(tmp_path, default_case):
+    out = default_case.copy_solution(tmp_path / "plan.xlsx")  # the default case's solution (solved once per session)
     profile = tmp_path / "lo-profile"
     cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv:Text - txt - csv "
            "(StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", "--outdir", str(tmp_path / "csv"), str(out)]

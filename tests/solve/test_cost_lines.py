@@ -4,8 +4,7 @@ import pandas as pd
 import pytest
 
 from builders import two_corridors
-from corridor.io.validate import read_inputs
-from corridor.pipeline import DEFAULT_INPUT, run, solve_inputs
+from corridor.pipeline import run
 
 
 def written_costs(path):
@@ -15,15 +14,13 @@ def written_costs(path):
     return costs, float(summary["objective"])
 
 
-def test_the_default_case_cost_lines_add_up_to_the_objective(tmp_path):
-    """The embedded default case with its disruption scenarios, solved through the pipeline to a 2% gap (any plan
-    tells: the optimum would only take longer).  HiGHS's objective is computed from the coefficients it kept,
-    the cost lines from the formulation's own: a coefficient HiGHS dropped would show as a difference."""
-    inputs = read_inputs(DEFAULT_INPUT)
-    inputs.settings["mip_rel_gap"] = 0.02
-    rep = solve_inputs(inputs, DEFAULT_INPUT, tmp_path / "default.xlsx", security=False)
+def test_the_default_case_cost_lines_add_up_to_the_objective(default_case):
+    """The embedded default case with its disruption scenarios, solved through the pipeline (the session's solve
+    of it, tests/conftest.py: any plan tells).  HiGHS's objective is computed from the coefficients it kept, the
+    cost lines from the formulation's own: a coefficient HiGHS dropped would show as a difference."""
+    rep = default_case.report
     assert rep.result.proven_optimal
-    costs, objective = written_costs(tmp_path / "default.xlsx")
+    costs, objective = written_costs(default_case.solution)
     assert len(costs) >= 5 and objective == pytest.approx(rep.result.objective, rel=1e-12)
     assert costs["amount"].sum() == pytest.approx(objective, rel=1e-9)
     assert sum(rep.costs.values()) == pytest.approx(objective, rel=1e-9)
