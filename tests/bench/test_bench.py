@@ -76,8 +76,8 @@ def test_named_sizes_grow_by_about_ten():
     assert set(SIZES) == {"xs", "s", "m", "l"}
 
 
-def test_pyomo_path_and_direct_path_agree(tmp_path):
-    direct = run(DEFAULT_INPUT, write=False)
+def test_pyomo_path_and_direct_path_agree(default_case):
+    direct = default_case.report  # the direct path (the session's solve of the default case, tests/conftest.py)
     pyomo = run(DEFAULT_INPUT, write=False, via="pyomo")
     assert pyomo.result.proven_optimal
     assert pyomo.result.objective == pytest.approx(direct.result.objective, rel=1e-6)
@@ -86,7 +86,7 @@ def test_pyomo_path_and_direct_path_agree(tmp_path):
                                                                                    m.component_objects()}
 
 
-def test_export_mps_solves_to_the_same_optimum(tmp_path):
+def test_export_mps_solves_to_the_same_optimum(tmp_path, default_case):
     import highspy
     out = tmp_path / "case.mps"
     assert main(["export", str(DEFAULT_INPUT), "--format", "mps", "-o", str(out)]) == EXIT_OK
@@ -95,8 +95,7 @@ def test_export_mps_solves_to_the_same_optimum(tmp_path):
     h.setOptionValue("mip_rel_gap", 1e-9)
     h.readModel(str(out))
     h.run()
-    assert h.getInfo().objective_function_value == pytest.approx(run(DEFAULT_INPUT, write=False).result.objective,
-                                                                 rel=1e-5)
+    assert h.getInfo().objective_function_value == pytest.approx(default_case.report.result.objective, rel=1e-5)
     lp = tmp_path / "case.lp"
     assert main(["export", str(DEFAULT_INPUT), "--format", "lp", "-o", str(lp)]) == EXIT_OK
     assert "Node_Balance" in lp.read_text()

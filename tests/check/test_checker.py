@@ -416,9 +416,9 @@ def test_plan_sheets_of_a_disruption_scenario(tmp_path):
     assert ("disruptions", 2) in v.inputs
 
 
-def test_default_case_plan_passes_and_a_defense_earmark_edit_is_found(tmp_path):
-    out = tmp_path / "kz-solution.xlsx"
-    rep0 = run(DEFAULT_INPUT, out)
+def test_default_case_plan_passes_and_a_defense_earmark_edit_is_found(tmp_path, default_case):
+    out = default_case.copy_solution(tmp_path / "kz-solution.xlsx")  # solved once per session (tests/conftest.py)
+    rep0 = default_case.report
     rep = clean(DEFAULT_INPUT, out)
     assert rep.scenario == "base" and rep.scenarios == 7
     assert rep.total == pytest.approx(rep0.result.objective, rel=1e-9)
