@@ -58,18 +58,20 @@ def with_policies(tmp_path, prefix, disruptions=False, plant=True, northern=True
     return path
 
 
-def _solved(tmp_path_factory, name, prefix=None, plant=True, northern=True):
-    """Solve the default case (``prefix=None``) or its deterministic variant (see `with_policies`)."""
+def _solved(tmp_path_factory, name, prefix, plant=True, northern=True):
+    """Solve a deterministic variant of the default case (see `with_policies`)."""
     tmp = tmp_path_factory.mktemp(name)
-    book = DEFAULT_INPUT if prefix is None else with_policies(tmp, prefix, plant=plant, northern=northern)
-    rep = run(book, tmp / f"{name}-solution.xlsx")
+    rep = run(with_policies(tmp, prefix, plant=plant, northern=northern), tmp / f"{name}-solution.xlsx")
     assert rep.result.proven_optimal
     return rep
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return _solved(tmp_path_factory, "base", "")
+def base(default_base_year):
+    """The base year alone (`with_policies` with no policy switched on: the disruptions sheet removed), the
+    session's solve of it (tests/conftest.py; read-only)."""
+    assert default_base_year.report.result.proven_optimal
+    return default_base_year.report
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +90,10 @@ def independent_2027_no_northern(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def expected(tmp_path_factory):
-    return _solved(tmp_path_factory, "expected")
+def expected(default_case):
+    """The default case as shipped, with its disruption scenarios: the session's solve of it (read-only)."""
+    assert default_case.report.result.proven_optimal
+    return default_case.report
 
 
 def test_every_row_carries_a_source():
@@ -100,6 +104,20 @@ def test_every_row_carries_a_source():
         assert "source" in head, ws.title
         j = head.index("source")
         assert all(r[j] for r in rows[1:] if any(v is not None for v in r)), ws.title
+
+
+def _cells(path):
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def test_the_shared_base_year_is_this_modules_base_variant(default_base_year, tmp_path):
+    """The `base` plan is the session's solve of the default case without its disruptions sheet
+    (tests/conftest.py): the workbook `with_policies` makes with no policy switched on."""
+    assert _cells(default_base_year.input) == _cells(with_policies(tmp_path, ""))
 
 
 def test_route_cost_and_time_calibration(data):

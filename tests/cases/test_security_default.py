@@ -25,6 +25,15 @@ def variant(tmp_path, name, delete_disruptions=False, **settings):
     return path
 
 
+def cells(path):
+    """Every sheet's cell values, in order."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
 def totals(rep):
     sec = rep.tables["security"]
     return sec[sec.scope == "total"].set_index("metric")["value"]
@@ -36,9 +45,9 @@ def opened(rep):
 
 
 @pytest.fixture(scope="module")
-def plans(tmp_path_factory):
+def plans(tmp_path_factory, default_case):
     tmp = tmp_path_factory.mktemp("sec")
-    cheap = run(DEFAULT_INPUT, tmp / "min-cost.xlsx")
+    cheap = default_case.report  # the min-cost plan: the session's solve of the default case (read-only)
     secure = run(variant(tmp, "secure", objective="max_security", cost_budget_pct=40), tmp / "secure-solution.xlsx")
     return cheap, secure
 
@@ -66,14 +75,16 @@ def test_max_security_builds_the_kazakh_plant_within_budget(plans):
     print(secure.security["sequence"], secure.security["steps"])
 
 
-def test_without_a_disruptions_sheet_the_model_is_the_core_model(tmp_path):
+def test_without_a_disruptions_sheet_the_model_is_the_core_model(tmp_path, default_base_year):
+    """The default case with its disruptions sheet removed (the session's solve of it, tests/conftest.py)."""
     path = variant(tmp_path, "core", delete_disruptions=True)
+    assert cells(path) == cells(default_base_year.input)
     inputs = read_inputs(path)
     assert not inputs.tables["disruptions"]
     f = formulate(inputs)
     assert not f.two_stage and list(f.views) == ["base"]
     assert all(not isinstance(k, tuple) or k[0] != "base" for k in f.spec.col["Ship"])
-    rep = run(path, tmp_path / "core-solution.xlsx")
+    rep = default_base_year.report
     assert rep.result.objective == pytest.approx(231_361_176.36, rel=1e-6)
     assert len(rep.tables["scenarios"]) == 1
 
