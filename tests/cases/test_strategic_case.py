@@ -43,7 +43,7 @@ def variant(tmp_path, name, independent=False, plant_lead=None):
 
 def solved(tmp_path_factory, name, **kw):
     tmp = tmp_path_factory.mktemp(name)
-    book = variant(tmp, name, **kw) if kw else STRATEGIC_INPUT
+    book = variant(tmp, name, **kw)
     rep = run(book, tmp / f"{name}-solution.xlsx")
     assert rep.result.proven_optimal, rep.result.message
     assert rep.result.gap <= 1e-4
@@ -51,8 +51,12 @@ def solved(tmp_path_factory, name, **kw):
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return solved(tmp_path_factory, "strategic")
+def base(strategic_case):
+    """The case as shipped: the session's solve of it (tests/conftest.py; read-only)."""
+    rep = strategic_case.report
+    assert rep.result.proven_optimal, rep.result.message
+    assert rep.result.gap <= 1e-4
+    return rep
 
 
 @pytest.fixture(scope="module")
