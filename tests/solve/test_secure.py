@@ -267,3 +267,21 @@ def test_a_dependence_runs_min_cost_step_is_solved_on_the_plain_model(tmp_path):
     first = rep.security["steps"][0]
     assert first.startswith("least cost (the min-cost optimum): optimal, cost 600")
     assert "solved on the model without dependence tags (optimal" in first and "proven by its bound" in first
+
+
+def test_cap_fixing_opens_what_every_plan_under_the_cap_needs(tmp_path):
+    """On the two-corridor case, route B closed leaves the LP's least expected shortfall at 0.1 (East closed
+    one period in ten, nothing else to carry the tonnes): under a cap of 0.05 B is open in every plan, under
+    0.1 it need not be.  With 25% of budget the least cost at the least metric (0) is the step B is opened in,
+    with the same optimum (720)."""
+    f = formulate(read_inputs(two_corridors(objective="max_security", cost_budget_pct=25).write(tmp_path / "c.xlsx")))
+    ss = SecureSolver(f, f.d.settings)
+    act = f.spec.col["Active"]
+    start = [0.0] * f.spec.n_cols
+    start[act["A"]] = start[act["B"]] = 1.0
+    assert ss.capper.bounds_for(0.05, start, ss.timer) == {act["B"]: (1.0, 1.0)}
+    assert ss.capper.probed[act["B"]] == pytest.approx(0.1)
+    assert ss.capper.bounds_for(0.1, start, ss.timer) == {}
+    rep = run(tmp_path / "c.xlsx", tmp_path / "o.xlsx")
+    assert rep.result.proven_optimal and rep.result.objective == pytest.approx(720)
+    assert "1 opened by the cap (LP probe)" in rep.security["steps"][-1]

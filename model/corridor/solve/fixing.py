@@ -1,4 +1,5 @@
-"""Integer columns a cost budget rules out, proven from the min-cost LP relaxation (budget fixing).
+"""Integer columns a cost budget rules out, proven from the min-cost LP relaxation (budget fixing); and the
+binaries a metric cap forces open, proven by probing the metric's LP relaxation (cap fixing, `CapFixer`).
 
 A max_security step or a frontier point minimises the metric subject to ``expected cost <= budget``.  Its
 LP relaxation is weak where a binary carries a large fixed cost: the LP opens a third of a 150 M USD plant
@@ -169,4 +170,71 @@ class BudgetFixer:
         return [j for _c, j in sorted(out)]
 
 
-__all__ = ["MAX_PROBES", "BudgetFixer", "BudgetFixing", "margin"]
+class CapFixer:
+    """Cap fixing, the metric's side of budget fixing: binaries that every plan with metric <= cap has at 1.
+
+    A step with a metric cap (the least cost at the metric a step proved: max_security's last step, a frontier
+    point's second solve) has a weak LP relaxation for the same reason as the budgeted step: a plant the cap
+    needs is opened a little in the LP and charged a little of its fixed cost (on the default case at +40%
+    the least cost at the plant plan's metric took 50-100 s).  Probing on the metric's LP relaxation without
+    the budget and cap rows, a relaxation of every step: a binary j of positive fixed cost, at 1 in the step's
+    start, is set to 0; when that LP's least metric m_j exceeds the cap (or that LP is infeasible), x_j = 1 in
+    every plan that meets the cap.  m_j does not depend on the cap, so each probe is solved once per instance
+    (on a copy of the model, by interior point) and each cap only compares, with a margin of 1e-7 + 1e-6 of
+    the cap for the solver's tolerances.  At most `MAX_CAP_PROBES` binaries per step (largest fixed cost
+    first), within a quarter of the time that remains."""
+
+    def __init__(self, h: highspy.Highs, spec: LinearSpec, c_metric: np.ndarray, offset: float, scale: float,
+                 c_cost: np.ndarray, free_rows: list[int]):
+        self.h, self.c_metric, self.offset, self.scale = h, c_metric, offset, scale
+        self.c_cost, self.free_rows, self.n = c_cost, free_rows, spec.n_cols
+        ints = self.ints = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+        lb, ub = np.frombuffer(spec.lb, dtype=np.float64), np.frombuffer(spec.ub, dtype=np.float64)
+        self.binaries = [int(j) for j in ints if lb[j] == 0.0 and ub[j] == 1.0 and c_cost[j] > 0]
+        self.probed: dict[int, float] = {}  # column -> least metric with it at 0 (inf: infeasible; -inf: stopped)
+
+    def bounds_for(self, cap: float, start: np.ndarray | list | None, timer: TimeBudget) -> dict:
+        """{column: (1, 1)} for the binaries that every plan with metric <= ``cap`` (a share) has at 1, probing
+        what is still missing among those at 1 in ``start``.  ``h`` is not changed."""
+        if start is not None:
+            todo = sorted((j for j in self.binaries if start[j] > 0.5 and j not in self.probed),
+                          key=lambda j: -self.c_cost[j])[:MAX_CAP_PROBES]
+            if todo:
+                self._probe(todo, timer)
+        top = cap + 1e-7 + 1e-6 * abs(cap)
+        return {j: (1.0, 1.0) for j, m in self.probed.items() if m > top}
+
+    def _probe(self, todo, timer):
+        left = timer.remaining()
+        end = timer.elapsed() + (left / 4 if math.isfinite(left) else INF)
+        lp = copy_model(self.h)
+        lp.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), self.c_metric / self.scale)
+        lp.changeObjectiveOffset(self.offset / self.scale)
+        for r in self.free_rows:
+            lp.changeRowBounds(r, -INF, INF)
+        ints = self.ints
+        if len(ints):
+            lp.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
+        lp.setOptionValue("solver", "ipm")
+        for j in todo:
+            rest = end - timer.elapsed()
+            if rest <= 0:
+                break
+            lp.setOptionValue("time_limit", rest if math.isfinite(rest) else INF)
+            lp.changeColBounds(j, 0.0, 0.0)
+            try:
+                runtime.run(lp)
+                ms = lp.getModelStatus()
+                if ms == highspy.HighsModelStatus.kOptimal:
+                    self.probed[j] = lp.getInfo().objective_function_value * self.scale
+                elif ms == highspy.HighsModelStatus.kInfeasible:
+                    self.probed[j] = INF
+                else:  # stopped: no conclusion, and not tried again
+                    self.probed[j] = -INF
+            finally:
+                lp.changeColBounds(j, 0.0, 1.0)
+
+
+MAX_CAP_PROBES = 3  # the cap probes of one step, at most (largest fixed cost first)
+
+__all__ = ["MAX_CAP_PROBES", "MAX_PROBES", "BudgetFixer", "BudgetFixing", "CapFixer", "margin"]

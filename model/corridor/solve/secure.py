@@ -17,7 +17,7 @@ from corridor.formulation.families.security import add_security
 from corridor.formulation.spec import INF
 from corridor.solve import runtime
 from corridor.solve.budget import TimeBudget
-from corridor.solve.fixing import BudgetFixer
+from corridor.solve.fixing import BudgetFixer, CapFixer
 from corridor.solve.highs import run_highs, to_highs
 from corridor.solve.result import SolveResult, outcome
 from corridor.solve.start import copy_model, relaxation_bound, reoptimised, rounded_up
@@ -59,6 +59,8 @@ class SecureSolver:
         self.ub = np.frombuffer(spec.ub, dtype=np.float64)
         self.fixer = BudgetFixer(self.h, spec, self.c_cost, self.cost_offset, [self.rows.budget_row,
                                                                              self.rows.cap_row])
+        self.capper = CapFixer(self.h, spec, self.c_metric, self.rows.metric_constant, self.rows.metric_scale,
+                               self.c_cost, [self.rows.budget_row, self.rows.cap_row])
         self.last_x = None
         self.solves = []
         self.steps: list[Step] = []
@@ -78,6 +80,12 @@ class SecureSolver:
             return None, None
         h, spec, rows = self.h, self.f.spec, self.rows
         fixed = self.fixer.bounds_for(budget, self.timer) if budget is not None else {}
+        starts = [x for x in (starts if starts is not None else [self.last_x]) if x is not None]
+        capped = self.capper.bounds_for(cap, starts[0] if starts else None, self.timer) if cap is not None else {}
+        for j, (lo, hi) in capped.items():  # with the budget's: both hold for every plan the step allows
+            a, b = fixed.get(j, (self.lb[j], self.ub[j]))
+            if max(a, lo) <= min(b, hi):
+                fixed[j] = (max(a, lo), min(b, hi))
         if objective == "cost":
             c, off = self.c_cost, self.cost_offset
         else:  # solved in scaled units (tiny shares of demand would sit at the solver's tolerances)
@@ -91,7 +99,6 @@ class SecureSolver:
         for j, (lo, hi) in fixed.items():
             h.changeColBounds(j, lo, hi)
         t0, proof = self.timer.elapsed(), None
-        starts = [x for x in (starts if starts is not None else [self.last_x]) if x is not None]
         if starts:
             start_x, proof = self._start(c, off, fixed, seconds, starts, bound)
             h.setSolution(len(start_x), self.idx, np.asarray(start_x, dtype=np.float64))
@@ -116,8 +123,10 @@ class SecureSolver:
         if x is not None:
             self.last_x = x
         self.solves.append((objective, budget, cap, res.status, res.objective, res.seconds))
-        note = "; ".join(n for n in (note, f"{len(fixed)} integer columns fixed by the budget (LP bound)" if fixed
-                                     else "") if n)
+        n_cap = sum(1 for j in capped if j in fixed)
+        note = "; ".join(n for n in (note, f"{len(fixed) - n_cap} integer columns fixed by the budget (LP bound)"
+                                     if len(fixed) > n_cap else "",
+                                     f"{n_cap} opened by the cap (LP probe)" if n_cap else "") if n)
         self.steps.append(Step(name, objective, res.status, res.objective, res.bound, res.gap, res.seconds, allot,
                                note))
         return res, x
