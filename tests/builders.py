@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
+
 from corridor.pipeline import run
 
 SHEETS = ("settings", "periods", "commodities", "nodes", "supply", "sites", "legs", "routes", "route_legs",
@@ -131,3 +133,12 @@ def solved(net, tmp_path, name="case"):
     rep = run(net.write(tmp_path / f"{name}.xlsx"), tmp_path / f"{name}-solution.xlsx")
     assert rep.result.proven_optimal, rep.result.message
     return rep
+
+
+def sheet_cells(path) -> dict:
+    """Every sheet's cell values of the workbook at ``path``, row by row, in order."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    finally:
+        wb.close()

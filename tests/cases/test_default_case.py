@@ -11,6 +11,7 @@ of the case file are in it: Japan's Middle Corridor subsidy and the US tariff on
 import openpyxl
 import pytest
 
+from builders import sheet_cells
 from corridor import prepare, read_inputs
 from corridor.pipeline import DEFAULT_INPUT, run
 
@@ -106,18 +107,10 @@ def test_every_row_carries_a_source():
         assert all(r[j] for r in rows[1:] if any(v is not None for v in r)), ws.title
 
 
-def _cells(path):
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
-    finally:
-        wb.close()
-
-
 def test_the_shared_base_year_is_this_modules_base_variant(default_base_year, tmp_path):
     """The `base` plan is the session's solve of the default case without its disruptions sheet
     (tests/conftest.py): the workbook `with_policies` makes with no policy switched on."""
-    assert _cells(default_base_year.input) == _cells(with_policies(tmp_path, ""))
+    assert sheet_cells(default_base_year.input) == sheet_cells(with_policies(tmp_path, ""))
 
 
 def test_route_cost_and_time_calibration(data):

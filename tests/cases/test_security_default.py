@@ -4,6 +4,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from builders import sheet_cells
 from corridor.cli import EXIT_OK, main
 from corridor.formulation.build import formulate
 from corridor.io.validate import read_inputs
@@ -23,15 +24,6 @@ def variant(tmp_path, name, delete_disruptions=False, **settings):
     path = tmp_path / f"{name}.xlsx"
     wb.save(path)
     return path
-
-
-def cells(path):
-    """Every sheet's cell values, in order."""
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
-    finally:
-        wb.close()
 
 
 def totals(rep):
@@ -78,7 +70,7 @@ def test_max_security_builds_the_kazakh_plant_within_budget(plans):
 def test_without_a_disruptions_sheet_the_model_is_the_core_model(tmp_path, default_base_year):
     """The default case with its disruptions sheet removed (the session's solve of it, tests/conftest.py)."""
     path = variant(tmp_path, "core", delete_disruptions=True)
-    assert cells(path) == cells(default_base_year.input)
+    assert sheet_cells(path) == sheet_cells(default_base_year.input)
     inputs = read_inputs(path)
     assert not inputs.tables["disruptions"]
     f = formulate(inputs)

@@ -139,19 +139,7 @@ class BudgetFixer:
             rest = end - timer.elapsed()
             if rest <= 0:
                 break
-            h.setOptionValue("time_limit", rest if math.isfinite(rest) else INF)
-            h.changeColBounds(j, 1.0, 1.0)
-            try:
-                runtime.run(h)
-                ms = h.getModelStatus()
-                if ms == highspy.HighsModelStatus.kOptimal:
-                    fx.probed[j] = h.getInfo().objective_function_value
-                elif ms == highspy.HighsModelStatus.kInfeasible:
-                    fx.probed[j] = INF
-                else:  # stopped: no conclusion, and not tried again
-                    fx.probed[j] = -INF
-            finally:
-                h.changeColBounds(j, 0.0, 1.0)
+            fx.probed[j] = _probe(h, j, 1.0, rest)
 
     def _candidates(self, budget):
         """Binaries at 0 in the LP, not yet probed, whose fixed cost could exceed ``budget``'s slack and whose
@@ -220,19 +208,22 @@ class CapFixer:
             rest = end - timer.elapsed()
             if rest <= 0:
                 break
-            lp.setOptionValue("time_limit", rest if math.isfinite(rest) else INF)
-            lp.changeColBounds(j, 0.0, 0.0)
-            try:
-                runtime.run(lp)
-                ms = lp.getModelStatus()
-                if ms == highspy.HighsModelStatus.kOptimal:
-                    self.probed[j] = lp.getInfo().objective_function_value * self.scale
-                elif ms == highspy.HighsModelStatus.kInfeasible:
-                    self.probed[j] = INF
-                else:  # stopped: no conclusion, and not tried again
-                    self.probed[j] = -INF
-            finally:
-                lp.changeColBounds(j, 0.0, 1.0)
+            self.probed[j] = _probe(lp, j, 0.0, rest) * self.scale
+
+
+def _probe(h: highspy.Highs, j: int, at: float, seconds: float) -> float:
+    """The optimum of ``h``'s LP with binary ``j`` fixed at ``at``, within ``seconds``: inf when that LP is
+    infeasible, -inf when it stopped (no conclusion, and not tried again); ``j`` is back at [0, 1] after."""
+    h.setOptionValue("time_limit", seconds if math.isfinite(seconds) else INF)
+    h.changeColBounds(j, at, at)
+    try:
+        runtime.run(h)
+        ms = h.getModelStatus()
+        if ms == highspy.HighsModelStatus.kOptimal:
+            return float(h.getInfo().objective_function_value)
+        return INF if ms == highspy.HighsModelStatus.kInfeasible else -INF
+    finally:
+        h.changeColBounds(j, 0.0, 1.0)
 
 
 MAX_CAP_PROBES = 3  # the cap probes of one step, at most (largest fixed cost first)
