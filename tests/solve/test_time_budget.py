@@ -16,6 +16,7 @@ from corridor.results import n1 as n1_module
 from corridor.solve import budget as budget_module
 from corridor.solve import frontier as frontier_module
 from corridor.solve import secure as secure_module
+from corridor.solve import untracked as untracked_module
 from corridor.solve.budget import TimeBudget
 from corridor.solve.frontier import frontier_plans
 from corridor.solve.secure import COST, FREE_METRIC, METRIC, SecureSolver
@@ -167,3 +168,18 @@ def test_the_frontier_points_share_the_budget_evenly(tmp_path, monkeypatch):
     assert "least cost at this metric was not computed" in sweep[1][1].message
     assert "point 3 not computed" in sweep[2][1].message
     assert [s.status for s in ss.steps][-1] == NOT_COMPUTED
+
+
+def test_the_plain_min_cost_solve_of_a_dependence_run_leaves_time_for_the_tagged_step(tmp_path, monkeypatch):
+    """max_dependence's min-cost step is solved on the model without dependence tags first: that solve gets
+    at most 0.9 of the time left (9 of 10 s) and here takes all of it, yet the tagged step still runs in the
+    second that remains and is proven by the plain model's bound (600: route A only).  Given the whole 10 s, a
+    plain solve that took them would have left the run with no plan at all."""
+    fake = FakeTime(monkeypatch).wrap(untracked_module, 9.0)
+    book = two_corridors(objective="max_security", security_metric="max_dependence", cost_budget_pct=25,
+                         time_limit_s=10).write(tmp_path / "c.xlsx")
+    rep = run(book, tmp_path / "o.xlsx")
+    assert fake.limits[0] == pytest.approx(9.0)
+    first = rep.security["steps"][0]
+    assert first.startswith("least cost (the min-cost optimum): optimal, cost 600") and "proven by its bound" in first
+    assert rep.security["min_cost"] == pytest.approx(600)

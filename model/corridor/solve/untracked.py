@@ -31,13 +31,15 @@ if TYPE_CHECKING:
 
 TRACKING_METRICS = ("max_dependence",)  # the metrics whose model tags what the plain model does not
 PLAIN_METRIC = "expected_shortfall"  # a metric whose model tags nothing beyond the rules' own needs
+PLAIN_SHARE = 0.9  # of the time that remains, at most, for the plain model's solve
 
 
 def plain_min_cost(f: Formulation, settings: dict, timer: TimeBudget) -> tuple[SolveResult, np.ndarray] | None:
     """(the plain model's min-cost result, its integer columns placed in ``f``'s columns: a start for ``f``'s
     min-cost step, continuous columns 0) when ``f`` was built for a tracking metric (`TRACKING_METRICS`) and the
     plain model has a plan; None otherwise (the step is then solved on ``f`` itself).  The build and the solve
-    count against ``timer``."""
+    count against ``timer``; the solve gets at most `PLAIN_SHARE` of what remains, so that a plan it stopped
+    with still reaches the tagged model."""
     if settings.get("security_metric") not in TRACKING_METRICS:
         return None
     inputs = f.base_inputs or f.d.inputs
@@ -53,7 +55,7 @@ def plain_min_cost(f: Formulation, settings: dict, timer: TimeBudget) -> tuple[S
             return None  # the models differ in more than tags: no start from the plain model
         keep.append((np.arange(vb.start, vb.start + len(vb.keys)), np.array([theirs[k] for k in vb.keys])))
     h = to_highs(g.spec, plain_settings)
-    timer.set_on(h)
+    timer.set_on(h, PLAIN_SHARE * timer.remaining())  # the rest: the tagged step's LP, even when this one stops
     res, x = run_highs(h, g.spec)
     if x is None or not res.has_plan:
         return None
@@ -63,4 +65,4 @@ def plain_min_cost(f: Formulation, settings: dict, timer: TimeBudget) -> tuple[S
     return res, x0
 
 
-__all__ = ["PLAIN_METRIC", "TRACKING_METRICS", "plain_min_cost"]
+__all__ = ["PLAIN_METRIC", "PLAIN_SHARE", "TRACKING_METRICS", "plain_min_cost"]
