@@ -37,16 +37,21 @@ def frame(records: list[dict]) -> pd.DataFrame:
     return df
 
 
+def _ran(df):
+    """The records of runs that ended (neither skipped nor failed)."""
+    return df.status.ne("skipped") & df.status.ne("error")
+
+
 def x_min_cost(df: pd.DataFrame) -> pd.Series:
     """Solve seconds of each ``highs`` record divided by the median min-cost solve seconds of its instance in
     the same run (NaN where there is none: other solvers, failed runs)."""
-    ok = (df.solver == "highs") & df.status.ne("skipped") & df.status.ne("error")
+    ok = (df.solver == "highs") & _ran(df)
     base = df[ok & df.objective_kind.eq(MIN_COST)].groupby("instance")["s_solve"].median()
     return (df["s_solve"] / df["instance"].map(base)).where(ok)
 
 
 def _median(df, solver, kind=None):
-    sel = df[(df.solver == solver) & df.status.ne("skipped") & df.status.ne("error") & df.objective_kind.eq(MIN_COST)]
+    sel = df[(df.solver == solver) & _ran(df) & df.objective_kind.eq(MIN_COST)]
     if kind:
         sel = sel[sel.kind == kind]
     if sel.empty:
@@ -127,8 +132,7 @@ def objective_targets(df: pd.DataFrame) -> list:
     rows = []
     sel = df[(df.solver == "highs") & df.status.ne("skipped") & df.objective_kind.ne(MIN_COST)]
     for (inst, kind), runs in sel.groupby(["instance", "objective_kind"], sort=False):
-        base = df[(df.solver == "highs") & (df.instance == inst) & df.objective_kind.eq(MIN_COST)
-                  & df.status.ne("skipped") & df.status.ne("error")]
+        base = df[(df.solver == "highs") & (df.instance == inst) & df.objective_kind.eq(MIN_COST) & _ran(df)]
         frontier = frontier_points(kind) is not None
         most = TARGETS["frontier_x_min_cost_max" if frontier else "security_x_min_cost_max"]
         what = (f"{kind.replace('frontier', '')}-point frontier of {runs.security_metric.iloc[0]}" if frontier

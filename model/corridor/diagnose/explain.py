@@ -136,7 +136,7 @@ def explain_infeasible(f: Formulation, settings: dict | None = None) -> Explanat
 
 def _highs(f, settings, deadline, integer=True):
     h = to_highs(f.spec, {**settings, "time_limit_s": max(1e-3, deadline - time.perf_counter())})
-    ints = np.flatnonzero(np.frombuffer(f.spec.integer, dtype=np.int8)).astype(np.int32)
+    ints = f.spec.integer_columns()
     if not integer and len(ints):
         h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
     return h

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -410,16 +410,16 @@ def routes_into(d: CaseData, market: str, commodities: Iterable[str]) -> list:
     return [r for c in commodities for r in d._routes_into.get((market, c), ())]
 
 
-def policy_part(d: CaseData, pol: dict, r: str, k: str) -> bool:
-    """Do tonnes of tag ``k`` arriving by route ``r`` count towards the policy's measured part?"""
-    route = d.routes[r]
+def policy_part(d: CaseData, pol: dict) -> Callable[[str, str, Route], bool]:
+    """The test of the policy's measured part: ``part(r, k, route)`` says whether tonnes of tag ``k`` arriving by
+    route ``r`` (its record ``route``) count towards it.  Chosen once per policy, then called per Ship column."""
     m, v = pol["measure"], pol["value"]
     if m == "corridor":
-        return route.corridor == v
+        return lambda r, k, route: route.corridor == v
     if m == "route":
-        return r == v
+        return lambda r, k, route: r == v
     if m == "transit_country":
-        return v in transited(d.arrive_tag[(r, k)])
+        return lambda r, k, route: v in transited(d.arrive_tag[(r, k)])
     if m == "processing_country":
-        return untag(k)[2] == v
-    return True
+        return lambda r, k, route: untag(k)[2] == v
+    return lambda r, k, route: True

@@ -96,6 +96,10 @@ class LinearSpec:
         """Number of integer columns."""
         return sum(self.integer)
 
+    def integer_columns(self) -> np.ndarray:
+        """The indices of the integer columns, ascending (int32, as HiGHS takes them)."""
+        return np.flatnonzero(np.frombuffer(self.integer, dtype=np.int8)).astype(np.int32)
+
     def add_vars(self, name: str, keys: Iterable[Hashable], lb: float | list | Callable | None = 0.0,
                  ub: float | list | Callable | None = None, integer: bool = False, doc: str = "") -> dict:
         """Add a block of columns.  ``lb``/``ub``: a number, a list (one per key) or a callable of the key;

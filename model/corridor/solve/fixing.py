@@ -89,7 +89,7 @@ class BudgetFixer:
     def __init__(self, h: highspy.Highs, spec: LinearSpec, c_cost: np.ndarray, offset: float, free_rows: list[int]):
         self.h, self.c_cost, self.offset, self.free_rows = h, c_cost, offset, free_rows
         self.n = spec.n_cols
-        ints = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+        ints = spec.integer_columns()
         self.fixing = BudgetFixing(cols=ints)
         self.lb = np.frombuffer(spec.lb, dtype=np.float64)
         self.ub = np.frombuffer(spec.ub, dtype=np.float64)
@@ -176,7 +176,7 @@ class CapFixer:
                  c_cost: np.ndarray, free_rows: list[int]):
         self.h, self.c_metric, self.offset, self.scale = h, c_metric, offset, scale
         self.c_cost, self.free_rows, self.n = c_cost, free_rows, spec.n_cols
-        ints = self.ints = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+        ints = self.ints = spec.integer_columns()
         lb, ub = np.frombuffer(spec.lb, dtype=np.float64), np.frombuffer(spec.ub, dtype=np.float64)
         self.binaries = [int(j) for j in ints if lb[j] == 0.0 and ub[j] == 1.0 and c_cost[j] > 0]
         self.probed: dict[int, float] = {}  # column -> least metric with it at 0 (inf: infeasible; -inf: stopped)

@@ -41,7 +41,7 @@ def to_highs(spec: LinearSpec, settings: dict | None = None, tee: bool = False, 
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise ModelRefused(refusal_reason(n))
-    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    integer = spec.integer_columns()
     if len(integer):  # only the (few) integer columns are marked
         h.changeColsIntegrality(len(integer), integer, np.ones(len(integer), dtype=np.uint8))
     return h

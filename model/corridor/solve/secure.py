@@ -164,7 +164,7 @@ class SecureSolver:
         plan with it fits the budget); else (True, that plan, a start whose flows the step re-solves); (None, None)
         when the LP did not finish (nothing is known)."""
         spec, rows = self.f.spec, self.rows
-        integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+        integer = spec.integer_columns()
         if not len(integer) or seconds <= 0:
             return None, None
         lp = copy_model(self.h)
@@ -172,7 +172,6 @@ class SecureSolver:
         lp.changeObjectiveOffset(rows.metric_constant / rows.metric_scale)
         for r in (rows.budget_row, rows.cap_row):
             lp.changeRowBounds(r, -INF, INF)
-        lp.changeColsBounds(spec.n_cols, self.idx, self.lb, self.ub)
         lp.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
         lp.setOptionValue("solver", "ipm")
         lp.setOptionValue("time_limit", float(seconds))

@@ -54,7 +54,7 @@ def lp_start(h: highspy.Highs, spec: LinearSpec, time_limit: float | None) -> tu
     relaxation's optimum, a lower bound on every plan's cost), ``seconds``, ``how``."""
     t0 = time.perf_counter()
     info: dict = {"source": "none", "objective": None, "bound": None, "seconds": 0.0, "how": ""}
-    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    integer = spec.integer_columns()
     budget = (time_limit or 600.0) * LP_SHARE
     h.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
     h.setOptionValue("time_limit", budget)
@@ -117,7 +117,7 @@ def rounded_up(spec: LinearSpec, relaxed: np.ndarray) -> np.ndarray:
     """The LP relaxation's values ``relaxed`` with every integer column rounded up (within its bounds: a route
     used a little is active, a site opened a little is open), then lowered where a row of integer columns only
     asks for it (`_fit_integer_rows`); the other columns as they are."""
-    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    integer = spec.integer_columns()
     x = np.array(relaxed, dtype=np.float64)
     up = np.clip(np.ceil(x[integer] - 1e-6), np.frombuffer(spec.lb, dtype=np.float64)[integer],
                  np.frombuffer(spec.ub, dtype=np.float64)[integer])
@@ -202,7 +202,7 @@ def reoptimised(h: highspy.Highs, spec: LinearSpec, x: list | np.ndarray, lo: np
     MIP whose objective or rows changed since ``x`` was found (a security step after the min-cost plan: same
     routes, plants and licences, flows moved to serve the metric).  None when that LP is infeasible or does
     not finish in ``time_limit``; ``h`` is not changed."""
-    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    integer = spec.integer_columns()
     if not len(integer) or time_limit <= 0:
         return None
     v = np.clip(np.round(np.asarray(x, dtype=np.float64)[integer]), lo[integer], hi[integer])
@@ -223,7 +223,7 @@ def relaxation_bound(h: highspy.Highs, spec: LinearSpec, time_limit: float) -> f
     """The optimum of the LP relaxation of ``h``'s current model (objective, rows and column bounds as they
     are), on a copy of it, by interior point with crossover: a lower bound on every plan's objective.  None
     when it does not finish in ``time_limit``; ``h`` is not changed."""
-    integer = np.flatnonzero(np.frombuffer(spec.integer, dtype=np.int8)).astype(np.int32)
+    integer = spec.integer_columns()
     if time_limit <= 0:
         return None
     lp = copy_model(h)

@@ -98,16 +98,11 @@ def policy_shares(f: Formulation, d: CaseData) -> None:
     b_max, b_min = f.spec.block("Policy_Max_Share"), f.spec.block("Policy_Min_Share")
     rows = {"max": [], "min": []}
     for pol in sorted(d.policies, key=lambda x: (x["policy"], x["market"])):
-        measure, value, comms = pol["measure"], pol["value"], pol["commodities"]
-        if measure == "max_active_routes":
+        comms = pol["commodities"]
+        if pol["measure"] == "max_active_routes":
             continue
-        flows = [x for x in by_market[pol["market"]] if x[3].commodity in comms]
-        if measure == "corridor":  # `policy_part` read off the route record (the bulk of the policies)
-            arr = [(j, route.corridor == value) for (_r, _k, j, route) in flows]
-        elif measure == "route":
-            arr = [(j, r == value) for (r, _k, j, _route) in flows]
-        else:
-            arr = [(j, policy_part(d, pol, r, k)) for (r, k, j, _route) in flows]
+        part = policy_part(d, pol)
+        arr = [(j, part(r, k, route)) for (r, k, j, route) in by_market[pol["market"]] if route.commodity in comms]
         if not arr:
             continue
         key = (pol["policy"], pol["market"])
