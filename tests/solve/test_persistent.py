@@ -81,26 +81,55 @@ def test_numeric_edits_keep_the_structure_and_policies_change_it(case):
     assert same_structure(LinearSpec(), LinearSpec())
 
 
-# -- the default case, as a MIP ------------------------------------------------------------------------
-def test_default_case_reuse_equals_rebuild_then_back_to_base(case):
-    """Default case (MIP): demand x1.1 re-solved in place with the base plan as start equals a rebuild;
-    back to the base equals the base.  (x1.1, not the study's x1.3: defense demand has min_fill 0.9, and the
-    base plan delivers 100% of today's defense demand, so it meets 0.9 of x1.1 but not of x1.3.)"""
-    inputs, base = case
+# -- a two-stage MIP by hand: the base plan as start, every numeric edit in place -----------------------------
+def two_stage_mip(tmp_path):
+    """Mine M (KZ) -> market K (JP), 100 t ore demanded (shortfall 50 USD/t, at least half delivered in every
+    scenario: min_fill 0.5).  Route A (East, through CN) 1 USD/t, 90 t, 10 to contract; route B (West, through
+    GE) 2 USD/t, 600 to contract; east-closed (probability 0.1) closes East.  Two binaries (A, B contracted) over
+    two scenarios.  A alone cannot fill half of K's demand when East is closed, so every plan contracts B:
+      base:        A and B: 610 + 0.9*(90*1 + 10*2) + 0.1*100*2            = 729
+      demand x1.1: A and B: 610 + 0.9*(90*1 + 20*2) + 0.1*110*2            = 749
+      A's 180 t:   A and B: 610 + 0.9*100*1 + 0.1*100*2                    = 720
+      CN legs at half cost: 610 + 0.9*(90*0.5 + 10*2) + 0.1*100*2          = 688.5"""
+    from builders import Net
+    n = (Net(periods=1).node("M", "mine").node("K", "market", "JP").supply("M", 1000)
+         .link("A", "M", "K", cost=1, cap=90, corridor="East", country="CN", fixed_cost=10)
+         .link("B", "M", "K", cost=2, corridor="West", country="GE", fixed_cost=600)
+         .demand("K", 100, commodity="ore", penalty=50, min_fill=0.5)
+         .disruption("east-closed", 0.1, "corridor", "East"))
+    return read_inputs(n.write(tmp_path / "two-stage.xlsx"))
+
+
+def test_two_stage_mip_reuse_equals_rebuild_then_back_to_base(tmp_path):
+    """A two-stage MIP (tiny, by hand): demand x1.1 re-solved in place with the base plan as start (a valid MIP
+    start: the demand rows only bound deliveries above) equals a rebuild and the hand optimum 749; so do the
+    other numeric edits in sequence, each from the base plan; back to the base equals the base, 729."""
+    inputs = two_stage_mip(tmp_path)
+    f = formulate(inputs)
+    base = f.spec
+    assert f.two_stage and list(f.views) == ["base", "east-closed"] and sum(base.integer) == 2
     settings = dict(inputs.settings)
     pm = PersistentModel(base, settings)
     res0, x0, reused = pm.solve(base)
-    assert res0.status == "optimal"
+    assert res0.status == "optimal" and close(res0.objective, 729.0)
     spec = formulate(numeric_edits(inputs)["demand"]).spec
     assert start_violation(spec, x0) <= 1e-6  # the base plan is a valid MIP start for this scenario
     res, x, reused = pm.solve(spec, start=x0)
     ref = fresh(spec, settings)
     assert reused and res.stats["reused"] and res.stats["start_passed"]
-    assert res.stats["changes"]["row_bounds"] > 0
+    assert res.stats["changes"]["row_bounds"] > 0  # the min_fill rows of both scenarios
     assert res.status == ref.status == "optimal"
-    assert close(res.objective, ref.objective)
+    assert close(res.objective, ref.objective) and close(res.objective, 749.0)
     assert len(x) == spec.n_cols
-    back, _x, reused = pm.solve(formulate(inputs).spec)  # no leftover of the demand scenario
+    for edited, hand in ((scaled(inputs, "legs", "capacity_t", 2.0, country="CN"), 720.0),
+                         (scaled(inputs, "legs", "cost_per_t", 0.5, country="CN"), 688.5)):
+        spec = formulate(edited).spec
+        assert start_violation(spec, x0) <= 1e-6
+        res, x, reused = pm.solve(spec, start=x0)
+        ref = fresh(spec, settings)
+        assert reused and res.stats["start_passed"] and res.status == ref.status == "optimal"
+        assert close(res.objective, ref.objective) and close(res.objective, hand)
+    back, _x, reused = pm.solve(formulate(inputs).spec)  # no leftover of the edited scenarios
     assert reused and back.status == "optimal" and close(back.objective, res0.objective)
 
 
@@ -111,11 +140,11 @@ def test_default_case_lp_sequence_each_equals_its_rebuild(case):
     settings = dict(inputs.settings)
     edits = numeric_edits(inputs)
     pm = PersistentModel(relaxed(formulate(inputs).spec), settings)
-    objectives = {}
+    objectives, refs = {}, {}
     for name in ("demand", "ferry", "ru", "base", "ru", "demand"):
         spec = relaxed(formulate(inputs if name == "base" else edits[name]).spec)
         res, _x, reused = pm.solve(spec)
-        ref = fresh(spec, settings)
+        ref = refs.get(name) or refs.setdefault(name, fresh(spec, settings))  # a second visit: the same rebuild
         assert reused, name
         assert res.status == ref.status == "optimal", name
         assert close(res.objective, ref.objective), name
