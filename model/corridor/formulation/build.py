@@ -14,6 +14,8 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corridor.formulation.case_data import CaseData, margin_mode, prepare, routes_into
 from corridor.formulation.charges import charge_lines, paid_keys
 from corridor.formulation.disruptions import BASE, disruptions
@@ -262,15 +264,27 @@ def add_sets(f: Formulation, d: CaseData) -> None:
     S["PROCESS"] = [(s, ki, ko, p) for (s, p) in d.site_period for (ki, ko) in d.proc_arcs.get(s, ())]
     S["CANDIDATE_SITES"] = sorted(s for s, r in d.sites.items() if r["status"] == "candidate"
                                   and any((s, p) in d.site_period for p in P))
-    ship, ship_ub = [], []
-    for (r, p), rp in d.ship.items():
-        for k in d.ship_tags[r]:
-            need = d.gating.get((r, k))
+    ship, ship_ub, ship_rp, ship_tag = [], [], [], []  # Ship keys, bounds, route-period numbers, tag positions
+    last, tags, needs = None, (), ()
+    for (r, p), rp in d.ship.items():  # in route order
+        if r != last:
+            last, tags = r, d.ship_tags[r]
+            needs = [d.gating.get((r, k)) for k in tags]
+        if len(tags) == 1 and not needs[0]:
+            ship.append((r, tags[0], p))
+            ship_ub.append(rp.bound)
+            ship_rp.append(rp.id)
+            ship_tag.append(0)
+            continue
+        for i, (k, need) in enumerate(zip(tags, needs)):
             # a gated flow needs a licence held in p, and none of its licences revoked in p (a scenario's)
             if not need or all((L, p) in d.covers and (L, p) not in d.revoked for L in need):
                 ship.append((r, k, p))
                 ship_ub.append(rp.bound)
+                ship_rp.append(rp.id)
+                ship_tag.append(i)
     S["SHIP"], S["ship_ub"] = ship, ship_ub
+    S["ship_rp"], S["ship_tag"] = np.array(ship_rp, dtype=np.int64), np.array(ship_tag, dtype=np.int64)
     S["STOCK"] = [(n, k, p) for (n, c) in d.storage for k in d.stock_tags.get((n, c), ()) for p in P]
     S["INITIAL"] = [(n, k) for (n, c), v in d.storage.items() if v[2] > 0
                     for k in d.stock_tags.get((n, c), ()) if k in d.tagging.source_tags(c)]
@@ -337,11 +351,14 @@ def add_variables(f: Formulation, d: CaseData) -> None:
 
 
 def _ship_cols(f):
-    """``sets['ship_cols']``: (route, period) -> the Ship columns of all its tags."""
-    cols = {}
-    for (r, k, p), j in f.col("Ship").items():
-        cols.setdefault((r, p), []).append(j)
-    f.sets["ship_cols"] = cols
+    """``sets['ship_ptr']``, ``sets['ship_colarr']``: route-period i (``RoutePeriod.id``) has the Ship columns
+    ``ship_colarr[ship_ptr[i]:ship_ptr[i + 1]]``, one per tag (none: it carries nothing)."""
+    S = f.sets
+    cols = f.col("Ship")
+    counts = np.bincount(S["ship_rp"], minlength=len(f.d.rp_keys))
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    S["ship_ptr"], S["ship_colarr"] = ptr, np.fromiter(cols.values(), dtype=np.int64, count=len(cols))
 
 
 def _first_stage_record(f, table, key):
@@ -401,11 +418,16 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     disc = d.cal.discount
     line("supply", "Supply", lambda key: d.supply[(key[0], untag(key[1])[0], key[2])][1] * disc[key[2]])
     line("processing", "Process", lambda key: d.site_period[(key[0], key[3])][1] * disc[key[3]])
-    ship_cols = col("Ship")  # freight and handling from one pass over the Ship columns
-    rps = [(d.ship[(r, p)], disc[p]) for (r, _k, p) in ship_cols]
-    js = list(ship_cols.values())
-    add("freight", js, [rp.freight * x for rp, x in rps])
-    add("handling", list(js), [rp.handling * x for rp, x in rps])
+    js = list(col("Ship").values())  # freight and handling per route-period, times the dispatch period's discount
+    rp = f.sets["ship_rp"]
+    x = np.array([disc[p] for p in d.periods], dtype=np.float64)[d.rp_period[rp]]
+    freight, handling = np.zeros(len(d.rp_keys)), np.zeros(len(d.rp_keys))
+    n = len(d.ship)
+    ids = np.fromiter((info.id for info in d.ship.values()), dtype=np.int64, count=n)
+    freight[ids] = np.fromiter((info.freight for info in d.ship.values()), dtype=np.float64, count=n)
+    handling[ids] = np.fromiter((info.handling for info in d.ship.values()), dtype=np.float64, count=n)
+    add("freight", js, (freight[rp] * x).tolist())
+    add("handling", list(js), (handling[rp] * x).tolist())
     line("route_fixed", "Active", lambda r: _first_stage_record(f, "routes", r).fixed_cost)
     line("site_fixed", "Open", lambda s: _first_stage_record(f, "sites", s)["fixed_cost"] or 0.0)
     line("licence", "Apply", lambda key: (_first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)

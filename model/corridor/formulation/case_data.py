@@ -17,7 +17,7 @@ from corridor.formulation.charges import prepare_charges
 from corridor.formulation.coproducts import coproduct_made, joint_arcs, prepare_coproducts
 from corridor.formulation.investments import most_added, prepare_investments
 from corridor.formulation.provenance import Tagging, route_could_match, rule_matches, transited, untag
-from corridor.formulation.route_periods import route_periods
+from corridor.formulation.route_periods import LegUses, route_periods
 from corridor.io.issues import Issue
 from corridor.io.schema import STAR
 from corridor.perf import paused_gc
@@ -77,7 +77,12 @@ class CaseData:
     proc_arcs: dict = field(default_factory=dict)  # s -> [(k_in, k_out)]
     ship: dict = field(default_factory=dict)  # (r, p) -> RoutePeriod
     ship_tags: dict = field(default_factory=dict)  # r -> [tag]
-    leg_periods: dict = field(default_factory=dict)  # (leg, q) -> [(r, p)]
+    # every route-period found runnable, numbered (RoutePeriod.id): (r, p), route number in `routes`, period index
+    rp_keys: list = field(default_factory=list)
+    rp_route: object = None  # numpy int64 arrays, one entry per rp_keys entry
+    rp_period: object = None
+    rp_arrive: object = None  # arrival period index
+    leg_uses: LegUses | None = None  # the (leg, q) each route-period uses (`route_periods.LegUses`)
     leg_cap: dict = field(default_factory=dict)  # (leg, q) -> effective capacity (finite only)
     storage: dict = field(default_factory=dict)  # (n, c) -> (cap_t or inf, hold_per_t, initial_t)
     stock_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
@@ -109,11 +114,20 @@ class CaseData:
     revoked: set = field(default_factory=set)  # (licence, period) revoked in this scenario
     warnings: list = field(default_factory=list)  # Issues found while deriving (the data is usable)
     _routes_into: dict | None = None
+    _leg_periods: dict | None = None
 
     @property
     def periods(self) -> list:
         """The period ids in time order."""
         return self.cal.periods
+
+    @property
+    def leg_periods(self) -> dict:
+        """(leg, q) -> [(r, p)]: the route-periods using each leg in each period, in first-use order (built from
+        ``leg_uses`` on first use; it may list route-periods that carry nothing, its readers skip those)."""
+        if self._leg_periods is None:
+            self._leg_periods = {} if self.leg_uses is None else self.leg_uses.users(self.rp_keys)
+        return self._leg_periods
 
 
 def margin_mode(settings: dict) -> bool:
@@ -292,7 +306,7 @@ def _tags_and_gating(d):
         d.ship_tags[r].sort()
     if len(d.ship_tags) < len({r for (r, _p) in d.ship}):
         d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
-        # d.leg_periods may still list route-periods that carry nothing; its readers skip those
+        # d.rp_keys and d.leg_periods still list route-periods that carry nothing; their readers skip those
     for (n, c) in supplied:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]
     live_at = defaultdict(list)

@@ -8,7 +8,6 @@ e end use.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,8 +25,15 @@ INF = float("inf")
 
 def ship_total(f: Formulation, r: str, p: str) -> tuple[list, list]:
     """Columns and coefficients of ShipTotal[r,p] = sum_k Ship[r,k,p] (tonnes dispatched, all tags)."""
-    cols = f.sets["ship_cols"].get((r, p), [])
+    info = f.d.ship.get((r, p))
+    cols = [] if info is None else _rp_cols(f, info.id)
     return cols, [1.0] * len(cols)
+
+
+def _rp_cols(f, i):
+    """The Ship columns of route-period number ``i`` (`build._ship_cols`)."""
+    ptr = f.sets["ship_ptr"]
+    return f.sets["ship_colarr"][ptr[i]:ptr[i + 1]].tolist()
 
 
 def supply_limits(f: Formulation, d: CaseData) -> None:
@@ -112,21 +118,26 @@ def route_volumes(f: Formulation, d: CaseData) -> None:
     """
     S, spec = f.sets, f.spec
     act, per = f.col("Active"), f.col("ActivePeriod")
-    keys = sorted(S["ship_cols"])
+    ship = d.ship
+    # the route-periods with a row: those of routes in Active or in ActivePeriod, and those carrying several tags
+    # (most route-periods carry one tag, whose bound sits on its variable); in sorted order
+    count = np.diff(S["ship_ptr"])
+    need = np.array([r in act for r in d.routes] or [False], dtype=bool)[d.rp_route] | (count > 1)
+    need[[ship[key].id for key in per if key in ship]] = True
+    keys = sorted(d.rp_keys[i] for i in np.flatnonzero(need & (count > 0)).tolist())
     b_act, b_pmax = spec.block("Route_Active"), spec.block("Route_Period_Max")
     b_pmin, b_link = spec.block("Route_Period_Min"), spec.block("Route_Period_Link")
     b_max = spec.block("Route_Max_Volume")
     rows = {"act": [], "pmax": [], "pmin": [], "link": [], "max": []}
-    ship_cols, ship = S["ship_cols"], d.ship
     for key in keys:
         r = key[0]
-        if r not in act and key not in per:  # most route-periods: a row only when several tags share the bound
-            if len(ship_cols[key]) > 1:
-                cols, ones = ship_total(f, *key)
-                rows["max"].append((key, cols, ones, -INF, ship[key].bound))
+        info = ship[key]
+        cols = _rp_cols(f, info.id)
+        ones = [1.0] * len(cols)
+        if r not in act and key not in per:  # several tags share the bound
+            rows["max"].append((key, cols, ones, -INF, info.bound))
             continue
-        cols, ones = ship_total(f, *key)
-        bound = ship[key].bound
+        bound = info.bound
         if r in act:
             rows["act"].append((key, cols + [act[r]], ones + [-bound], -INF, 0.0))
         if key in per:
@@ -148,8 +159,10 @@ def leg_capacity(f: Formulation, d: CaseData) -> None:
     adds the units in service in q: <= capacity_t(l) * f + sum_i sum_{a serving q} capacity_t(i) * f * Build[i,a].
     """
     blk = f.spec.block("Leg_Capacity")
-    ship_cols, ship, leg_periods = f.sets["ship_cols"], d.ship, d.leg_periods
-    keys = sorted(d.leg_cap)
+    uses = d.leg_uses
+    order = sorted(range(len(d.leg_cap)), key=list(d.leg_cap).__getitem__)
+    cap_keys, cap_lq = list(d.leg_cap), uses.cap_lq.tolist()
+    keys = [cap_keys[i] for i in order]
     caps, factors = [], {}
     for key in keys:
         leg, q = key
@@ -158,20 +171,20 @@ def leg_capacity(f: Formulation, d: CaseData) -> None:
             caps.append((d.legs[leg]["capacity_t"] or 0.0) * factor if factor > 0 else 0.0)
         else:
             caps.append(d.leg_cap[key])
-    # every (route, period) that runs, numbered in ship_cols order: its bound and its Ship columns (CSR)
-    rp_id = {rp: i for i, rp in enumerate(ship_cols)}
-    bounds = np.array([ship[rp].bound for rp in ship_cols], dtype=np.float64)
-    rp_len = np.array([len(js) for js in ship_cols.values()], dtype=np.int64)
-    rp_ptr = np.zeros(len(rp_len) + 1, dtype=np.int64)
-    np.cumsum(rp_len, out=rp_ptr[1:])
-    rp_cols = np.fromiter(chain.from_iterable(ship_cols.values()), dtype=np.int64, count=int(rp_ptr[-1]))
-    # the users of each (leg, period) in leg_periods order; -1: a route-period that carries nothing
-    n_users = np.array([len(leg_periods.get(key, ())) for key in keys], dtype=np.int64)
-    users = np.fromiter((rp_id.get(rp, -1) for key in keys for rp in leg_periods.get(key, ())), dtype=np.int64,
-                        count=int(n_users.sum()))
-    owner = np.repeat(np.arange(len(keys), dtype=np.int64), n_users)
-    live = users >= 0
-    users, owner = users[live], owner[live]
+    # every route-period by its number: its bound and its Ship columns (CSR, none if it carries nothing)
+    S = f.sets
+    rp_ptr, rp_cols = S["ship_ptr"], S["ship_colarr"]
+    rp_len = np.diff(rp_ptr)
+    bounds = np.zeros(len(rp_len), dtype=np.float64)
+    bounds[S["ship_rp"]] = S["ship_ub"]
+    # the users of each (leg, period) with a finite capacity, row by row, each row's in first-use order
+    row_of = np.full(len(uses.code), -1, dtype=np.int64)
+    row_of[np.array([cap_lq[i] for i in order], dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
+    owner = row_of[uses.lq]
+    live = (owner >= 0) & (rp_len[uses.rp] > 0)
+    users, owner = uses.rp[live], owner[live]
+    by_row = np.argsort(owner, kind="stable")
+    users, owner = users[by_row], owner[by_row]
     total = np.bincount(owner, weights=bounds[users], minlength=len(keys))  # summed in the users' order
     count = np.bincount(owner, minlength=len(keys))
     keep = (count > 0) & ~(total <= np.array(caps, dtype=np.float64) + 1e-9)
@@ -242,20 +255,7 @@ def node_balance(f: Formulation, d: CaseData) -> None:
         add((sites[s]["site"], k, p), j, -1.0)
     for key, j in f.col("Discard").items():
         add(key, j, -1.0)
-    routes, ship, arrive_tag = d.routes, d.ship, d.arrive_tag
-    origin = {r: route.origin for r, route in routes.items()}
-    destination = {r: route.destination for r, route in routes.items()}
-    ids = t.ids  # the bulk of the terms: -Ship at the origin, then +Ship at the destination, column by column
-    new = ids.setdefault
-    ship_col = f.col("Ship")
-    out = [new((origin[r], k, p), len(ids)) for (r, k, p) in ship_col]
-    into = [new((destination[r], arrive_tag[(r, k)], ship[(r, p)].arrive), len(ids)) for (r, k, p) in ship_col]
-    n = len(out)
-    rows = np.empty(2 * n, dtype=np.int64)
-    rows[0::2], rows[1::2] = out, into
-    t.rows.frombytes(rows.tobytes())
-    t.cols.frombytes(np.repeat(np.fromiter(ship_col.values(), dtype=np.int32, count=n), 2).tobytes())
-    t.coefs.frombytes(np.tile(np.array([-1.0, 1.0]), n).tobytes())
+    _ship_terms(f, d, t)
     for (mk, c, e, p, k), j in f.col("Deliver").items():
         add((mk, k, p), j, -1.0)
     stock, initial = f.col("Stock"), f.col("Initial")
@@ -282,6 +282,32 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     for key in sorted(groups):
         init = d.storage[key][2]
         f.spec.add_row(blk, key, groups[key], [1.0] * len(groups[key]), lo=init, hi=init)
+
+
+def _ship_terms(f, d, t):
+    """The bulk of Node_Balance's terms, for `node_balance`: -Ship[r,k,p] in (origin, k, p), then +Ship[r,k,p] in
+    (destination, arrival tag, arrival period), column by column.  Each (node, tag, period) is found once, by
+    number, not once per column."""
+    nt, out_nt, in_nt, first = {}, [], [], [0]  # (node, tag) numbers; those of each (route, tag) pair
+    for r, route in d.routes.items():
+        tags = d.ship_tags.get(r, ())
+        for k in tags:
+            out_nt.append(nt.setdefault((route.origin, k), len(nt)))
+            in_nt.append(nt.setdefault((route.destination, d.arrive_tag[(r, k)]), len(nt)))
+        first.append(first[-1] + len(tags))
+    S, n_p = f.sets, len(d.periods)
+    rp = S["ship_rp"]
+    pair = np.array(first, dtype=np.int64)[d.rp_route[rp]] + S["ship_tag"]
+    codes = np.empty(2 * len(rp), dtype=np.int64)  # (node, tag) number * periods + period index
+    codes[0::2] = np.array(out_nt, dtype=np.int64)[pair] * n_p + d.rp_period[rp] if len(rp) else []
+    codes[1::2] = np.array(in_nt, dtype=np.int64)[pair] * n_p + d.rp_arrive[rp] if len(rp) else []
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    nt_keys, periods, ids = list(nt), d.periods, t.ids
+    new = ids.setdefault
+    row = np.array([new(nt_keys[c // n_p] + (periods[c % n_p],), len(ids)) for c in uniq.tolist()], dtype=np.int64)
+    t.rows.frombytes(row[inverse.reshape(-1)].astype(np.int64).tobytes())
+    t.cols.frombytes(np.repeat(S["ship_colarr"].astype(np.int32), 2).tobytes())
+    t.coefs.frombytes(np.tile(np.array([-1.0, 1.0]), len(rp)).tobytes())
 
 
 def storage_limits(f: Formulation, d: CaseData) -> None:
