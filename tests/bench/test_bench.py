@@ -101,36 +101,51 @@ def test_export_mps_solves_to_the_same_optimum(tmp_path, default_case):
     assert "Node_Balance" in lp.read_text()
 
 
-def test_bench_runs_end_to_end_on_the_smallest_size(tmp_path, capsys):
+def bench_records(out):
+    """The rows of the ``results`` sheet of a bench run written to ``out``, as dicts, and the workbook."""
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    rows = list(wb["results"].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]], wb
+
+
+def test_bench_runs_end_to_end_on_the_smallest_size(tmp_path, capsys, default_case):
+    """Every solver path on the smallest generated size; then the default case through the bench's case path on
+    the product's path, built as users solve it (its Pyomo and MPS paths against the direct one on the default
+    case: test_pyomo_path_and_direct_path_agree, test_export_mps_solves_to_the_same_optimum)."""
     out = tmp_path / "bench"
-    code = main(["bench", "--sizes", "xs", "--cases", "default", "--solvers", "highs,appsi_highs,highs_mps,scip",
-                 "-o", str(out)])  # with --sizes, the cases are timed for min cost only (as before --objectives)
+    code = main(["bench", "--sizes", "xs", "--cases", "none", "--solvers", "highs,appsi_highs,highs_mps,scip",
+                 "-o", str(out)])
     text = capsys.readouterr().out
     assert code == EXIT_OK, text
     assert (out / "results.csv").exists() and (out / "stages_vs_nnz.png").exists()
     assert (out / "build_handover_by_solver.png").exists()
-    wb = openpyxl.load_workbook(out / "results.xlsx")
+    recs, wb = bench_records(out)
     assert {"targets", "results", "stages"} <= set(wb.sheetnames)
-    rows = list(wb["results"].iter_rows(values_only=True))
-    head = rows[0]
-    recs = [dict(zip(head, r)) for r in rows[1:]]
     done = [r for r in recs if r["status"] != "skipped"]
-    assert {r["instance"] for r in done} == {"default", "gen-xs"}
+    assert {r["instance"] for r in done} == {"gen-xs"}
     assert {r["solver"] for r in done} == {"highs", "appsi_highs", "highs_mps"}
     for r in done:
         assert r["status"] == "optimal"
         assert r["nonzeros"] > 0 and r["s_build"] > 0 and r["s_solve"] > 0 and r["peak_mb"] > 0
-    objs = {}
-    for r in done:
-        objs.setdefault(r["instance"], []).append(r["objective"])
-    for vals in objs.values():
-        assert max(vals) == pytest.approx(min(vals), rel=1e-4)
+    objs = [r["objective"] for r in done]
+    assert max(objs) == pytest.approx(min(objs), rel=1e-4)
     highs = [r for r in done if r["solver"] == "highs"]
     assert all(r["root_lp_bound"] <= r["objective"] + 1e-6 for r in highs)
+    assert {r["objective_kind"] for r in done} == {"min_cost"}
+
+    out = tmp_path / "bench-default"
+    code = main(["bench", "--sizes", "none", "--cases", "default", "--objectives", "min_cost", "-o", str(out)])
+    text = capsys.readouterr().out
+    assert code == EXIT_OK, text
+    default, _wb = bench_records(out)
     shipped = formulate(read_inputs(DEFAULT_INPUT)).spec  # the model users solve: with its disruption scenarios
-    default = [r for r in done if r["instance"] == "default"]
-    assert {r["nonzeros"] for r in default} == {shipped.n_nonzeros}
-    assert {r["scenarios"] for r in default} == {7} and {r["objective_kind"] for r in done} == {"min_cost"}
+    assert [(r["instance"], r["solver"], r["objective_kind"], r["status"]) for r in default] == [
+        ("default", "highs", "min_cost", "optimal")]
+    r = default[0]
+    assert r["nonzeros"] == shipped.n_nonzeros and r["scenarios"] == 7
+    assert r["s_build"] > 0 and r["s_solve"] > 0 and r["peak_mb"] > 0
+    assert r["objective"] == pytest.approx(default_case.report.result.objective, rel=1e-6)
+    assert r["root_lp_bound"] <= r["objective"] + 1e-6
 
 
 def test_bench_times_every_security_objective_beside_min_cost(tmp_path):
