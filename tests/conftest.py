@@ -1,4 +1,6 @@
+import functools
 import hashlib
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -31,6 +33,41 @@ def flows(rep, by=("route",)):
     """Total tonnes per key over the horizon from the route_flows table."""
     df = rep.tables["route_flows"]
     return df.groupby(list(by))["tonnes"].sum().to_dict() if len(df) else {}
+
+
+# -- xdist: a module's shared fixtures on one worker ---------------------------------------------------------------
+# `-n auto` (the README's command) distributes tests one by one (`--dist load`): the first quarter of the suite
+# round robin, one test to each worker in turn, so both workers ran the tests of a module such as
+# tests/cases/test_study_default.py and each solved its module-scoped fixture (the shipped study, 2-3 minutes).
+# Under `--dist load` (what -n gives unless --dist is set) the tests of a module that defines a module-scoped
+# fixture go to one worker as one unit; every other test is its own unit, as before.  (`--dist loadgroup` with
+# xdist_group marks would say the same, but it does not group on pytest 9.2: pytest-dev/pytest-xdist#1386.)
+_MODULE_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope\s*=\s*[\"']module[\"']")
+
+
+@functools.lru_cache(maxsize=None)
+def _has_module_fixture(path: str) -> bool:
+    """True when the test file at ``path`` (relative to the repository) defines a module-scoped fixture."""
+    try:
+        return bool(_MODULE_FIXTURE.search((ROOT / path).read_text()))
+    except OSError:
+        return False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """The scheduler of `-n N` without ``--dist``: `--dist load`, but a module with a module-scoped fixture is one
+    unit of work (`_has_module_fixture`), so that fixture is set up once, on one worker."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if _has_module_fixture(path) else nodeid
+
+    return ModuleFixtureScheduling(config, log)
 
 
 # -- the embedded cases, solved once per test session -------------------------------------------------------------
