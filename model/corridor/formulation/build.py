@@ -264,17 +264,19 @@ def add_sets(f: Formulation, d: CaseData) -> None:
     S["PROCESS"] = [(s, ki, ko, p) for (s, p) in d.site_period for (ki, ko) in d.proc_arcs.get(s, ())]
     S["CANDIDATE_SITES"] = sorted(s for s, r in d.sites.items() if r["status"] == "candidate"
                                   and any((s, p) in d.site_period for p in P))
-    ship, ship_ub, ship_rp, ship_tag = [], [], [], []  # Ship keys, bounds, route-period numbers, tag positions
-    last, tags, needs = None, (), ()
+    ship, ship_ub, ship_rp, ship_pair = [], [], [], []  # Ship keys, bounds, route-period and pair numbers
+    pairs = []  # the (route, tag) pairs, route by route
+    last, tags, needs, base = None, (), (), 0
     for (r, p), rp in d.ship.items():  # in route order
         if r != last:
-            last, tags = r, d.ship_tags[r]
+            last, tags, base = r, d.ship_tags[r], len(pairs)
             needs = [d.gating.get((r, k)) for k in tags]
+            pairs.extend((r, k) for k in tags)
         if len(tags) == 1 and not needs[0]:
             ship.append((r, tags[0], p))
             ship_ub.append(rp.bound)
             ship_rp.append(rp.id)
-            ship_tag.append(0)
+            ship_pair.append(base)
             continue
         for i, (k, need) in enumerate(zip(tags, needs)):
             # a gated flow needs a licence held in p, and none of its licences revoked in p (a scenario's)
@@ -282,9 +284,9 @@ def add_sets(f: Formulation, d: CaseData) -> None:
                 ship.append((r, k, p))
                 ship_ub.append(rp.bound)
                 ship_rp.append(rp.id)
-                ship_tag.append(i)
-    S["SHIP"], S["ship_ub"] = ship, ship_ub
-    S["ship_rp"], S["ship_tag"] = np.array(ship_rp, dtype=np.int64), np.array(ship_tag, dtype=np.int64)
+                ship_pair.append(base + i)
+    S["SHIP"], S["ship_ub"], S["ship_pairs"] = ship, ship_ub, pairs
+    S["ship_rp"], S["ship_pair"] = np.array(ship_rp, dtype=np.int64), np.array(ship_pair, dtype=np.int64)
     S["STOCK"] = [(n, k, p) for (n, c) in d.storage for k in d.stock_tags.get((n, c), ()) for p in P]
     S["INITIAL"] = [(n, k) for (n, c), v in d.storage.items() if v[2] > 0
                     for k in d.stock_tags.get((n, c), ()) if k in d.tagging.source_tags(c)]

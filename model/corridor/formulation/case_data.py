@@ -177,14 +177,13 @@ def _prepare(inputs) -> CaseData:
     d.charges = prepare_charges(d, t)
     _supply_sites_storage_demand(d, t)
     d.tagging = Tagging(d)
-    route_periods(d)
+    route_periods(d, _bounds(d))
     for r, route in d.routes.items():
         if route.min_t > 0 and not any((r, p) in d.ship for p in d.periods):
             d.warnings.append(Issue("routes", route.row, "min_volume_t", f"route '{r}' can never carry its minimum "
                                     f"{route.min_t:g} t in a period (capacity too small or closed); it is unused",
                                     "warning"))
     _tags_and_gating(d)
-    _bounds(d)
     _policies(d)
     return d
 
@@ -340,7 +339,8 @@ def _tags_and_gating(d):
 
 
 def _bounds(d):
-    """Tighten each (route, period) bound with what can leave its origin and what its destination can use.
+    """The limits each route's (route, period) bounds are tightened with (``route -> [limit]``, the same in every
+    period; `route_periods` applies them): what can leave its origin and what its destination can use.
 
     Valid for every plan without circulation (shipping the same tonnes round a cycle only adds cost):
     - a node with no inbound route of the commodity can send at most its supply + production + initial
@@ -379,24 +379,17 @@ def _bounds(d):
             absorb[(n, c)] += cap
     d.bound_parts = {"inbound": inbound, "outbound": outbound, "consumes": consumes, "made": made, "absorb": absorb,
                      "total": total}
-    limits = {}  # route -> the limits its bounds are cut to, in the order applied (the same in every period)
-    for (r, _p), info in d.ship.items():
-        lims = limits.get(r)
-        if lims is None:
-            route = d.routes[r]
-            c = route.commodity
-            lims = [total[c]]
-            if (route.origin, c) not in inbound:
-                lims.append(made[(route.origin, c)])
-            key = (route.destination, c)
-            if key not in outbound and key not in consumes and c not in d.disposal:  # discarded: unbounded
-                lims.append(absorb[key])
-            limits[r] = lims
-        b = info.bound
-        for x in lims:  # b = min(b, x), one limit after the other
-            if x < b:
-                b = x
-        info.bound = b
+    limits = {}  # route -> the limits its bounds are cut to, in the order applied
+    for r, route in d.routes.items():
+        c = route.commodity
+        lims = [total.get(c, 0.0)]
+        if (route.origin, c) not in inbound:
+            lims.append(made.get((route.origin, c), 0.0))
+        key = (route.destination, c)
+        if key not in outbound and key not in consumes and c not in d.disposal:  # discarded: unbounded
+            lims.append(absorb.get(key, 0.0))
+        limits[r] = lims
+    return limits
 
 
 def _policies(d):

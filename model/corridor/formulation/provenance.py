@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from corridor.io.schema import STAR
@@ -72,8 +73,9 @@ def tag(c: str, cc: str = NONE, pc: str = NONE, eu: str = ANY_USE, tc: str = NON
     return f"{c}|{cc}|{pc}|{eu}|{tc}"
 
 
+@lru_cache(maxsize=1 << 16)
 def untag(k: str) -> tuple[str, ...]:
-    """``(commodity, cc, pc, eu, tc)`` of a tag."""
+    """``(commodity, cc, pc, eu, tc)`` of a tag (remembered: a model has a few thousand tags, read many times)."""
     return tuple(k.split("|"))
 
 

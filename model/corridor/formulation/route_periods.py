@@ -58,12 +58,15 @@ class LegUses:
         return out
 
 
-def route_periods(d: CaseData) -> None:
+def route_periods(d: CaseData, limits: dict) -> None:
     """Fill ``d.ship``, ``d.rp_keys``, ``d.leg_uses`` and ``d.leg_cap``: runnable (route, dispatch period) pairs
     with costs per tonne and the period each leg is used in.
 
-    A route whose legs, route and corridor have no seasonality has the same costs and bound in every
-    period; only the periods its legs fall in differ.  Calendar shifts are tabulated once per distance.
+    A pair runs when its bound from the route's max_volume_t and its legs' capacities (with their seasonal
+    factors) is positive and at least the route's min_volume_t; its bound U[r,p] is then cut to each of the
+    route's ``limits`` in turn (`case_data._bounds`).  A route whose legs, route and corridor have no
+    seasonality has the same costs and bound in every period; only the periods its legs fall in differ.
+    Calendar shifts are tabulated once per distance.
     """
     cal, se = d.cal, d.seasons
     periods, index = cal.periods, cal.index
@@ -89,14 +92,15 @@ def route_periods(d: CaseData) -> None:
     leg_static = {leg: (INF if rec["capacity_t"] is None else rec["capacity_t"] + most_added(d, "leg", leg),
                         rec["cost_per_t"] or 0.0,
                         rec["handling_cost_per_t"] or 0.0, ("leg", leg) in seasonal) for leg, rec in d.legs.items()}
-    factors = {}  # (target type, target) -> ([capacity factor], [cost factor]) per period, seasonal ones only
+    factors = {}  # (target type, target) -> ([capacity factor], [cost factor]) per period
+    ones = ([1.0] * n_p, [1.0] * n_p)  # a target without seasonality
 
     def factor(ttype, target):
         key = (ttype, target)
         got = factors.get(key)
         if got is None:
-            got = factors[key] = ([se.cap_factor(ttype, target, p) for p in periods],
-                                  [se.cost_factor(ttype, target, p) for p in periods])
+            got = factors[key] = ones if key not in seasonal else (
+                [se.cap_factor(ttype, target, p) for p in periods], [se.cost_factor(ttype, target, p) for p in periods])
         return got
 
     ship, rp_keys = d.ship, d.rp_keys
@@ -115,6 +119,9 @@ def route_periods(d: CaseData) -> None:
             freight0, handling0 = sum(x[2] for x in legs), sum(x[3] for x in legs)
             if bound0 <= 0 or bound0 < route.min_t or not legs:
                 continue
+            for x in limits[r]:  # bound0 = min(bound0, x), one limit after the other
+                if x < bound0:
+                    bound0 = x
             at, arrive = arrivals(route.total_days)  # open horizon: one arriving after the end is never made
             n0 = len(rp_keys)
             keys = [(r, periods[i]) for i in at]  # one tuple shared by d.ship and d.rp_keys
@@ -147,6 +154,9 @@ def route_periods(d: CaseData) -> None:
                 handling += hand * c_f
             if bound <= 0 or bound < route.min_t:
                 continue
+            for x in limits[r]:
+                if x < bound:
+                    bound = x
             f_cost = f_route[1][i] * f_corr[1][i]
             rp = (r, p)
             ship[rp] = RoutePeriod(periods[arrive_at[i]], freight * f_cost, handling * f_cost, bound, len(rp_keys))

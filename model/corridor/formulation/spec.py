@@ -115,7 +115,8 @@ class LinearSpec:
                 values = bound
             else:
                 values = [bound] * n
-            arr.extend(none if v is None else v for v in values)
+            arr.extend(values if isinstance(values, list) and None not in values
+                       else [none if v is None else v for v in values])
         self.integer.extend([1 if integer else 0] * n)
         self.var_blocks[name] = VarBlock(name, keys, start, integer, doc)
         self.col[name] = cols

@@ -288,16 +288,12 @@ def _ship_terms(f, d, t):
     """The bulk of Node_Balance's terms, for `node_balance`: -Ship[r,k,p] in (origin, k, p), then +Ship[r,k,p] in
     (destination, arrival tag, arrival period), column by column.  Each (node, tag, period) is found once, by
     number, not once per column."""
-    nt, out_nt, in_nt, first = {}, [], [], [0]  # (node, tag) numbers; those of each (route, tag) pair
-    for r, route in d.routes.items():
-        tags = d.ship_tags.get(r, ())
-        for k in tags:
-            out_nt.append(nt.setdefault((route.origin, k), len(nt)))
-            in_nt.append(nt.setdefault((route.destination, d.arrive_tag[(r, k)]), len(nt)))
-        first.append(first[-1] + len(tags))
-    S, n_p = f.sets, len(d.periods)
-    rp = S["ship_rp"]
-    pair = np.array(first, dtype=np.int64)[d.rp_route[rp]] + S["ship_tag"]
+    nt, out_nt, in_nt = {}, [], []  # (node, tag) numbers; those of each (route, tag) pair
+    S, n_p, routes = f.sets, len(d.periods), d.routes
+    for r, k in S["ship_pairs"]:
+        out_nt.append(nt.setdefault((routes[r].origin, k), len(nt)))
+        in_nt.append(nt.setdefault((routes[r].destination, d.arrive_tag[(r, k)]), len(nt)))
+    rp, pair = S["ship_rp"], S["ship_pair"]
     codes = np.empty(2 * len(rp), dtype=np.int64)  # (node, tag) number * periods + period index
     codes[0::2] = np.array(out_nt, dtype=np.int64)[pair] * n_p + d.rp_period[rp] if len(rp) else []
     codes[1::2] = np.array(in_nt, dtype=np.int64)[pair] * n_p + d.rp_arrive[rp] if len(rp) else []

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corridor.formulation.case_data import CaseData, policy_part, routes_into
 
 if TYPE_CHECKING:
@@ -90,31 +92,56 @@ def policy_shares(f: Formulation, d: CaseData) -> None:
     country (a leg in that country, neither end in it) / processed in the processing country.  Indexed
     over active policy rows, expanded per market when market = `*`.
     """
-    ship, routes = f.col("Ship"), d.routes
-    by_market = defaultdict(list)  # market -> [(route, tag, Ship column, route record)]
-    for (r, k, p), j in ship.items():
+    S, routes = f.sets, d.routes
+    blocks = {"max": f.spec.block("Policy_Max_Share"), "min": f.spec.block("Policy_Min_Share")}
+    pairs, col_pair = S["ship_pairs"], S["ship_pair"]  # the (route, tag) of each Ship column, by number
+    market_no, pair_market, market_pairs = {}, [], []  # each market's pairs and each pair's place among them
+    local = np.zeros(len(pairs), dtype=np.int64)
+    for i, (r, k) in enumerate(pairs):
         route = routes[r]
-        by_market[route.destination].append((r, k, j, route))
-    b_max, b_min = f.spec.block("Policy_Max_Share"), f.spec.block("Policy_Min_Share")
-    rows = {"max": [], "min": []}
+        m = market_no.setdefault(route.destination, len(market_no))
+        if m == len(market_pairs):
+            market_pairs.append([])
+        local[i] = len(market_pairs[m])
+        market_pairs[m].append((r, k, route))
+        pair_market.append(m)
+    col_market = np.array(pair_market, dtype=np.int64)[col_pair]
+    by_market = np.argsort(col_market, kind="stable")  # Ship column positions market by market, in column order
+    m_ptr = np.zeros(len(market_no) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(col_market, minlength=len(market_no)), out=m_ptr[1:])
+    pols, flags = [], []  # the policies measuring a share, each with its market; per market pair: (counts, part)
     for pol in sorted(d.policies, key=lambda x: (x["policy"], x["market"])):
-        comms = pol["commodities"]
-        if pol["measure"] == "max_active_routes":
+        m = market_no.get(pol["market"])
+        if pol["measure"] == "max_active_routes" or m is None:
             continue
-        part = policy_part(d, pol)
-        arr = [(j, part(r, k, route)) for (r, k, j, route) in by_market[pol["market"]] if route.commodity in comms]
-        if not arr:
-            continue
-        key = (pol["policy"], pol["market"])
-        cols = [j for j, _hit in arr]
-        for which, share in (("max", pol["max_share"]), ("min", pol["min_share"])):
-            if share is None or (which == "min" and share <= 0) or (which == "max" and share >= 1):
-                continue  # no bound, or one that always holds
-            coefs = [(1.0 if hit else 0.0) - share for _j, hit in arr]  # Part - share * Received
-            rows[which].append((key, cols, coefs, (-INF, 0.0) if which == "max" else (0.0, INF)))
-    for blk, which in ((b_max, "max"), (b_min, "min")):
-        for key, cols, coefs, (lo, hi) in rows[which]:
-            f.spec.add_row(blk, key, cols, coefs, lo, hi)
+        part, comms = policy_part(d, pol), pol["commodities"]
+        pols.append((pol, m, len(flags)))
+        flags.extend((route.commodity in comms, part(r, k, route)) for r, k, route in market_pairs[m])
+    if not pols:
+        return
+    counted, hit = (np.array(x, dtype=bool) for x in zip(*flags))
+    n_of = np.diff(m_ptr)[[m for _pol, m, _o in pols]]  # every column into its market, for each policy
+    ends = np.cumsum(n_of)
+    at = np.repeat(m_ptr[[m for _pol, m, _o in pols]] - ends + n_of, n_of) + np.arange(int(ends[-1]))
+    col = by_market[at]
+    owner = np.repeat(np.arange(len(pols), dtype=np.int64), n_of)
+    flag = np.repeat(np.array([o for _pol, _m, o in pols], dtype=np.int64), n_of) + local[col_pair[col]]
+    keep = counted[flag]  # Received: the columns of the policy's commodities
+    col, owner, flag = col[keep], owner[keep], flag[keep]
+    received = np.bincount(owner, minlength=len(pols)) > 0
+    cols, part = S["ship_colarr"][col], np.where(hit[flag], 1.0, 0.0)
+    for which, lo, hi in (("max", -INF, 0.0), ("min", 0.0, INF)):
+        share = np.array([np.nan if pol[f"{which}_share"] is None else pol[f"{which}_share"] for pol, _m, _o in pols],
+                         dtype=np.float64)
+        # no bound, or one that always holds: no row
+        rows = received & ~np.isnan(share) & ((share < 1) if which == "max" else (share > 0))
+        coefs = part - share[owner]  # Part - share * Received
+        sel = rows[owner] & (coefs != 0.0)
+        kept = np.flatnonzero(rows)
+        indptr = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[sel], minlength=len(pols))[kept], out=indptr[1:])
+        keys = [(pols[i][0]["policy"], pols[i][0]["market"]) for i in kept.tolist()]
+        f.spec.add_csr(blocks[which], keys, indptr, cols[sel], coefs[sel], lo, hi)
 
 
 def policy_active_routes(f: Formulation, d: CaseData) -> None:
