@@ -1,13 +1,20 @@
 import functools
 import hashlib
+import os
+import pickle
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: each xdist worker solves the shared cases itself
+    fcntl = None
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -71,8 +78,10 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 # -- the embedded cases, solved once per test session -------------------------------------------------------------
-# Solving the default case takes 12-15 s and many modules read its plan: each of these fixtures solves its case
-# once per session (once per xdist worker) and hands out the run report and the written solution workbook.  Both
+# Solving the default case takes 12-15 s (the strategic case 1-2 minutes) and many modules read its plan: each of
+# these fixtures solves its case once per test run and hands out the run report and the written solution
+# workbook.  Under xdist the first worker that needs a case solves it in a folder the workers share, holding a
+# lock on it, and leaves the report there (pickled); a worker that needs it later reads that (`_solved`).  Both
 # are shared, so READ-ONLY: a test that edits the workbook copies it to its own tmp_path first (`copy_solution`).
 # The workbook's bytes are checked when the session ends, so a test that wrote to it fails instead of passing on
 # stale data.
@@ -89,15 +98,37 @@ class Solved:
         return Path(shutil.copyfile(self.solution, target))
 
 
-def _solved(tmp_path_factory, name: str, book: Path) -> Iterator[Solved]:
+def _solve_in(folder: Path, book: Callable[[Path], Path]) -> tuple:
+    """(input, report, solution, the solution's sha256) of the workbook ``book(folder)`` solved into ``folder``."""
     from corridor.pipeline import default_output, run
 
-    folder = tmp_path_factory.mktemp(name)
-    out = folder / default_output(book).name
-    rep = run(book, out)
+    path = book(folder)
+    out = folder / default_output(path).name
+    rep = run(path, out)
     assert rep.result.proven_optimal, rep.result.message
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    yield Solved(book, rep, out)
+    return path, rep, out, hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def _solved(tmp_path_factory, name: str, book: Callable[[Path], Path]) -> Iterator[Solved]:
+    """Solve ``book(folder)`` once per test run: in this worker's temporary folder in a plain run; under xdist in
+    a folder beside the workers' own, under a lock, where the report is kept for the other workers (POSIX; each
+    worker solves it where there is no fcntl)."""
+    if fcntl is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        path, rep, out, digest = _solve_in(tmp_path_factory.mktemp(name), book)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / f"shared-{name}"  # the run's folder, above popen-gwN
+        shared.mkdir(exist_ok=True)
+        kept = shared / "solved.pickle"
+        with open(shared.parent / f"shared-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed (or the worker dies)
+            if kept.exists():
+                path, rep, out, digest = pickle.loads(kept.read_bytes())
+            else:
+                path, rep, out, digest = _solve_in(shared, book)
+                part = kept.with_suffix(".part")
+                part.write_bytes(pickle.dumps((path, rep, out, digest)))
+                os.replace(part, kept)
+    yield Solved(path, rep, out)
     assert hashlib.sha256(out.read_bytes()).hexdigest() == digest, f"a test wrote to the shared solution {out}"
 
 
@@ -108,22 +139,28 @@ def default_case(tmp_path_factory):
     (its map beside it)."""
     from corridor.pipeline import DEFAULT_INPUT
 
-    yield from _solved(tmp_path_factory, "default-case", DEFAULT_INPUT)
+    yield from _solved(tmp_path_factory, "default-case", lambda _folder: DEFAULT_INPUT)
 
 
-@pytest.fixture(scope="session")
-def default_base_year(tmp_path_factory):
-    """The default case with its disruptions sheet removed (the base year alone, one scenario: the core model),
-    solved and written; its input is that copy of the case."""
+def _base_year_book(folder: Path) -> Path:
+    """A copy of the default case without its disruptions sheet, written in ``folder``."""
     import openpyxl
 
     from corridor.pipeline import DEFAULT_INPUT
 
     wb = openpyxl.load_workbook(DEFAULT_INPUT)
     del wb["disruptions"]
-    book = tmp_path_factory.mktemp("base-year-input") / "base.xlsx"
+    book = folder / "input" / "base.xlsx"
+    book.parent.mkdir()
     wb.save(book)
-    yield from _solved(tmp_path_factory, "base-year", book)
+    return book
+
+
+@pytest.fixture(scope="session")
+def default_base_year(tmp_path_factory):
+    """The default case with its disruptions sheet removed (the base year alone, one scenario: the core model),
+    solved and written; its input is that copy of the case."""
+    yield from _solved(tmp_path_factory, "base-year", _base_year_book)
 
 
 @pytest.fixture(scope="session")
@@ -132,5 +169,4 @@ def strategic_case(tmp_path_factory):
     inputs/kazakhstan_rare_earths_2027_2032.xlsx), solved and written."""
     from corridor.pipeline import STRATEGIC_INPUT
 
-    yield from _solved(tmp_path_factory, "strategic-case", STRATEGIC_INPUT)
-
+    yield from _solved(tmp_path_factory, "strategic-case", lambda _folder: STRATEGIC_INPUT)
