@@ -1,6 +1,5 @@
 """CLI behaviour (exit codes, files written or not) and input validation (every error at once, located)."""
 import hashlib
-import shutil
 
 import openpyxl
 import pytest
@@ -92,23 +91,6 @@ def test_not_a_workbook(tmp_path):
     assert "not an .xlsx workbook" in str(exc.value)
 
 
-def test_solve_default_case_cli(tmp_path, capsys):
-    out = tmp_path / "plan.xlsx"
-    assert main(["solve", "-o", str(out)]) == EXIT_OK
-    text = capsys.readouterr().out
-    assert "status     optimal" in text and "objective" in text and "seconds" in text
-    wb = openpyxl.load_workbook(out)
-    for sheet in ("summary", "route_flows", "leg_use", "processing", "deliveries", "inventory", "licences",
-                  "corridor_shares", "decisions"):
-        assert sheet in wb.sheetnames
-        assert wb[sheet].freeze_panes == "A2"
-    assert wb["summary"]._charts, "the tonnes-by-corridor chart is missing"
-    summary = {r[0]: r[1] for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["status"] == "optimal" and summary["input_file"] == DEFAULT_INPUT.name
-    assert summary["input_sha256"] == sha(DEFAULT_INPUT)
-    assert default_output(DEFAULT_INPUT).name == "kazakhstan_rare_earths-solution.xlsx"
-
-
 def test_solve_bad_input_writes_nothing_and_leaves_input_alone(tmp_path, capsys):
     book = bad_book(tmp_path)
     before = sha(book)
@@ -185,11 +167,13 @@ def test_docs_match_the_schema(tmp_path):
 
 
 def test_input_is_never_written(tmp_path):
-    book = tmp_path / "copy.xlsx"
-    shutil.copy(DEFAULT_INPUT, book)
+    """A workbook solved and written beside it is left as it was (the embedded default case, solved by
+    `corridor solve` without arguments: test_solve_without_arguments_solves_the_embedded_case_under_the_current_
+    folder)."""
+    book = small_net().write(tmp_path / "in.xlsx")
     before = sha(book)
     assert main(["solve", str(book), "-o", str(tmp_path / "o.xlsx")]) == EXIT_OK
-    assert sha(book) == before
+    assert sha(book) == before and (tmp_path / "o.xlsx").is_file()
 
 
 def test_formula_like_text_is_written_as_text(tmp_path):
@@ -264,15 +248,29 @@ def test_infeasible_plan_is_reported_with_its_own_exit_code(tmp_path, capsys):
     assert "nothing was written" in text.err and not out.exists()
 
 
-def test_solve_without_arguments_writes_under_the_current_folder(tmp_path, monkeypatch, capsys):
+def test_solve_without_arguments_solves_the_embedded_case_under_the_current_folder(tmp_path, monkeypatch, capsys):
     """`corridor solve` from any folder solves the embedded default case and writes ./outputs/, never into
-    the package."""
+    the package, and leaves the case as it was; the solution has every plan sheet with its header frozen, the
+    tonnes-by-corridor chart and a summary naming the input and its sha256."""
+    before = sha(DEFAULT_INPUT)
     monkeypatch.chdir(tmp_path)
     assert main(["solve"]) == EXIT_OK
+    text = capsys.readouterr().out
     written = tmp_path / "outputs" / "kazakhstan_rare_earths-solution.xlsx"
     assert written.is_file()
-    assert f"written    {written}" in capsys.readouterr().out
+    assert f"written    {written}" in text
     assert not any(DEFAULT_INPUT.parent.glob("*-solution.xlsx"))
+    assert "status     optimal" in text and "objective" in text and "seconds" in text
+    wb = openpyxl.load_workbook(written)
+    for sheet in ("summary", "route_flows", "leg_use", "processing", "deliveries", "inventory", "licences",
+                  "corridor_shares", "decisions"):
+        assert sheet in wb.sheetnames
+        assert wb[sheet].freeze_panes == "A2"
+    assert wb["summary"]._charts, "the tonnes-by-corridor chart is missing"
+    summary = {r[0]: r[1] for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["status"] == "optimal" and summary["input_file"] == DEFAULT_INPUT.name
+    assert summary["input_sha256"] == sha(DEFAULT_INPUT) == before
+    assert default_output(DEFAULT_INPUT).name == "kazakhstan_rare_earths-solution.xlsx"
 
 
 def test_the_embedded_case_is_the_planners_workbook_and_its_builder_output(tmp_path):
