@@ -266,36 +266,47 @@ def add_sets(f: Formulation, d: CaseData) -> None:
                                   and any((s, p) in d.site_period for p in P))
     ship, ship_ub, ship_rp, ship_pair = [], [], [], []  # Ship keys, bounds, route-period and pair numbers
     pairs = []  # the (route, tag) pairs, route by route
-    last, tags, needs, base = None, (), (), 0
-    for (r, p), rp in d.ship.items():  # in route order
-        if r != last:
-            last, tags, base = r, d.ship_tags[r], len(pairs)
-            needs = [d.gating.get((r, k)) for k in tags]
-            pairs.extend((r, k) for k in tags)
-        if len(tags) == 1 and not needs[0]:
-            ship.append((r, tags[0], p))
-            ship_ub.append(rp.bound)
-            ship_rp.append(rp.id)
-            ship_pair.append(base)
+    rp_keys, bounds = d.rp_keys, d.rp_bound
+    first = np.zeros(len(d.routes) + 1, dtype=np.int64)  # route i's route-periods: first[i] .. first[i + 1] - 1
+    np.cumsum(np.bincount(d.rp_route, minlength=len(d.routes)), out=first[1:])
+    first = first.tolist()
+    for ri, r in enumerate(d.routes):
+        a, b = first[ri], first[ri + 1]
+        if a == b or r not in d.ship_tags:
             continue
-        for i, (k, need) in enumerate(zip(tags, needs)):
-            # a gated flow needs a licence held in p, and none of its licences revoked in p (a scenario's)
-            if not need or all((L, p) in d.covers and (L, p) not in d.revoked for L in need):
-                ship.append((r, k, p))
-                ship_ub.append(rp.bound)
-                ship_rp.append(rp.id)
-                ship_pair.append(base + i)
+        tags, base = d.ship_tags[r], len(pairs)
+        needs = [d.gating.get((r, k)) for k in tags]
+        pairs.extend((r, k) for k in tags)
+        if len(tags) == 1 and not needs[0]:
+            k = tags[0]
+            ship.extend([(r, k, p) for _r, p in rp_keys[a:b]])
+            ship_ub.extend(bounds[a:b])
+            ship_rp.extend(range(a, b))
+            ship_pair.extend([base] * (b - a))
+            continue
+        for j in range(a, b):
+            p = rp_keys[j][1]
+            for i, (k, need) in enumerate(zip(tags, needs)):
+                # a gated flow needs a licence held in p, and none of its licences revoked in p (a scenario's)
+                if not need or all((L, p) in d.covers and (L, p) not in d.revoked for L in need):
+                    ship.append((r, k, p))
+                    ship_ub.append(bounds[j])
+                    ship_rp.append(j)
+                    ship_pair.append(base + i)
     S["SHIP"], S["ship_ub"], S["ship_pairs"] = ship, ship_ub, pairs
     S["ship_rp"], S["ship_pair"] = np.array(ship_rp, dtype=np.int64), np.array(ship_pair, dtype=np.int64)
     S["STOCK"] = [(n, k, p) for (n, c) in d.storage for k in d.stock_tags.get((n, c), ()) for p in P]
     S["INITIAL"] = [(n, k) for (n, c), v in d.storage.items() if v[2] > 0
                     for k in d.stock_tags.get((n, c), ()) if k in d.tagging.source_tags(c)]
     S["DELIVER"] = [(mk, c, e, p, k) for (mk, c, e, p) in d.demand for k in d.demand_tags.get((mk, c, e), ())]
-    used = {r for (r, _k, _p) in ship}
+    carried = np.unique(S["ship_rp"])  # the route-periods with a Ship column, and their routes
+    routes = list(d.routes)
+    used = {routes[i] for i in np.unique(d.rp_route[carried]).tolist()}
     policed = {r for pol in d.policies if pol["measure"] == "max_active_routes"
                for r in routes_into(d, pol["market"], pol["commodities"])}
     S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)
-    S["MIN_VOLUME_ROUTE_PERIODS"] = sorted({(r, p) for (r, _k, p) in ship if d.routes[r].min_t > 0})
+    minimum = np.array([route.min_t > 0 for route in d.routes.values()] or [False], dtype=bool)
+    S["MIN_VOLUME_ROUTE_PERIODS"] = sorted(d.rp_keys[i] for i in carried[minimum[d.rp_route[carried]]].tolist())
     S["CO_SPLIT"] = [(s, ki, k, p) for (s, ki), opts in d.co_options.items() for _c, _y, ks in opts if len(ks) > 1
                      for k in ks for p in P if (s, p) in d.site_period]
     S["REAGENT_USE"] = [(s, k, p) for (s, c), ks in d.reagent_tags.items() if len(ks) > 1 for k in ks
@@ -423,13 +434,8 @@ def add_costs(f: Formulation, d: CaseData, weight: float = 1.0, first_stage: boo
     js = list(col("Ship").values())  # freight and handling per route-period, times the dispatch period's discount
     rp = f.sets["ship_rp"]
     x = np.array([disc[p] for p in d.periods], dtype=np.float64)[d.rp_period[rp]]
-    freight, handling = np.zeros(len(d.rp_keys)), np.zeros(len(d.rp_keys))
-    n = len(d.ship)
-    ids = np.fromiter((info.id for info in d.ship.values()), dtype=np.int64, count=n)
-    freight[ids] = np.fromiter((info.freight for info in d.ship.values()), dtype=np.float64, count=n)
-    handling[ids] = np.fromiter((info.handling for info in d.ship.values()), dtype=np.float64, count=n)
-    add("freight", js, (freight[rp] * x).tolist())
-    add("handling", list(js), (handling[rp] * x).tolist())
+    add("freight", js, (np.array(d.ship.freight, dtype=np.float64)[rp] * x).tolist())
+    add("handling", list(js), (np.array(d.ship.handling, dtype=np.float64)[rp] * x).tolist())
     line("route_fixed", "Active", lambda r: _first_stage_record(f, "routes", r).fixed_cost)
     line("site_fixed", "Open", lambda s: _first_stage_record(f, "sites", s)["fixed_cost"] or 0.0)
     line("licence", "Apply", lambda key: (_first_stage_record(f, "licences", key[0])["application_cost"] or 0.0)

@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corridor.formulation.calendar import Calendar, Seasons
 from corridor.formulation.charges import prepare_charges
 from corridor.formulation.coproducts import coproduct_made, joint_arcs, prepare_coproducts
 from corridor.formulation.investments import most_added, prepare_investments
 from corridor.formulation.provenance import Tagging, route_could_match, rule_matches, transited, untag
-from corridor.formulation.route_periods import LegUses, route_periods
+from corridor.formulation.route_periods import LegUses, RoutePeriods, route_periods
 from corridor.io.issues import Issue
 from corridor.io.schema import STAR
 from corridor.perf import paused_gc
@@ -75,13 +77,14 @@ class CaseData:
     supply_tags: dict = field(default_factory=dict)  # (n, c) -> [tag]
     site_period: dict = field(default_factory=dict)  # (s, p) -> (cap_t, cost_per_t, min_t)
     proc_arcs: dict = field(default_factory=dict)  # s -> [(k_in, k_out)]
-    ship: dict = field(default_factory=dict)  # (r, p) -> RoutePeriod
+    ship: RoutePeriods | dict = field(default_factory=dict)  # (r, p) -> RoutePeriod
     ship_tags: dict = field(default_factory=dict)  # r -> [tag]
     # every route-period found runnable, numbered (RoutePeriod.id): (r, p), route number in `routes`, period index
     rp_keys: list = field(default_factory=list)
     rp_route: object = None  # numpy int64 arrays, one entry per rp_keys entry
     rp_period: object = None
     rp_arrive: object = None  # arrival period index
+    rp_bound: list = field(default_factory=list)  # U[r,p] (`RoutePeriod.bound`)
     leg_uses: LegUses | None = None  # the (leg, q) each route-period uses (`route_periods.LegUses`)
     leg_cap: dict = field(default_factory=dict)  # (leg, q) -> effective capacity (finite only)
     storage: dict = field(default_factory=dict)  # (n, c) -> (cap_t or inf, hold_per_t, initial_t)
@@ -253,7 +256,8 @@ def _supply_sites_storage_demand(d, t):
 
 def _tags_and_gating(d):
     tg = d.tagging
-    runnable = {r for (r, _p) in d.ship}
+    routes = list(d.routes)
+    runnable = {routes[i] for i in np.unique(d.rp_route).tolist()}  # the routes with a route-period
     rules_by_route = {r: [rule for rule in d.rules if route_could_match(rule, route)]
                       for r, route in d.routes.items() if r in runnable}
     verdict = {}  # (r, k) -> None (prohibited) or [required licences]
@@ -303,8 +307,9 @@ def _tags_and_gating(d):
                 d.gating[(r, k)] = need
     for r in d.ship_tags:
         d.ship_tags[r].sort()
-    if len(d.ship_tags) < len({r for (r, _p) in d.ship}):
-        d.ship = {key: v for key, v in d.ship.items() if key[0] in d.ship_tags}
+    if len(d.ship_tags) < len(runnable):
+        d.ship.drop(d.rp_keys[i] for i in np.flatnonzero(
+            ~np.array([r in d.ship_tags for r in d.routes], dtype=bool)[d.rp_route]).tolist())
         # d.rp_keys and d.leg_periods still list route-periods that carry nothing; their readers skip those
     for (n, c) in supplied:
         d.supply_tags[(n, c)] = [k for k in tg.source_tags(c) if (n, k) in live]

@@ -8,6 +8,7 @@ families read what they need with numpy and ``CaseData.leg_periods`` is built on
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +29,34 @@ class RoutePeriod:
 
     def __init__(self, arrive: str, freight: float, handling: float, bound: float, id: int):  # noqa: A002
         self.arrive, self.freight, self.handling, self.bound, self.id = arrive, freight, handling, bound, id
+
+
+class RoutePeriods(Mapping):
+    """``CaseData.ship``: (route, dispatch period) -> `RoutePeriod` of the runnable pairs, read from one list per
+    attribute by route-period number (``index``); each `RoutePeriod` is made when asked for."""
+
+    def __init__(self, index: dict, periods: list, arrive: list, freight: list, handling: list, bound: list):
+        self.index, self.periods = index, periods
+        self.arrive, self.freight, self.handling, self.bound = arrive, freight, handling, bound
+
+    def __getitem__(self, key: tuple) -> RoutePeriod:
+        i = self.index[key]
+        return RoutePeriod(self.periods[self.arrive[i]], self.freight[i], self.handling[i], self.bound[i], i)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def drop(self, keys: Iterable[tuple]) -> None:
+        """Leave the pairs ``keys`` out (their numbers and list entries stay)."""
+        index = self.index
+        for key in keys:
+            del index[key]
 
 
 class LegUses:
@@ -59,8 +88,8 @@ class LegUses:
 
 
 def route_periods(d: CaseData, limits: dict) -> None:
-    """Fill ``d.ship``, ``d.rp_keys``, ``d.leg_uses`` and ``d.leg_cap``: runnable (route, dispatch period) pairs
-    with costs per tonne and the period each leg is used in.
+    """Fill ``d.ship`` (`RoutePeriods`), ``d.rp_*``, ``d.leg_uses`` and ``d.leg_cap``: runnable (route, dispatch
+    period) pairs with costs per tonne and the period each leg is used in.
 
     A pair runs when its bound from the route's max_volume_t and its legs' capacities (with their seasonal
     factors) is positive and at least the route's min_volume_t; its bound U[r,p] is then cut to each of the
@@ -103,17 +132,25 @@ def route_periods(d: CaseData, limits: dict) -> None:
                 [se.cap_factor(ttype, target, p) for p in periods], [se.cost_factor(ttype, target, p) for p in periods])
         return got
 
-    ship, rp_keys = d.ship, d.rp_keys
+    rp_keys, number = d.rp_keys, {}  # (r, p) of each route-period number; its number
     rp_route, rp_period, rp_arrive = [], [], []  # route number, dispatch and arrival period index of each
+    freights, handlings, bounds = [], [], []  # per tonne; U[r,p]
     tab_no = {}  # days before a leg -> its row in `shift`
     route_legs, route_tabs, n_legs = [], [], []  # each route's legs (numbers) and their rows in `shift`
-    for ri, (r, route) in enumerate(d.routes.items()):
+    flats, varying = [], []  # each route: (legs, flat); the routes with seasonality
+    for r, route in d.routes.items():
         legs = [(leg,) + leg_static[leg] for leg in route.legs]
         route_legs.extend(leg_no[leg] for leg in route.legs)
         route_tabs.extend(tab_no.setdefault(before, len(tab_no)) for before in route.leg_days)
         n_legs.append(len(route.legs))
         flat = not any(x[4] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
             not in seasonal
+        flats.append((legs, flat))
+        if not flat:
+            varying.append((r, route, legs))
+    at_v, arrive_v, freight_v, handling_v, bound_v, count_v = _seasonal_pairs(varying, n_p, factor, table, limits)
+    v = t = 0  # the next seasonal route and its first pair
+    for ri, ((r, route), (legs, flat)) in enumerate(zip(d.routes.items(), flats)):
         if flat:  # the same costs and bound in every period: only the periods its legs fall in differ
             bound0 = min([route.max_t] + [x[1] for x in legs])
             freight0, handling0 = sum(x[2] for x in legs), sum(x[3] for x in legs)
@@ -123,51 +160,78 @@ def route_periods(d: CaseData, limits: dict) -> None:
                 if x < bound0:
                     bound0 = x
             at, arrive = arrivals(route.total_days)  # open horizon: one arriving after the end is never made
-            n0 = len(rp_keys)
-            keys = [(r, periods[i]) for i in at]  # one tuple shared by d.ship and d.rp_keys
-            rp_keys.extend(keys)
-            ship.update(zip(keys, [RoutePeriod(periods[a], freight0, handling0, bound0, n0 + i)
-                                   for i, a in enumerate(arrive)]))
-            rp_route.extend([ri] * len(at))
-            rp_period.extend(at)
-            rp_arrive.extend(arrive)
-            continue
-        f_route, f_corr = factor("route", r), factor("corridor", route.corridor)
-        leg_f = [factor("leg", x[0]) if x[4] else None for x in legs]
-        leg_q = [table(before) for before in route.leg_days]
-        arrive_at = table(route.total_days)
-        for i, p in enumerate(periods):
-            if arrive_at[i] < 0:
-                continue
-            f_cap = f_route[0][i] * f_corr[0][i]
-            bound = route.max_t * f_cap if f_cap > 0 else 0.0
-            freight = handling = 0.0
-            for (_leg, cap0, cost, hand, _s), qt, lf in zip(legs, leg_q, leg_f):
-                if lf is None:
-                    cap, c_f = cap0, 1.0
-                else:
-                    qi = qt[i]
-                    cap = cap0 * lf[0][qi] if lf[0][qi] > 0 else 0.0
-                    c_f = lf[1][qi]
-                bound = min(bound, cap)
-                freight += cost * c_f
-                handling += hand * c_f
-            if bound <= 0 or bound < route.min_t:
-                continue
-            for x in limits[r]:
-                if x < bound:
-                    bound = x
-            f_cost = f_route[1][i] * f_corr[1][i]
-            rp = (r, p)
-            ship[rp] = RoutePeriod(periods[arrive_at[i]], freight * f_cost, handling * f_cost, bound, len(rp_keys))
-            rp_keys.append(rp)
-            rp_route.append(ri)
-            rp_period.append(i)
-            rp_arrive.append(arrive_at[i])
+            n = len(at)
+            freights.extend([freight0] * n)
+            handlings.extend([handling0] * n)
+            bounds.extend([bound0] * n)
+        else:
+            n = count_v[v]
+            at, arrive = at_v[t:t + n], arrive_v[t:t + n]
+            freights.extend(freight_v[t:t + n])
+            handlings.extend(handling_v[t:t + n])
+            bounds.extend(bound_v[t:t + n])
+            v, t = v + 1, t + n
+        n0 = len(rp_keys)
+        keys = [(r, periods[i]) for i in at]  # one tuple shared by d.ship and d.rp_keys
+        rp_keys.extend(keys)
+        number.update(zip(keys, range(n0, n0 + n)))
+        rp_route.extend([ri] * n)
+        rp_period.extend(at)
+        rp_arrive.extend(arrive)
     d.rp_route, d.rp_period = np.array(rp_route, dtype=np.int64), np.array(rp_period, dtype=np.int64)
     d.rp_arrive = np.array(rp_arrive, dtype=np.int64)
+    d.rp_bound = bounds
+    d.ship = RoutePeriods(number, periods, rp_arrive, freights, handlings, bounds)
     _leg_uses(d, leg_static, factor, tab_no, np.array(route_legs, dtype=np.int64),
               np.array(route_tabs, dtype=np.int64), np.array(n_legs, dtype=np.int64))
+
+
+def _seasonal_pairs(varying, n_p, factor, table, limits):
+    """The runnable pairs of the routes ``varying`` (those with seasonality), all at once over a (route, period)
+    grid, legs one after the other: ``(dispatch period index, arrival period index, freight, handling, bound)``
+    of each, route by route in period order, and how many each route has.  Per pair (as for one without
+    seasonality, with each factor in its period): bound = min(max_volume_t * route and corridor capacity factors
+    (0 if not positive), each leg's capacity_t * its factor in the period the leg is used in (0 if not positive));
+    it runs if it arrives, bound > 0 and bound >= min_volume_t; then cut to the route's limits; freight and
+    handling = sum over legs of cost * cost factor, times the route and corridor cost factors."""
+    if not varying:
+        return [], [], [], [], [], []
+    n_legs = max(len(legs) for _r, _route, legs in varying)
+    fr, fc = [factor("route", r) for r, _route, _legs in varying], [factor("corridor", route.corridor)
+                                                                    for _r, route, _legs in varying]
+    with np.errstate(invalid="ignore", over="ignore"):
+        f_cap = np.array([x[0] for x in fr]) * np.array([x[0] for x in fc])
+        max_t = np.array([route.max_t for _r, route, _legs in varying])[:, None]
+        bound = np.where(f_cap > 0, max_t * f_cap, 0.0)
+        freight, handling = np.zeros(f_cap.shape), np.zeros(f_cap.shape)
+        for j in range(n_legs):  # a route with fewer legs: no capacity, no cost
+            legs = [legs[j] if j < len(legs) else (None, INF, 0.0, 0.0, False) for _r, _route, legs in varying]
+            cap_f, cost_f = [], []
+            for (_r, route, _l), (leg, _cap0, _cost, _hand, is_seasonal) in zip(varying, legs):
+                if is_seasonal:
+                    lf, qt = factor("leg", leg), table(route.leg_days[j])
+                    cap_f.append([lf[0][q] for q in qt])
+                    cost_f.append([lf[1][q] for q in qt])
+                else:
+                    cap_f.append([1.0] * n_p)
+                    cost_f.append([1.0] * n_p)
+            cap_f, cost_f = np.array(cap_f), np.array(cost_f)
+            cap = np.where(cap_f > 0, np.array([x[1] for x in legs])[:, None] * cap_f, 0.0)
+            bound = np.where(cap < bound, cap, bound)  # min(bound, cap)
+            freight = freight + np.array([x[2] for x in legs])[:, None] * cost_f
+            handling = handling + np.array([x[3] for x in legs])[:, None] * cost_f
+    arrive = np.array([table(route.total_days) for _r, route, _legs in varying], dtype=np.int64)
+    min_t = np.array([route.min_t for _r, route, _legs in varying])[:, None]
+    run = (arrive >= 0) & ~((bound <= 0) | (bound < min_t))
+    n_lims = max(len(limits[r]) for r, _route, _legs in varying)
+    for j in range(n_lims):  # bound = min(bound, x), one limit after the other
+        x = np.array([limits[r][j] if j < len(limits[r]) else INF for r, _route, _legs in varying])[:, None]
+        bound = np.where(x < bound, x, bound)
+    f_cost = np.array([x[1] for x in fr]) * np.array([x[1] for x in fc])
+    freight, handling = freight * f_cost, handling * f_cost
+    at = np.nonzero(run)[1]
+    return (at.tolist(), arrive[run].tolist(), freight[run].tolist(), handling[run].tolist(), bound[run].tolist(),
+            run.sum(axis=1).tolist())
 
 
 def _leg_uses(d, leg_static, factor, tab_no, route_legs, route_tabs, n_legs):

@@ -25,8 +25,8 @@ INF = float("inf")
 
 def ship_total(f: Formulation, r: str, p: str) -> tuple[list, list]:
     """Columns and coefficients of ShipTotal[r,p] = sum_k Ship[r,k,p] (tonnes dispatched, all tags)."""
-    info = f.d.ship.get((r, p))
-    cols = [] if info is None else _rp_cols(f, info.id)
+    i = f.d.ship.index.get((r, p))
+    cols = [] if i is None else _rp_cols(f, i)
     return cols, [1.0] * len(cols)
 
 
@@ -118,35 +118,58 @@ def route_volumes(f: Formulation, d: CaseData) -> None:
     """
     S, spec = f.sets, f.spec
     act, per = f.col("Active"), f.col("ActivePeriod")
-    ship = d.ship
+    ship = d.ship.index
     # the route-periods with a row: those of routes in Active or in ActivePeriod, and those carrying several tags
     # (most route-periods carry one tag, whose bound sits on its variable); in sorted order
     count = np.diff(S["ship_ptr"])
-    need = np.array([r in act for r in d.routes] or [False], dtype=bool)[d.rp_route] | (count > 1)
-    need[[ship[key].id for key in per if key in ship]] = True
-    keys = sorted(d.rp_keys[i] for i in np.flatnonzero(need & (count > 0)).tolist())
-    b_act, b_pmax = spec.block("Route_Active"), spec.block("Route_Period_Max")
-    b_pmin, b_link = spec.block("Route_Period_Min"), spec.block("Route_Period_Link")
-    b_max = spec.block("Route_Max_Volume")
-    rows = {"act": [], "pmax": [], "pmin": [], "link": [], "max": []}
-    for key in keys:
-        r = key[0]
-        info = ship[key]
-        cols = _rp_cols(f, info.id)
-        ones = [1.0] * len(cols)
-        if r not in act and key not in per:  # several tags share the bound
-            rows["max"].append((key, cols, ones, -INF, info.bound))
-            continue
-        bound = info.bound
-        if r in act:
-            rows["act"].append((key, cols + [act[r]], ones + [-bound], -INF, 0.0))
-        if key in per:
-            rows["pmax"].append((key, cols + [per[key]], ones + [-bound], -INF, 0.0))
-            rows["pmin"].append((key, cols + [per[key]], ones + [-d.routes[r].min_t], 0.0, INF))
-            if r in act:
-                rows["link"].append((key, [per[key], act[r]], [1.0, -1.0], -INF, 0.0))
-    for blk, name in ((b_act, "act"), (b_pmax, "pmax"), (b_pmin, "pmin"), (b_link, "link"), (b_max, "max")):
-        spec.add_rows(blk, rows[name])
+    act_col = np.array([act.get(r, -1) for r in d.routes] or [-1], dtype=np.int64)[d.rp_route]  # -1: none
+    per_col = np.full(len(count), -1, dtype=np.int64)
+    for key, j in per.items():
+        if key in ship:
+            per_col[ship[key]] = j
+    need = ((act_col >= 0) | (per_col >= 0) | (count > 1)) & (count > 0)
+    ids = np.array(sorted(np.flatnonzero(need).tolist(), key=d.rp_keys.__getitem__), dtype=np.int64)
+    bounds = np.array(d.rp_bound, dtype=np.float64)
+    min_t = np.array([route.min_t for route in d.routes.values()] or [0.0], dtype=np.float64)[d.rp_route]
+    is_act, is_per = act_col[ids] >= 0, per_col[ids] >= 0
+    blocks = {name: spec.block(name) for name in ("Route_Active", "Route_Period_Max", "Route_Period_Min",
+                                                  "Route_Period_Link", "Route_Max_Volume")}
+    for name, sel, last, coef, lo, hi in (
+            ("Route_Active", ids[is_act], act_col, -bounds, -INF, 0.0),
+            ("Route_Period_Max", ids[is_per], per_col, -bounds, -INF, 0.0),
+            ("Route_Period_Min", ids[is_per], per_col, -min_t, 0.0, INF),
+            ("Route_Period_Link", ids[is_per & is_act], None, None, -INF, 0.0),
+            ("Route_Max_Volume", ids[~is_act & ~is_per], None, None, -INF, bounds)):  # several tags share the bound
+        keys = [d.rp_keys[i] for i in sel.tolist()]
+        if name == "Route_Period_Link":  # ActivePeriod[r,p] - Active[r] <= 0
+            indptr = np.arange(0, 2 * len(sel) + 1, 2, dtype=np.int64)
+            cols = np.stack([per_col[sel], act_col[sel]], axis=1).reshape(-1)
+            coefs = np.tile(np.array([1.0, -1.0]), len(sel))
+        else:  # ShipTotal[r,p], then the binary's term when there is one
+            indptr, cols, coefs = _ship_rows(f, sel, count, None if last is None else last[sel],
+                                             None if coef is None else coef[sel])
+        spec.add_csr(blocks[name], keys, indptr, cols, coefs, lo, hi[sel] if isinstance(hi, np.ndarray) else hi)
+
+
+def _ship_rows(f, sel, count, last, coef):
+    """CSR rows of route-periods ``sel``: each one's Ship columns with coefficient 1, then column ``last[i]`` with
+    coefficient ``coef[i]`` when ``last`` is given."""
+    ptr, colarr = f.sets["ship_ptr"], f.sets["ship_colarr"]
+    n = count[sel]
+    extra = 0 if last is None else 1
+    indptr = np.zeros(len(sel) + 1, dtype=np.int64)
+    np.cumsum(n + extra, out=indptr[1:])
+    ends = np.cumsum(n)
+    at = np.repeat(ptr[sel] - ends + n, n) + np.arange(int(ends[-1]) if len(ends) else 0)
+    cols, coefs = np.empty(int(indptr[-1]), dtype=np.int64), np.ones(int(indptr[-1]), dtype=np.float64)
+    if last is None:
+        cols[:] = colarr[at]
+        return indptr, cols, coefs
+    tail = indptr[1:] - 1
+    body = np.ones(len(cols), dtype=bool)
+    body[tail] = False
+    cols[body], cols[tail], coefs[tail] = colarr[at], last, coef
+    return indptr, cols, coefs
 
 
 def leg_capacity(f: Formulation, d: CaseData) -> None:
@@ -235,8 +258,8 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     """
     t = Terms()  # (n, k, p) -> its terms, in the order below
     add = t.add
-    for key, j in f.col("Supply").items():
-        add(key, j, 1.0)
+    supply = f.col("Supply")
+    t.extend(supply, supply.values(), [1.0] * len(supply))
     sites = d.sites
     for (s, ki, ko, p), j in f.col("Process").items():
         node = sites[s]["site"]
@@ -256,18 +279,20 @@ def node_balance(f: Formulation, d: CaseData) -> None:
     for key, j in f.col("Discard").items():
         add(key, j, -1.0)
     _ship_terms(f, d, t)
-    for (mk, c, e, p, k), j in f.col("Deliver").items():
-        add((mk, k, p), j, -1.0)
+    deliver = f.col("Deliver")
+    t.extend([(mk, k, p) for (mk, _c, _e, p, k) in deliver], deliver.values(), [-1.0] * len(deliver))
     stock, initial = f.col("Stock"), f.col("Initial")
+    t.extend(stock, stock.values(), [-1.0] * len(stock))  # then the stock carried in, the second term of each row
     prev = {p: d.cal.prev(p) for p in d.periods}
-    for key, j in stock.items():
-        add(key, j, -1.0)
+    keys, cols = [], []
+    for key in stock:
         n, k, p = key
         before = prev[p]
-        if before is not None:
-            add(key, stock[(n, k, before)], 1.0)
-        elif (n, k) in initial:
-            add(key, initial[(n, k)], 1.0)
+        j = stock[(n, k, before)] if before is not None else initial.get((n, k))
+        if j is not None:
+            keys.append(key)
+            cols.append(j)
+    t.extend(keys, cols, [1.0] * len(keys))
     blk = f.spec.block("Node_Balance")
     # a column stands twice in a row only when one cyclic period is its own predecessor (stock); those rows
     # go through the checking add_row (sites always turn one commodity into another: validated)

@@ -51,6 +51,7 @@ def licence_gating(f: Formulation, d: CaseData) -> None:
     ship, apply, cover = f.col("Ship"), f.col("Apply"), f.col("Cover")
     flows = defaultdict(list)
     bound = defaultdict(float)
+    number, bounds = d.ship.index, d.rp_bound
     for L, pairs in d.gated.items():
         routes_of = defaultdict(list)
         for (r, k) in pairs:
@@ -60,7 +61,7 @@ def licence_gating(f: Formulation, d: CaseData) -> None:
                 js = [ship[(r, k, p)] for k in ks if (r, k, p) in ship]
                 if js:
                     flows[(L, p)].extend(js)
-                    bound[(L, p)] += d.ship[(r, p)].bound
+                    bound[(L, p)] += bounds[number[(r, p)]]
     f.sets["licence_flows"] = flows
     spec = f.spec
     blk = spec.block("Licence_Gate")
