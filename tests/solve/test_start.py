@@ -42,5 +42,5 @@ def test_small_models_skip_it(spec):
     assert not start.wanted(spec, {})
     assert start.wanted(spec, {"heuristic_start": True})
     assert not start.wanted(spec, {"heuristic_start": "no"})
-    res = solve_spec(spec, {"time_limit_s": 120})
-    assert "start" not in res.stats
+    res = solve_spec(spec, {"time_limit_s": 2})  # the start is decided before the solve: its end does not matter
+    assert "start" not in res.stats and res.status in ("optimal", "time_limit_with_plan", "time_limit_no_plan")
