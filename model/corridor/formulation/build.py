@@ -299,9 +299,9 @@ def add_sets(f: Formulation, d: CaseData) -> None:
     S["INITIAL"] = [(n, k) for (n, c), v in d.storage.items() if v[2] > 0
                     for k in d.stock_tags.get((n, c), ()) if k in d.tagging.source_tags(c)]
     S["DELIVER"] = [(mk, c, e, p, k) for (mk, c, e, p) in d.demand for k in d.demand_tags.get((mk, c, e), ())]
-    carried = np.unique(S["ship_rp"])  # the route-periods with a Ship column, and their routes
+    carried = np.flatnonzero(np.bincount(S["ship_rp"], minlength=len(d.rp_keys)))  # route-periods with a column
     routes = list(d.routes)
-    used = {routes[i] for i in np.unique(d.rp_route[carried]).tolist()}
+    used = {routes[i] for i in np.flatnonzero(np.bincount(d.rp_route[carried], minlength=len(routes))).tolist()}
     policed = {r for pol in d.policies if pol["measure"] == "max_active_routes"
                for r in routes_into(d, pol["market"], pol["commodities"])}
     S["ACTIVE_ROUTES"] = sorted(r for r in used if d.routes[r].fixed_cost > 0 or r in policed)

@@ -2,7 +2,9 @@
 transit offsets, licence gating, policy expansion and data-derived big-M bounds.
 
 Everything the formulation indexes is built here once, as plain Python data (adjacency lists, dicts
-keyed by sparse tuples), so that `formulation/build.py` never filters a cross-product.
+keyed by sparse tuples), so that `formulation/build.py` never filters a cross-product.  The runnable
+(route, period) pairs, the bulk of the model, are numbered once and kept as lists and numpy arrays by number
+(`route_periods`: ``rp_*``, ``leg_uses``, ``ship`` read from them), which the families read with numpy.
 """
 from __future__ import annotations
 
@@ -257,7 +259,7 @@ def _supply_sites_storage_demand(d, t):
 def _tags_and_gating(d):
     tg = d.tagging
     routes = list(d.routes)
-    runnable = {routes[i] for i in np.unique(d.rp_route).tolist()}  # the routes with a route-period
+    runnable = {routes[i] for i in np.flatnonzero(np.bincount(d.rp_route, minlength=len(routes))).tolist()}
     rules_by_route = {r: [rule for rule in d.rules if route_could_match(rule, route)]
                       for r, route in d.routes.items() if r in runnable}
     verdict = {}  # (r, k) -> None (prohibited) or [required licences]

@@ -248,11 +248,12 @@ def _leg_uses(d, leg_static, factor, tab_no, route_legs, route_tabs, n_legs):
     ends = np.cumsum(legs_per_rp)
     at = np.repeat(first[d.rp_route] - ends + legs_per_rp, legs_per_rp) + np.arange(int(ends[-1]) if len(ends) else 0)
     code = route_legs[at] * n_p + shift[route_tabs[at], d.rp_period[use_rp]]
-    uniq, first_use, inverse = np.unique(code, return_index=True, return_inverse=True)
-    order = np.argsort(first_use, kind="stable")  # leg-periods numbered in first-use order
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[order] = np.arange(len(uniq), dtype=np.int64)
-    codes = uniq[order]
+    first_use = np.full(len(d.legs) * n_p, len(code), dtype=np.int64)  # each leg-period's first use
+    np.minimum.at(first_use, code, np.arange(len(code), dtype=np.int64))
+    used = np.flatnonzero(first_use < len(code))
+    codes = used[np.argsort(first_use[used], kind="stable")]  # leg-periods numbered in first-use order
+    rank = np.full(len(first_use), -1, dtype=np.int64)
+    rank[codes] = np.arange(len(codes), dtype=np.int64)
     legs = list(d.legs)
     finite = np.array([leg_static[leg][0] < INF for leg in legs] or [False], dtype=bool)
     cap_lq = np.flatnonzero(finite[codes // n_p])  # the leg-periods of legs with a finite capacity
@@ -266,4 +267,4 @@ def _leg_uses(d, leg_static, factor, tab_no, route_legs, route_tabs, n_legs):
             leg_cap[(leg, periods[qi])] = cap0 * fc if fc > 0 else 0.0
         else:
             leg_cap[(leg, periods[qi])] = cap0
-    d.leg_uses = LegUses(legs, periods, codes, rank[inverse.reshape(-1)], use_rp, cap_lq)
+    d.leg_uses = LegUses(legs, periods, codes, rank[code], use_rp, cap_lq)

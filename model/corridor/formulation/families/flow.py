@@ -322,11 +322,12 @@ def _ship_terms(f, d, t):
     codes = np.empty(2 * len(rp), dtype=np.int64)  # (node, tag) number * periods + period index
     codes[0::2] = np.array(out_nt, dtype=np.int64)[pair] * n_p + d.rp_period[rp] if len(rp) else []
     codes[1::2] = np.array(in_nt, dtype=np.int64)[pair] * n_p + d.rp_arrive[rp] if len(rp) else []
-    uniq, inverse = np.unique(codes, return_inverse=True)
+    uniq = np.flatnonzero(np.bincount(codes, minlength=len(nt) * n_p))  # the (node, tag, period) rows, by number
     nt_keys, periods, ids = list(nt), d.periods, t.ids
     new = ids.setdefault
-    row = np.array([new(nt_keys[c // n_p] + (periods[c % n_p],), len(ids)) for c in uniq.tolist()], dtype=np.int64)
-    t.rows.frombytes(row[inverse.reshape(-1)].astype(np.int64).tobytes())
+    row = np.zeros(len(nt) * n_p, dtype=np.int64)
+    row[uniq] = [new(nt_keys[c // n_p] + (periods[c % n_p],), len(ids)) for c in uniq.tolist()]
+    t.rows.frombytes(row[codes].tobytes())
     t.cols.frombytes(np.repeat(S["ship_colarr"].astype(np.int32), 2).tobytes())
     t.coefs.frombytes(np.tile(np.array([-1.0, 1.0]), len(rp)).tobytes())
 
