@@ -135,16 +135,17 @@ def route_periods(d: CaseData, limits: dict) -> None:
     rp_keys, number = d.rp_keys, {}  # (r, p) of each route-period number; its number
     rp_route, rp_period, rp_arrive = [], [], []  # route number, dispatch and arrival period index of each
     freights, handlings, bounds = [], [], []  # per tonne; U[r,p]
-    tab_no = {}  # days before a leg -> its row in `shift`
-    route_legs, route_tabs, n_legs = [], [], []  # each route's legs (numbers) and their rows in `shift`
+    tab_no = {}  # days before a leg -> its row in `shift`; each route's legs (numbers) and their rows in it:
+    routes = d.routes.values()
+    route_legs = [leg_no[leg] for route in routes for leg in route.legs]
+    route_tabs = [tab_no.setdefault(before, len(tab_no)) for route in routes for before in route.leg_days]
+    n_legs = [len(route.legs) for route in routes]
+    seasonal_legs = {leg for leg, x in leg_static.items() if x[3]}
     flats, varying = [], []  # each route: (legs, flat); the routes with seasonality
     for r, route in d.routes.items():
         legs = [(leg,) + leg_static[leg] for leg in route.legs]
-        route_legs.extend(leg_no[leg] for leg in route.legs)
-        route_tabs.extend(tab_no.setdefault(before, len(tab_no)) for before in route.leg_days)
-        n_legs.append(len(route.legs))
-        flat = not any(x[4] for x in legs) and ("route", r) not in seasonal and ("corridor", route.corridor) \
-            not in seasonal
+        flat = seasonal_legs.isdisjoint(route.legs) and ("route", r) not in seasonal and \
+            ("corridor", route.corridor) not in seasonal
         flats.append((legs, flat))
         if not flat:
             varying.append((r, route, legs))
