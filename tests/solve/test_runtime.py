@@ -7,6 +7,8 @@ The case is the two-corridor case of test_security.py (a MIP: two route contract
 """
 import threading
 
+import highspy
+import numpy as np
 import openpyxl
 import pytest
 
@@ -97,3 +99,39 @@ def test_the_banner_of_highs_does_not_reach_stdout(capfd, tmp_path):
     assert rep.result.status == "optimal"
     out = capfd.readouterr().out
     assert "Running HiGHS" not in out and "Copyright" not in out
+
+
+def test_a_time_limit_gives_the_next_run_its_own_seconds():
+    """HiGHS 1.16 counts ``time_limit`` against an instance's run time summed over all its runs: an LP of a few
+    tenths of a second, run again with a limit of half that time set directly, stops at once; set through
+    `runtime.set_time_limit`, the second run has its half and more."""
+
+    def lp():
+        h = runtime.new_highs()
+        h.setOptionValue("output_flag", False)
+        rng = np.random.default_rng(0)
+        n, m = 1500, 700
+        h.addVars(n, np.zeros(n), np.full(n, 10.0))
+        a = (rng.random((m, n)) < 0.05) * rng.random((m, n))
+        for i in range(m):
+            idx = np.flatnonzero(a[i]).astype(np.int32)
+            h.addRow(-highspy.kHighsInf, 50.0, len(idx), idx, a[i, idx])
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), -rng.random(n))
+        return h, n, rng
+
+    for use_helper in (False, True):
+        h, n, rng = lp()
+        runtime.run(h)
+        first = h.getRunTime()
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal and first > 0
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), -rng.random(n))
+        h.clearSolver()  # the same work again, from scratch
+        if use_helper:
+            runtime.set_time_limit(h, 60.0)
+        else:
+            h.setOptionValue("time_limit", 0.5 * first)
+        runtime.run(h)
+        want = highspy.HighsModelStatus.kOptimal if use_helper else highspy.HighsModelStatus.kTimeLimit
+        assert h.getModelStatus() == want
+    runtime.set_time_limit(h, None)
+    assert h.getOptionValue("time_limit")[1] == highspy.kHighsInf

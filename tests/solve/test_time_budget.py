@@ -25,7 +25,8 @@ from corridor.solve.steps import NOT_COMPUTED
 
 class FakeTime:
     """The budget's clock: moves only by what each wrapped solve takes (``takes[i]`` for the i-th solve; the
-    last value repeats).  ``limits``: the time limit each wrapped solve was given."""
+    last value repeats).  ``limits``: the seconds each wrapped solve was given (its time limit less the run time
+    its HiGHS instance has used before)."""
 
     def __init__(self, monkeypatch):
         self.t, self.takes, self.limits, self.mp = 0.0, [0.0], [], monkeypatch
@@ -36,9 +37,12 @@ class FakeTime:
         self.takes = list(takes)
 
         def run_highs(h, spec):
+            limit = h.getOptionValue("time_limit")  # HiGHS counts it over the instance's runs: the seconds left
+            given = (limit[1] if isinstance(limit, tuple) else limit) - h.getRunTime()
+            if given < 1e-3:  # on this clock a solve given a microsecond stops at HiGHS's first check, with its start
+                h.setOptionValue("time_limit", 0.0)  # (a limit HiGHS's run time has passed)
             out = real(h, spec)
-            limit = h.getOptionValue("time_limit")
-            self.limits.append(limit[1] if isinstance(limit, tuple) else limit)
+            self.limits.append(given)
             self.t += self.takes[min(len(self.limits) - 1, len(self.takes) - 1)]
             return out
 

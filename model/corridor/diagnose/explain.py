@@ -244,7 +244,7 @@ def _elastic(f, settings, tracer, deadline):
               np.array([s[3] for s in slacks]))
     out, held, stop = [], [], ""
     for rnd in range(1, ROUNDS + 1):
-        h.setOptionValue("time_limit", max(1e-3, deadline - time.perf_counter()))
+        runtime.set_time_limit(h, max(1e-3, deadline - time.perf_counter()))
         runtime.run(h)
         timed = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
         if h.getInfo().primal_solution_status != 2:

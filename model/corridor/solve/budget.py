@@ -20,6 +20,8 @@ import time
 
 import highspy
 
+from corridor.solve import runtime
+
 
 def now() -> float:
     """The clock of every budget (seconds, monotonic)."""
@@ -72,7 +74,7 @@ class TimeBudget:
         """Give HiGHS instance ``h`` a time limit of ``seconds`` (default: all that remains), never beyond the
         budget; return the seconds given (``inf``: no limit)."""
         allot = self.remaining() if seconds is None else min(seconds, self.remaining())
-        h.setOptionValue("time_limit", highspy.kHighsInf if math.isinf(allot) else max(allot, 1e-6))
+        runtime.set_time_limit(h, allot)
         return allot
 
     def describe(self) -> str:

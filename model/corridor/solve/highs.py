@@ -132,7 +132,7 @@ def give_start(h: highspy.Highs, spec: LinearSpec, settings: dict | None) -> dic
     limit = float((settings or {}).get("time_limit_s") or 0) or None
     x0, info = start.lp_start(to_highs(spec, settings), spec, limit)
     if limit is not None:
-        h.setOptionValue("time_limit", max(1.0, limit - info["seconds"]))
+        runtime.set_time_limit(h, max(1.0, limit - info["seconds"]))
     if x0 is not None and not start.pass_start(h, x0):
         info.update(objective=None, how="HiGHS refused the rounded LP plan")
     return info

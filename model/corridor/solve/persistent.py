@@ -99,7 +99,7 @@ def apply_options(h: highspy.Highs, settings: dict | None, tee: bool = False, de
     defaults = defaults or default_options()
     h.setOptionValue("output_flag", bool(tee))
     limit = settings.get("time_limit_s")
-    h.setOptionValue("time_limit", float(limit) if limit else defaults["time_limit"])
+    runtime.set_time_limit(h, float(limit) if limit else defaults["time_limit"])
     gap = settings.get("mip_rel_gap")
     h.setOptionValue("mip_rel_gap", float(gap) if gap is not None else defaults["mip_rel_gap"])
     threads, warning = runtime.thread_option(settings.get("threads"))

@@ -26,6 +26,7 @@ interrupt callback, where highspy has one), waits until it has, and raises `Keyb
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -169,12 +170,23 @@ def configure(h: highspy.Highs, settings: dict | None, tee: bool = False) -> lis
         tee = tee_log(h)
     h.setOptionValue("output_flag", bool(tee))
     if settings.get("time_limit_s"):
-        h.setOptionValue("time_limit", float(settings["time_limit_s"]))
+        set_time_limit(h, float(settings["time_limit_s"]))
     if settings.get("mip_rel_gap") is not None:
         h.setOptionValue("mip_rel_gap", float(settings["mip_rel_gap"]))
     threads, warning = thread_option(settings.get("threads"))
     h.setOptionValue("threads", threads)
     return [warning] if warning else []
+
+
+def set_time_limit(h: highspy.Highs, seconds: float | None) -> None:
+    """Let the next run of ``h`` take at most ``seconds`` (None or inf: no limit).  HiGHS counts ``time_limit``
+    against the instance's run time summed over all its runs, so on an instance that has run before (a
+    security step, a probe, a study scenario re-solved in place) the limit is that run time plus ``seconds``;
+    setting ``seconds`` alone would leave the run what the earlier runs did not use, or nothing."""
+    if seconds is None or math.isinf(seconds):
+        h.setOptionValue("time_limit", highspy.kHighsInf)
+    else:
+        h.setOptionValue("time_limit", h.getRunTime() + max(float(seconds), 0.0))
 
 
 def run(h: highspy.Highs) -> highspy.HighsStatus:
@@ -246,5 +258,5 @@ def _disable_interrupt(h) -> None:
         pass
 
 
-__all__ = ["HighsLog", "available_cores", "configure", "new_highs", "on_fresh_thread", "run", "tee_log",
-           "thread_option"]
+__all__ = ["HighsLog", "available_cores", "configure", "new_highs", "on_fresh_thread", "run", "set_time_limit",
+           "tee_log", "thread_option"]

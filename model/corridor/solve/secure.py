@@ -174,7 +174,7 @@ class SecureSolver:
             lp.changeRowBounds(r, -INF, INF)
         lp.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
         lp.setOptionValue("solver", "ipm")
-        lp.setOptionValue("time_limit", float(seconds))
+        runtime.set_time_limit(lp, seconds)
         runtime.run(lp)
         if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None, None

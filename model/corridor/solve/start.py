@@ -57,7 +57,7 @@ def lp_start(h: highspy.Highs, spec: LinearSpec, time_limit: float | None) -> tu
     integer = spec.integer_columns()
     budget = (time_limit or 600.0) * LP_SHARE
     h.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
-    h.setOptionValue("time_limit", budget)
+    runtime.set_time_limit(h, budget)
     runtime.run(h)
     _log(h, "LP relaxation", t0)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -67,7 +67,7 @@ def lp_start(h: highspy.Highs, spec: LinearSpec, time_limit: float | None) -> tu
     relaxed = np.asarray(h.getSolution().col_value)
     up = rounded_up(spec, relaxed)[integer]
     h.changeColsBounds(len(integer), integer, up, up)
-    h.setOptionValue("time_limit", _limit(h, budget - (time.perf_counter() - t0)))
+    runtime.set_time_limit(h, max(1e-3, budget - (time.perf_counter() - t0)))
     runtime.run(h)
     _log(h, "all rounded up", t0)
     if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
@@ -89,7 +89,7 @@ def lp_start(h: highspy.Highs, spec: LinearSpec, time_limit: float | None) -> tu
             if left <= 0:
                 info["how"] = "the rounded LP relaxation could not be repaired in time"
                 return None, _done(info, t0)
-            h.setOptionValue("time_limit", _limit(h, left))
+            runtime.set_time_limit(h, max(1e-3, left))
             runtime.run(h)
             _log(h, f"{name} {how}", t0)
             if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
@@ -170,12 +170,6 @@ def _integer_blocks(spec: LinearSpec) -> list:
             for vb in spec.var_blocks.values() if vb.integer and vb.keys]
 
 
-def _limit(h: highspy.Highs, left: float) -> float:
-    """The ``time_limit`` that gives the next run of ``h`` ``left`` seconds: HiGHS counts the limit against
-    the instance's run time summed over all its runs."""
-    return h.getRunTime() + max(1e-3, left)
-
-
 def _log(h, what, t0):
     log.debug("start: %s: %s after %.1f s", what, h.modelStatusToString(h.getModelStatus()), time.perf_counter() - t0)
 
@@ -210,7 +204,7 @@ def reoptimised(h: highspy.Highs, spec: LinearSpec, x: list | np.ndarray, lo: np
     lp.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
     lp.changeColsBounds(len(integer), integer, v, v)
     lp.setOptionValue("solver", "ipm")
-    lp.setOptionValue("time_limit", float(time_limit))
+    runtime.set_time_limit(lp, time_limit)
     runtime.run(lp)
     if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
@@ -230,7 +224,7 @@ def relaxation_bound(h: highspy.Highs, spec: LinearSpec, time_limit: float) -> f
     if len(integer):
         lp.changeColsIntegrality(len(integer), integer, np.zeros(len(integer), dtype=np.uint8))
     lp.setOptionValue("solver", "ipm")
-    lp.setOptionValue("time_limit", float(time_limit))
+    runtime.set_time_limit(lp, time_limit)
     runtime.run(lp)
     if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
