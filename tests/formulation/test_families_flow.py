@@ -2,10 +2,15 @@
 
 The hand computation of each optimum is in the test's docstring.
 """
+import numpy as np
 import pytest
 
 from builders import Net
 from conftest import flows
+from corridor.diagnose.trace import Tracer
+from corridor.formulation.build import formulate
+from corridor.io.validate import read_inputs
+from corridor.solve.highs import to_highs
 
 
 def mine_market(periods=1, horizon="open", **kw):
@@ -92,6 +97,35 @@ def test_route_min_volume_per_period_when_used(solve_net):
     assert rep.result.objective == pytest.approx(250)
     f = flows(rep, ("route", "dispatch_period"))
     assert f == {("B", "P1"): pytest.approx(50), ("A", "P2"): pytest.approx(100)}
+
+
+def test_route_horizon_makes_a_contract_whole_in_the_lp(solve_net, tmp_path):
+    """Mine M (1000 t a period) to site S (50 t of ore a period, yield 1) by A (1/t + 300 once) or B (5/t); K
+    asks 50 t of reo a period over two periods.  MIP: A carries the 100 t: 100 + 300 = 400 (B: 500).  LP
+    relaxation: A may carry U = 2000 t a period (all the ore there is), so Route_Active alone lets Active[A] be
+    50/2000 and the LP cost 100 + 300 * 0.025 = 107.5; S can take only 100 t over the horizon, so
+    Route_Active_Horizon[A] makes Active[A] >= 100/100 = 1 and the LP relaxation is the optimum, 400."""
+    n = (mine_market(periods=2).node("S", "site").supply("M", 1000).site("S", 50)
+         .link("A", "M", "S", cost=1, fixed_cost=300).link("B", "M", "S", cost=5)
+         .link("SK", "S", "K", commodity="reo").demand("K", 50))
+    rep = solve_net(n)
+    assert rep.result.objective == pytest.approx(400)
+    assert flows(rep) == {"A": pytest.approx(100), "SK": pytest.approx(100)}
+    f = formulate(read_inputs(n.write(tmp_path / "lp.xlsx")))
+    rb = f.spec.row_blocks["Route_Active_Horizon"]
+    assert rb.keys == ["A"]  # B has no contract
+    h = to_highs(f.spec, {})
+    ints = f.spec.integer_columns()
+    h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(400)
+    rows = np.array(list(rb.rows()), dtype=np.int32)
+    h.deleteRows(len(rows), rows)
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(107.5)
+    cites = Tracer(f).row("Route_Active_Horizon", "A")[1]
+    assert [(c.sheet, c.column, c.value) for c in cites] == [("sites", "capacity_t", 50)]
+    assert "at most 100 t over the horizon" in cites[0].text
 
 
 def test_route_max_volume(solve_net):

@@ -53,11 +53,12 @@ def test_the_registry_drives_the_derived_tables():
                                       "Dependence_Cap", "Cost_Budget", "Security_Cap", "Investment_Units",
                                       "Investment_Choice", "Investment_Exclusive"}
     assert families.big_m_blocks() == {"Site_Capacity": "site", "Route_Active": "route", "Route_Period_Max": "route",
-                                       "Licence_Gate": "licence", "Licence_Cover_Gate": "licence"}
+                                       "Route_Active_Horizon": "route", "Licence_Gate": "licence",
+                                       "Licence_Cover_Gate": "licence"}
     assert [f.name for f in families.FAMILIES if f.build is not None] == [
-        "supply_limits", "site_processing", "route_volumes", "leg_capacity", "node_balance", "coproduct_split",
-        "reagent_use", "storage_limits", "demand_limits", "licence_holding", "licence_gating", "policy_shares",
-        "policy_active_routes", "charge_budgets", "investment_limits"]
+        "supply_limits", "site_processing", "route_volumes", "route_horizon", "leg_capacity", "node_balance",
+        "coproduct_split", "reagent_use", "storage_limits", "demand_limits", "licence_holding", "licence_gating",
+        "policy_shares", "policy_active_routes", "charge_budgets", "investment_limits"]
 
 
 def test_the_family_table_of_the_docs_is_fresh():

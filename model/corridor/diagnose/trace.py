@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from corridor.formulation import families
 from corridor.formulation.build import FIRST_STAGE, Formulation
 from corridor.formulation.disruptions import DISRUPTION_SOURCE, periods_of
+from corridor.formulation.families.horizon import horizon_limits
 from corridor.formulation.provenance import untag
 from corridor.io.schema import STAR
 
@@ -377,19 +378,39 @@ class Tracer:
                           self._made(d, route.origin, c, f"{head}: all {route.origin} can send of {c}")))
         dest = (route.destination, c)
         if dest not in fl["outbound"] and dest not in fl["consumes"]:
-            cites = [Cite("demand", (r_["_row"],), "quantity_t", r_["quantity_t"],
-                          f"{head}: all {route.destination} can take of {c}", p)
-                     for r_ in d.inputs.tables["demand"] if (r_["market"], r_["commodity"]) == dest]
-            cites += [Cite("storage", (r_["_row"],), "capacity_t", r_["capacity_t"],
-                           f"{head}: all {route.destination} can take of {c}", p)
-                      for r_ in d.inputs.tables["storage"] if (r_["node"], r_["commodity"]) == dest
-                      and not d.cal.cyclic]
-            cands.append((fl["absorb"].get(dest, 0.0), cites))
+            cands.append((fl["absorb"].get(dest, 0.0), self._takes(d, dest, f"{head}: all {route.destination} can "
+                                                                             f"take of {c}", p)))
         cands.append((fl["total"].get(c, 0.0), self._made(d, None, c, f"{head}: all the {c} there is")))
         for value, cites in cands:
             if abs(value - u) <= 1e-9 * max(1.0, abs(u)):
                 return cites
         return [Cite("routes", (route.row,), "route", r, head, p)]
+
+    @traces("route_horizon")
+    def _route_horizon(self, v, d, k):
+        """The cells that give H[r] its value (`horizon.horizon_limits`): all the commodity there is, all the
+        route's origin can send, or all its destination can take over the horizon."""
+        route = d.routes[k]
+        c = route.commodity
+        h, what = min(horizon_limits(d, k))
+        head = f"route {k} can carry at most {h:g} t over the horizon, none without its contract"
+        if what == "total":
+            return self._made(d, None, c, f"{head}: all the {c} there is")
+        if what == "origin":
+            return self._made(d, route.origin, c, f"{head}: all {route.origin} can send of {c}")
+        dest = (route.destination, c)
+        text = f"{head}: all {route.destination} can take of {c}"
+        sites = [Cite("sites", (r_["_row"],), "capacity_t", r_["capacity_t"], text)
+                 for r_ in d.inputs.tables.get("sites", []) if (r_["site"], r_["input_commodity"]) == dest]
+        return self._takes(d, dest, text, None) + sites
+
+    def _takes(self, d, dest, text, p):
+        """The demand rows and (open horizon) storage rows of ``dest`` = (node, commodity)."""
+        t = d.inputs.tables
+        return ([Cite("demand", (r_["_row"],), "quantity_t", r_["quantity_t"], text, p)
+                 for r_ in t["demand"] if (r_["market"], r_["commodity"]) == dest]
+                + [Cite("storage", (r_["_row"],), "capacity_t", r_["capacity_t"], text, p)
+                   for r_ in t["storage"] if (r_["node"], r_["commodity"]) == dest and not d.cal.cyclic])
 
     def _made(self, d, node, c, text):
         t = d.inputs.tables
