@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from corridor.formulation.families.flow import ship_total
+import numpy as np
 
 if TYPE_CHECKING:
     from corridor.formulation.build import Formulation
@@ -75,20 +75,43 @@ def route_horizon(f: Formulation, d: CaseData) -> None:
     `diagnose.numerics`' span limit.
     """
     act = f.col("Active")
-    if not act:
+    if not act or d.rp_route is None or not len(d.rp_route):
         return
-    per_route = defaultdict(list)  # r -> [(p, U[r,p])] of the route-periods that carry something
-    for (r, p) in d.ship:
-        if r in act:
-            per_route[r].append((p, d.ship[(r, p)].bound))
+    S, routes = f.sets, list(d.routes)
+    ptr, colarr = S["ship_ptr"], S["ship_colarr"]
+    count = np.diff(ptr)  # Ship columns per route-period
+    rp_route = np.asarray(d.rp_route, dtype=np.int64)
+    act_col = np.array([act.get(r, -1) for r in routes], dtype=np.int64)
+    ids = np.flatnonzero((act_col[rp_route] >= 0) & (count > 0))  # the route-periods of contracted routes
+    if not len(ids):
+        return
+    sum_u = np.bincount(rp_route[ids], weights=np.asarray(d.rp_bound, dtype=np.float64)[ids], minlength=len(routes))
     arrive = takes(d)
-    rows = []
-    for r in sorted(per_route):
-        h = min(v for v, _what in horizon_limits(d, r, arrive))
-        if h >= TIGHTER * sum(u for _p, u in per_route[r]):
-            continue
-        cols = [j for p, _u in per_route[r] for j in ship_total(f, r, p)[0]]
-        if cols:
-            s = 10.0 ** round(math.log10(h) / 2) if h > 0 else 1.0  # the power of ten nearest sqrt(H)
-            rows.append((r, cols + [act[r]], [1.0 / s] * len(cols) + [-h / s], -math.inf, 0.0))
-    f.spec.add_rows(f.spec.block("Route_Active_Horizon"), rows)
+    keep = {}  # route number -> H[r], where it is below sum_p U[r,p]
+    for ri in np.flatnonzero(sum_u).tolist():
+        h = min(v for v, _what in horizon_limits(d, routes[ri], arrive))
+        if h < TIGHTER * sum_u[ri]:
+            keep[ri] = h
+    if not keep:
+        return
+    wanted = np.zeros(len(routes), dtype=bool)
+    wanted[list(keep)] = True
+    sel = ids[wanted[rp_route[ids]]]
+    sel = sel[np.argsort(rp_route[sel], kind="stable")]  # grouped by route, each in route-period order
+    n = count[sel]
+    ends = np.cumsum(n)
+    ship = colarr[np.repeat(ptr[sel] - ends + n, n) + np.arange(int(ends[-1]))]
+    kept = sorted(keep)
+    per_row = np.bincount(np.repeat(rp_route[sel], n), minlength=len(routes))[kept]
+    h = np.array([keep[ri] for ri in kept])
+    scale = np.where(h > 0, 10.0 ** np.round(np.log10(np.maximum(h, 1e-300)) / 2), 1.0)  # power of ten ~ sqrt(H)
+    indptr = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(per_row + 1, out=indptr[1:])
+    tail = indptr[1:] - 1  # each row ends with its Active column
+    body = np.ones(int(indptr[-1]), dtype=bool)
+    body[tail] = False
+    cols, coefs = np.empty(int(indptr[-1]), dtype=np.int64), np.empty(int(indptr[-1]))
+    cols[body], cols[tail] = ship, act_col[kept]
+    coefs[body], coefs[tail] = np.repeat(1.0 / scale, per_row), -h / scale
+    f.spec.add_csr(f.spec.block("Route_Active_Horizon"), [routes[ri] for ri in kept], indptr, cols, coefs, -math.inf,
+                   0.0)
