@@ -9,6 +9,7 @@ from builders import Net
 from conftest import flows
 from corridor.diagnose.trace import Tracer
 from corridor.formulation.build import formulate
+from corridor.formulation.families.security import add_security
 from corridor.io.validate import read_inputs
 from corridor.solve.highs import to_highs
 
@@ -104,7 +105,8 @@ def test_route_horizon_makes_a_contract_whole_in_the_lp(solve_net, tmp_path):
     asks 50 t of reo a period over two periods.  MIP: A carries the 100 t: 100 + 300 = 400 (B: 500).  LP
     relaxation: A may carry U = 2000 t a period (all the ore there is), so Route_Active alone lets Active[A] be
     50/2000 and the LP cost 100 + 300 * 0.025 = 107.5; S can take only 100 t over the horizon, so
-    Route_Active_Horizon[A] makes Active[A] >= 100/100 = 1 and the LP relaxation is the optimum, 400."""
+    Route_Active_Horizon[A] (written with the security rows, `add_security`) makes Active[A] >= 100/100 = 1
+    and the LP relaxation is the optimum, 400."""
     n = (mine_market(periods=2).node("S", "site").supply("M", 1000).site("S", 50)
          .link("A", "M", "S", cost=1, fixed_cost=300).link("B", "M", "S", cost=5)
          .link("SK", "S", "K", commodity="reo").demand("K", 50))
@@ -112,6 +114,8 @@ def test_route_horizon_makes_a_contract_whole_in_the_lp(solve_net, tmp_path):
     assert rep.result.objective == pytest.approx(400)
     assert flows(rep) == {"A": pytest.approx(100), "SK": pytest.approx(100)}
     f = formulate(read_inputs(n.write(tmp_path / "lp.xlsx")))
+    assert "Route_Active_Horizon" not in f.spec.row_blocks  # not in the min-cost model
+    add_security(f, {"security_metric": "expected_shortfall"})  # its budget and cap rows are unbounded until set
     rb = f.spec.row_blocks["Route_Active_Horizon"]
     assert rb.keys == ["A"]  # B has no contract
     h = to_highs(f.spec, {})

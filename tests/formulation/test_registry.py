@@ -19,7 +19,8 @@ METRICS = ("expected_shortfall", "worst_case_shortfall", "cvar_shortfall", "max_
 
 @pytest.fixture(scope="module")
 def blocks_written(tmp_path_factory) -> set:
-    """The row blocks with rows in the rich case, the default case and the security step of every metric."""
+    """The row blocks with rows in the rich case, the default case, the security step of every metric and the
+    rich case's security step (its contracts get Route_Active_Horizon rows)."""
     tmp = tmp_path_factory.mktemp("registry")
     found = set()
     for f in (formulate(read_inputs(rich_case().write(tmp / "rich.xlsx"))), formulate(read_inputs(DEFAULT_INPUT)),
@@ -32,6 +33,9 @@ def blocks_written(tmp_path_factory) -> set:
         f = formulate(inputs)
         SecureSolver(f, inputs.settings)  # adds the metric's rows, the budget and the cap
         found |= {name for name, rb in f.spec.row_blocks.items() if rb.keys}
+    f = formulate(read_inputs(rich_case().write(tmp / "rich-secure.xlsx")))
+    SecureSolver(f, {"security_metric": "expected_shortfall"})
+    found |= {name for name, rb in f.spec.row_blocks.items() if rb.keys}
     return found
 
 
@@ -56,7 +60,7 @@ def test_the_registry_drives_the_derived_tables():
                                        "Route_Active_Horizon": "route", "Licence_Gate": "licence",
                                        "Licence_Cover_Gate": "licence"}
     assert [f.name for f in families.FAMILIES if f.build is not None] == [
-        "supply_limits", "site_processing", "route_volumes", "route_horizon", "leg_capacity", "node_balance",
+        "supply_limits", "site_processing", "route_volumes", "leg_capacity", "node_balance",
         "coproduct_split", "reagent_use", "storage_limits", "demand_limits", "licence_holding", "licence_gating",
         "policy_shares", "policy_active_routes", "charge_budgets", "investment_limits"]
 

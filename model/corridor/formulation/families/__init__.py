@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corridor.formulation.families import chemistry, economics, flow, horizon, investment, rules
+from corridor.formulation.families import chemistry, economics, flow, investment, rules
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,6 @@ FAMILIES: tuple[Family, ...] = (
         Block("Route_Period_Min", "route_period_min", elastic=2),
         Block("Route_Period_Link", "route_period_link"),
         Block("Route_Max_Volume", "route_bound"))),
-    Family("route_horizon", horizon.route_horizon, (
-        Block("Route_Active_Horizon", "route_horizon", big_m="route"),)),
     Family("leg_capacity", flow.leg_capacity, (Block("Leg_Capacity", "leg_capacity"),)),
     Family("node_balance", flow.node_balance, (
         Block("Node_Balance", "node_balance"),
@@ -95,6 +93,8 @@ FAMILIES: tuple[Family, ...] = (
         Block("Investment_Units", "investment_units"),
         Block("Investment_Choice", "investment_units"),
         Block("Investment_Exclusive", "investment_exclusive")), once=True, anchor="8-investments"),
+    Family("route_horizon", None, (Block("Route_Active_Horizon", "route_horizon", big_m="route"),),
+           anchor="route_horizon-the-security-steps-contract-bound", doc="security.md"),
     Family("security_metric", None, (
         Block("Worst_Shortfall"), Block("Cvar_Excess"), Block("Dependence_Cap")), once=True,
            anchor="objective--max_security", doc="security.md"),

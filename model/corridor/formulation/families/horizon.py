@@ -10,6 +10,12 @@ bound 1.95% under the optimum, all of it the 1 M USD contracts of eight routes; 
 The horizon gives a second, often much smaller, bound on the same tonnes: what the route's origin can send
 over the whole horizon, and what its destination can take over it (its demand, what its sites can process of
 the commodity, and its storage in an open horizon).  `route_horizon` writes it against the same binary.
+
+It is written for the security steps only (`security.add_security`: max_security and the frontier), where
+a budget or a metric cap makes the choice of contracts the hard part: the frontier's least cost at the
+least metric went from 41.7 s to 22.5 s and max_dependence's least cost at its cap from 106 s to 57 s.  In
+the min-cost model it gains nothing on the one-year case (12.9 s against 13.1 s) and HiGHS takes a slower
+path on the strategic case (45 s against 87 s, the same optimum), so `corridor solve` does not write it.
 """
 from __future__ import annotations
 
@@ -66,7 +72,8 @@ def route_horizon(f: Formulation, d: CaseData) -> None:
     H[r] = min(all of the route's commodity there is, all its origin can send over the horizon when the origin
     has no inbound route of it, all its destination can take over the horizon: `takes`) - `horizon_limits`.
     Indexed over the routes with an ``Active`` column (a fixed cost, or counted by ``max_active_routes``) that
-    can run in some period, per disruption scenario, and only where H[r] is below sum_p U[r,p] (else the
+    can run in some period, per disruption scenario, in the security steps' model (`security.add_security`;
+    not the min-cost model of `corridor solve`), and only where H[r] is below sum_p U[r,p] (else the
     periods' Route_Active rows already imply it).  Valid for every plan without circulation, like the bounds
     U[r,p] (`case_data._bounds`); Active[r] = 0 still means no tonnes.  It changes no optimum, only the LP
     relaxation: Active[r] >= sum_p ShipTotal[r,p] / H[r].  The row is written divided by the power of ten

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from corridor.formulation.families.horizon import route_horizon
 from corridor.formulation.provenance import NONE, untag
 
 if TYPE_CHECKING:
@@ -108,8 +109,11 @@ def shortfall_share(v: Formulation, D: float) -> tuple[dict, float]:
 
 
 def add_security(f: Formulation, settings: dict) -> SecurityRows:
-    """Add the chosen metric's columns and rows, the Cost_Budget and Security_Cap rows; return where they are."""
+    """Add the chosen metric's columns and rows, the Cost_Budget and Security_Cap rows, and the route contracts'
+    horizon bound (`horizon.route_horizon`, per disruption scenario); return where the security rows are."""
     spec = f.spec
+    for v in f.views.values():
+        route_horizon(v, v.d)
     metric = settings.get("security_metric") or "expected_shortfall"
     views = list(f.views.values())
     D, per_market = demand_tonnes(f.d)
