@@ -2,7 +2,7 @@
 
 `flow.route_volumes` links each period's volume to the route's contract, ShipTotal[r,p] <= U[r,p] * Active[r],
 with U[r,p] the most the route can carry in one period.  Where a route carries far less than that in every
-period (ore that is processed downstream at 25,000 t a year, on a rail line that could take 141,667 t a month),
+period (ore that its destination can process at 300,000 t a year, on a line that could take 141,667 t a month),
 the LP relaxation opens a sliver of the contract, Active[r] = max_p ShipTotal[r,p] / U[r,p], and pays a sliver of
 its fixed cost.  On the shipped one-year case, at a 50% cap on dependence, that left the least-cost step's root
 bound 1.95% under the optimum, all of it the 1 M USD contracts of eight routes; the proof took 106 s.
@@ -57,9 +57,9 @@ def horizon_limits(d: CaseData, r: str, arrive: dict | None = None) -> list:
     ``destination`` (all its destination can take, `takes`; ``arrive``: that table, computed once)."""
     route, bp = d.routes[r], d.bound_parts
     c = route.commodity
-    out = [(bp["total"][c], "total")]
+    out = [(bp["total"].get(c, 0.0), "total")]  # .get: the data's defaultdicts are read, never grown
     if (route.origin, c) not in bp["inbound"]:
-        out.append((bp["made"][(route.origin, c)], "origin"))
+        out.append((bp["made"].get((route.origin, c), 0.0), "origin"))
     arrive = takes(d) if arrive is None else arrive
     if (route.destination, c) in arrive:
         out.append((arrive[(route.destination, c)], "destination"))
