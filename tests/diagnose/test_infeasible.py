@@ -211,7 +211,8 @@ def test_a_big_m_that_dwarfs_the_demand_is_warned(solve_net):
 
 
 def test_the_default_case_has_no_numerics_warning():
-    """Coefficients 0.04 .. 500004 (ratio 1.25e7); the largest big-M is 0.14 times its commodity's need."""
+    """Coefficients 0.00024 (a Dy+Tb yield) .. 141,667 (a route's monthly bound): ratio 5.9e8, under the 1e9
+    limit; the largest big-M is 0.14 times its commodity's need."""
     assert numeric_warnings(formulate(read_inputs(DEFAULT_INPUT))) == []
 
 
