@@ -151,24 +151,30 @@ def route_volumes(f: Formulation, d: CaseData) -> None:
         spec.add_csr(blocks[name], keys, indptr, cols, coefs, lo, hi[sel] if isinstance(hi, np.ndarray) else hi)
 
 
+def ship_columns(f: Formulation, sel: np.ndarray) -> np.ndarray:
+    """The Ship columns of route-periods ``sel`` (their numbers, `build._ship_cols`), each one's in turn, in the
+    order of ``sel``."""
+    ptr, colarr = f.sets["ship_ptr"], f.sets["ship_colarr"]
+    n = ptr[sel + 1] - ptr[sel]
+    ends = np.cumsum(n)
+    return colarr[np.repeat(ptr[sel] - ends + n, n) + np.arange(int(ends[-1]) if len(ends) else 0)]
+
+
 def _ship_rows(f, sel, count, last, coef):
     """CSR rows of route-periods ``sel``: each one's Ship columns with coefficient 1, then column ``last[i]`` with
     coefficient ``coef[i]`` when ``last`` is given."""
-    ptr, colarr = f.sets["ship_ptr"], f.sets["ship_colarr"]
     n = count[sel]
     extra = 0 if last is None else 1
     indptr = np.zeros(len(sel) + 1, dtype=np.int64)
     np.cumsum(n + extra, out=indptr[1:])
-    ends = np.cumsum(n)
-    at = np.repeat(ptr[sel] - ends + n, n) + np.arange(int(ends[-1]) if len(ends) else 0)
     cols, coefs = np.empty(int(indptr[-1]), dtype=np.int64), np.ones(int(indptr[-1]), dtype=np.float64)
     if last is None:
-        cols[:] = colarr[at]
+        cols[:] = ship_columns(f, sel)
         return indptr, cols, coefs
     tail = indptr[1:] - 1
     body = np.ones(len(cols), dtype=bool)
     body[tail] = False
-    cols[body], cols[tail], coefs[tail] = colarr[at], last, coef
+    cols[body], cols[tail], coefs[tail] = ship_columns(f, sel), last, coef
     return indptr, cols, coefs
 
 

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corridor.formulation.families.flow import ship_columns
+
 if TYPE_CHECKING:
     from corridor.formulation.build import Formulation
     from corridor.formulation.case_data import CaseData
@@ -84,9 +86,8 @@ def route_horizon(f: Formulation, d: CaseData) -> None:
     act = f.col("Active")
     if not act or d.rp_route is None or not len(d.rp_route):
         return
-    S, routes = f.sets, list(d.routes)
-    ptr, colarr = S["ship_ptr"], S["ship_colarr"]
-    count = np.diff(ptr)  # Ship columns per route-period
+    routes = list(d.routes)
+    count = np.diff(f.sets["ship_ptr"])  # Ship columns per route-period
     rp_route = np.asarray(d.rp_route, dtype=np.int64)
     act_col = np.array([act.get(r, -1) for r in routes], dtype=np.int64)
     ids = np.flatnonzero((act_col[rp_route] >= 0) & (count > 0))  # the route-periods of contracted routes
@@ -105,11 +106,9 @@ def route_horizon(f: Formulation, d: CaseData) -> None:
     wanted[list(keep)] = True
     sel = ids[wanted[rp_route[ids]]]
     sel = sel[np.argsort(rp_route[sel], kind="stable")]  # grouped by route, each in route-period order
-    n = count[sel]
-    ends = np.cumsum(n)
-    ship = colarr[np.repeat(ptr[sel] - ends + n, n) + np.arange(int(ends[-1]))]
+    ship = ship_columns(f, sel)
     kept = sorted(keep)
-    per_row = np.bincount(np.repeat(rp_route[sel], n), minlength=len(routes))[kept]
+    per_row = np.bincount(rp_route[sel], weights=count[sel], minlength=len(routes))[kept].astype(np.int64)
     h = np.array([keep[ri] for ri in kept])
     scale = np.where(h > 0, 10.0 ** np.round(np.log10(np.maximum(h, 1e-300)) / 2), 1.0)  # power of ten ~ sqrt(H)
     indptr = np.zeros(len(kept) + 1, dtype=np.int64)
